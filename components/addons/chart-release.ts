@@ -1,0 +1,38 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ChartPin } from "../versions";
+
+export interface ChartReleaseArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly values: pulumi.Input<Record<string, unknown>>;
+  /** Seconds Helm waits for the release's resources to become ready. @default 600 */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * A Helm release of a pinned upstream chart. Every add-on installs its chart through this, so that
+ * the repository and version always come from components/versions.ts and never float.
+ */
+export function chartRelease(
+  name: string,
+  pin: ChartPin,
+  args: ChartReleaseArgs,
+  opts: pulumi.CustomResourceOptions & { provider: k8s.Provider },
+): k8s.helm.v3.Release {
+  return new k8s.helm.v3.Release(
+    name,
+    {
+      name,
+      chart: pin.chart,
+      version: pin.version,
+      repositoryOpts: { repo: pin.repository },
+      namespace: args.namespace,
+      values: args.values,
+      // Roll back a failed upgrade instead of leaving a half-applied release behind.
+      atomic: true,
+      cleanupOnFail: true,
+      timeout: args.timeoutSeconds ?? 600,
+    },
+    opts,
+  );
+}

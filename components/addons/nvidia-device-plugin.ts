@@ -1,0 +1,45 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { GpuPool } from "../cluster/types";
+import { charts } from "../versions";
+import { chartRelease } from "./chart-release";
+
+export interface NvidiaDevicePluginArgs {
+  readonly provider: k8s.Provider;
+  /** The plugin runs only on these pools' nodes, tolerating their taints. */
+  readonly gpuPools: readonly GpuPool[];
+  /** @default "nvidia-device-plugin" */
+  readonly namespace?: string;
+}
+
+/** Advertises `nvidia.com/gpu` on GPU nodes; one DaemonSet per pool, so each gets its own selector. */
+export class NvidiaDevicePlugin extends pulumi.ComponentResource {
+  readonly releases: k8s.helm.v3.Release[];
+
+  constructor(name: string, args: NvidiaDevicePluginArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("llm-platform:addon:NvidiaDevicePlugin", name, {}, opts);
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: args.namespace ?? "nvidia-device-plugin" } },
+      { parent: this, provider: args.provider },
+    );
+    this.releases = args.gpuPools.map((pool) =>
+      chartRelease(
+        `${name}-${pool.name}`,
+        charts.nvidiaDevicePlugin,
+        {
+          namespace: namespace.metadata.name,
+          values: {
+            nodeSelector: pool.scheduling.nodeSelector,
+            tolerations: pool.scheduling.tolerations,
+            ...(pool.scheduling.runtimeClassName ? { runtimeClassName: pool.scheduling.runtimeClassName } : {}),
+            // GPU feature discovery needs node-feature-discovery; the pool labels already say what the GPU is.
+            gfd: { enabled: false },
+          },
+        },
+        { parent: this, provider: args.provider },
+      ),
+    );
+    this.registerOutputs({ releases: this.releases.map((release) => release.status) });
+  }
+}

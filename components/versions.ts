@@ -1,0 +1,50 @@
+/**
+ * Every pinned version the platform deploys, in one place: a version bump is a one-line diff here.
+ * Charts are pulled from their upstream Helm repositories at exactly these versions.
+ */
+
+export interface ChartPin {
+  /** Helm repository URL the chart is fetched from. */
+  readonly repository: string;
+  readonly chart: string;
+  /** Exact chart version; ranges are never used. */
+  readonly version: string;
+}
+
+export const charts = {
+  argoCd: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
+  argoWorkflows: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-workflows", version: "1.0.18" },
+  // Final release: ingress-nginx was retired upstream in March 2026 (see README, known limits).
+  ingressNginx: { repository: "https://kubernetes.github.io/ingress-nginx", chart: "ingress-nginx", version: "4.15.1" },
+  certManager: { repository: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1" },
+  kubePrometheusStack: {
+    repository: "https://prometheus-community.github.io/helm-charts",
+    chart: "kube-prometheus-stack",
+    version: "88.5.3",
+  },
+  eckOperator: { repository: "https://helm.elastic.co", chart: "eck-operator", version: "3.5.0" },
+  fluentBit: { repository: "https://fluent.github.io/helm-charts", chart: "fluent-bit", version: "0.58.1" },
+  nvidiaDevicePlugin: { repository: "https://nvidia.github.io/k8s-device-plugin", chart: "nvidia-device-plugin", version: "0.20.0" },
+  dcgmExporter: { repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", chart: "dcgm-exporter", version: "4.8.2" },
+  keda: { repository: "https://kedacore.github.io/charts", chart: "keda", version: "2.20.2" },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartName = keyof typeof charts;
+
+/** Container images the platform itself runs (chart images are pinned by the chart versions above). */
+export const images = {
+  /** Runs the ML pipeline's steps that only need a shell and the cloud CLIs. */
+  pipelineTools: "docker.io/amazon/aws-cli:2.31.3",
+  curl: "docker.io/curlimages/curl:8.17.0",
+} as const;
+
+/** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */
+export const kubernetesVersions = {
+  eks: ["1.32", "1.33", "1.34", "1.35"],
+  gke: ["1.32", "1.33", "1.34", "1.35"],
+  /** k3s release the provision mode installs (also the version the config defaults to). */
+  k3s: ["v1.34.2+k3s1"],
+} as const;
+
+/** Stack config default for the Kubernetes version on managed clusters. */
+export const defaultKubernetesVersion = "1.34";

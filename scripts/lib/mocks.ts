@@ -1,0 +1,33 @@
+import * as pulumi from "@pulumi/pulumi";
+
+type State = Record<string, unknown>;
+type Computed = (name: string, inputs: State) => State;
+
+/**
+ * Outputs a real provider would compute, for the resource types whose outputs the program reads.
+ * Values are recognisable fakes; secrets are returned as secrets, as the engine would.
+ */
+const computedOutputs: Record<string, Computed> = {
+  "random:index/randomPassword:RandomPassword": (name) => ({
+    result: pulumi.secret(`mock-password-${name}`),
+    bcryptHash: pulumi.secret(`$2a$10$mockbcrypthashfor${name.replace(/[^a-zA-Z0-9]/g, "")}`),
+  }),
+  "kubernetes:helm.sh/v3:Release": (name, inputs) => ({
+    status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version },
+  }),
+};
+
+/** Invoke results, for the data sources the program calls. */
+const invokeResults: Record<string, (inputs: State) => State> = {};
+
+export const mocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const computed = computedOutputs[args.type]?.(args.name, args.inputs) ?? {};
+    return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
+  },
+  call(args) {
+    const result = invokeResults[args.token];
+    if (!result) throw new Error(`synth has no mock for invoke ${args.token}; add one in scripts/lib/mocks.ts`);
+    return result(args.inputs);
+  },
+};

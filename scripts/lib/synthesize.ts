@@ -1,0 +1,174 @@
+import * as pulumi from "@pulumi/pulumi";
+import { validateConfig } from "../../stacks/config/validate";
+import { secretKeys } from "../../stacks/config/schema";
+import { mocks } from "./mocks";
+import { projectName, secretPlaceholder, type StackConfig } from "./stack-file";
+
+export const REDACTED = "[secret]";
+
+export interface SynthResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string | null;
+  provider: string | null;
+  dependsOn: string[];
+  protect: boolean;
+  inputs: Record<string, unknown>;
+}
+
+export interface SynthResult {
+  ok: true;
+  stack: string;
+  resources: SynthResource[];
+  outputs: Record<string, unknown>;
+  /** Secret keys the stack file did not set, synthesized with placeholders. */
+  placeholderSecrets: string[];
+}
+
+export interface SynthFailure {
+  ok: false;
+  stack: string;
+  errors: string[];
+}
+
+// Pulumi's wire markers for secrets and resource references (stable parts of its RPC protocol).
+const sigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
+
+/** Replaces every secret with "[secret]" and resource references with their URNs. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[sigKey] === secretSig) return REDACTED;
+    if (record[sigKey] === resourceSig) return record.urn;
+    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, redact(inner)]));
+  }
+  return value;
+}
+
+async function resolveOutput(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    if (await pulumi.isSecret(value)) return REDACTED;
+    const plain = await new Promise<unknown>((resolve) => value.apply((inner) => resolve(inner)));
+    return resolveOutput(plain);
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutput));
+  if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+    const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await resolveOutput(inner)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean;
+  getAdditionalsecretoutputsList(): string[];
+}
+type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+interface MockMonitorLike {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+}
+
+/** `urn::id` provider references name the provider by URN (which itself contains "::"). */
+const providerUrn = (reference: string) => (reference ? reference.slice(0, reference.lastIndexOf("::")) : null);
+
+/**
+ * Validates the config, then fills in placeholders for secrets that only the stack's owner can set
+ * (`pulumi config set --secret`), so that a stack file without them still synthesizes.
+ */
+export function prepareConfig(stack: StackConfig): { config: StackConfig; placeholderSecrets: string[] } | { errors: string[] } {
+  const project = projectName();
+  let current = stack;
+  let result = validateConfig(current.config, new Set(current.secretKeys));
+  const placeholderSecrets: string[] = [];
+  if (!result.ok) {
+    const missing = secretKeys.filter((key) =>
+      result.ok ? false : result.errors.some((error) => error.startsWith(`${project}:${key}: got nothing`)),
+    );
+    if (missing.length > 0) {
+      const config = { ...current.config };
+      for (const key of missing) config[`${project}:${key}`] = secretPlaceholder(key);
+      current = { config, secretKeys: [...current.secretKeys, ...missing.map((key) => `${project}:${key}`)] };
+      placeholderSecrets.push(...missing);
+      result = validateConfig(current.config, new Set(current.secretKeys));
+    }
+  }
+  return result.ok ? { config: current, placeholderSecrets } : { errors: result.errors };
+}
+
+/**
+ * Runs the real program for one stack under Pulumi's mocks and records what it would register.
+ * `importProgram` loads index.ts afresh (the caller knows how its module loader caches).
+ */
+export async function synthesize(
+  stackName: string,
+  stack: StackConfig,
+  importProgram: () => Promise<unknown>,
+): Promise<SynthResult | SynthFailure> {
+  const prepared = prepareConfig(stack);
+  if ("errors" in prepared) return { ok: false, stack: stackName, errors: prepared.errors };
+  const { config, placeholderSecrets } = prepared;
+
+  const project = projectName();
+  pulumi.runtime.setAllConfig(config.config, config.secretKeys);
+  await pulumi.runtime.setMocks(mocks, project, stackName, false);
+
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitorLike }).getMonitor();
+  const resources: SynthResource[] = [];
+  const originalRegister = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const request = req as RegisterRequest & { getObject(): { toJavaScript(): Record<string, unknown> } };
+    const record: Omit<SynthResource, "urn" | "inputs"> = {
+      type: request.getType(),
+      name: request.getName(),
+      custom: request.getCustom(),
+      parent: request.getParent() || null,
+      provider: providerUrn(request.getProvider()),
+      dependsOn: [...new Set(request.getDependenciesList())],
+      protect: request.getProtect(),
+    };
+    return originalRegister(req, (err, response) => {
+      if (!err && response) {
+        resources.push({ urn: response.getUrn(), ...record, inputs: {} });
+      }
+      callback(err, response);
+    });
+  };
+  // Keep the inputs the mocks saw, keyed by type and name, to attach after registration.
+  const seenInputs = new Map<string, Record<string, unknown>>();
+  const originalNewResource = mocks.newResource;
+  mocks.newResource = (args) => {
+    seenInputs.set(`${args.type}::${args.name}`, args.inputs);
+    const result = originalNewResource(args) as { id: string; state: Record<string, unknown> };
+    return result;
+  };
+
+  try {
+    let outputs: Record<string, unknown> = {};
+    try {
+      const program = (await importProgram()) as { default?: Record<string, unknown> };
+      outputs = (await resolveOutput(program.default ?? {})) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof pulumi.RunError) return { ok: false, stack: stackName, errors: [error.message] };
+      throw error;
+    }
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    for (const resource of resources) {
+      resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}) as Record<string, unknown>;
+    }
+    resources.sort((a, b) => a.urn.localeCompare(b.urn));
+    return { ok: true, stack: stackName, resources, outputs, placeholderSecrets };
+  } finally {
+    mocks.newResource = originalNewResource;
+  }
+}

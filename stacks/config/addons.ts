@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { gibibytes, positiveInt } from "./common";
+
+const enabled = (byDefault: boolean) => z.boolean().default(byDefault);
+
+export const addons = z
+  .strictObject({
+    ingress: z
+      .strictObject({
+        enabled: enabled(true),
+        replicas: positiveInt.max(10).default(2),
+        serviceType: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer").describe("\"LoadBalancer\" on clouds; \"NodePort\" for k3s without a load balancer."),
+      })
+      .prefault({}),
+    certManager: z.strictObject({ enabled: enabled(true) }).prefault({}),
+    argocd: z
+      .strictObject({
+        enabled: enabled(true),
+        appOfApps: z
+          .strictObject({
+            repoUrl: z.string().regex(/^(https:\/\/|git@)\S+$/, "an https:// or git@ repository URL"),
+            path: z.string().min(1).default("apps"),
+            targetRevision: z.string().min(1).default("main"),
+          })
+          .optional().describe("Optional app-of-apps root Application."),
+      })
+      .prefault({}),
+    argoWorkflows: z
+      .strictObject({
+        enabled: enabled(true),
+        pipeline: enabled(true).describe("Install the ML pipeline WorkflowTemplates."),
+      })
+      .prefault({}),
+    monitoring: z
+      .strictObject({
+        enabled: enabled(true),
+        retentionDays: z.int().min(1).max(365).default(15).describe("Prometheus retention in days."),
+        prometheusStorageGiB: gibibytes(10, 4096).default(50),
+        slo: z
+          .strictObject({
+            availability: z.number().gt(0.9).lt(1).default(0.995).describe("Fraction of requests that must succeed."),
+            ttftSeconds: z.number().positive().max(60).default(2).describe("Time-to-first-token threshold in seconds."),
+            ttftTarget: z.number().gt(0.5).lt(1).default(0.95).describe("Fraction of requests that must meet the TTFT threshold."),
+            queueSaturation: positiveInt.default(25).describe("Queue depth per replica that counts as saturation."),
+          })
+          .prefault({}).describe("SLO targets the alerts burn against."),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({
+        enabled: enabled(true),
+        elasticsearchNodes: positiveInt.max(9).default(1).describe("1 for dev, 3 or more for HA; 2 cannot keep a quorum."),
+        elasticsearchStorageGiB: gibibytes(10, 16384).default(50),
+        elasticsearchHeapGiB: z.int().min(1).max(31).default(1).describe("JVM heap; the pod's memory is twice this."),
+        retentionDays: z.int().min(1).max(3650).default(7).describe("Days before log indices are deleted (ILM)."),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type AddonsConfig = z.infer<typeof addons>;

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { kubernetesVersions, defaultKubernetesVersion } from "../../components/versions";
+import { cidr, dnsLabel, nonNegativeInt, positiveInt } from "./common";
+
+/**
+ * GPU instance families EKS GPU pools may use, with the GPUs each size carries.
+ * A pool's instance types must all come from this table, so that serving can check that a model fits on a node.
+ */
+export const eksGpuInstances: Readonly<Record<string, { gpus: number; gpu: string }>> = {
+  "g5.xlarge": { gpus: 1, gpu: "A10G" },
+  "g5.2xlarge": { gpus: 1, gpu: "A10G" },
+  "g5.4xlarge": { gpus: 1, gpu: "A10G" },
+  "g5.8xlarge": { gpus: 1, gpu: "A10G" },
+  "g5.12xlarge": { gpus: 4, gpu: "A10G" },
+  "g5.24xlarge": { gpus: 4, gpu: "A10G" },
+  "g5.48xlarge": { gpus: 8, gpu: "A10G" },
+  "g6.xlarge": { gpus: 1, gpu: "L4" },
+  "g6.2xlarge": { gpus: 1, gpu: "L4" },
+  "g6.4xlarge": { gpus: 1, gpu: "L4" },
+  "g6.8xlarge": { gpus: 1, gpu: "L4" },
+  "g6.12xlarge": { gpus: 4, gpu: "L4" },
+  "g6.24xlarge": { gpus: 4, gpu: "L4" },
+  "g6.48xlarge": { gpus: 8, gpu: "L4" },
+  "g6e.xlarge": { gpus: 1, gpu: "L40S" },
+  "g6e.2xlarge": { gpus: 1, gpu: "L40S" },
+  "g6e.12xlarge": { gpus: 4, gpu: "L40S" },
+  "g6e.24xlarge": { gpus: 4, gpu: "L40S" },
+  "g6e.48xlarge": { gpus: 8, gpu: "L40S" },
+  "p4d.24xlarge": { gpus: 8, gpu: "A100" },
+  "p5.48xlarge": { gpus: 8, gpu: "H100" },
+};
+
+export const eksGpuPool = z.strictObject({
+  name: dnsLabel.describe("Pool name; becomes part of the node group name and the GPU node label."),
+  instanceTypes: z.array(z.string()).min(1).describe("EC2 instance types, all with the same GPU count (see eksGpuInstances)."),
+  minSize: nonNegativeInt.default(0),
+  maxSize: positiveInt,
+  spot: z.boolean().default(false),
+  diskSizeGiB: z.int().min(100).max(16384).default(200).describe("Root volume; LLM serving images are 10+ GB."),
+  amiType: z.enum(["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"]).default("AL2023_x86_64_NVIDIA"),
+});
+
+export const eksCluster = z.strictObject({
+  provider: z.literal("eks"),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as us-east-1"),
+  kubernetesVersion: z.enum(kubernetesVersions.eks).default(defaultKubernetesVersion),
+  availabilityZones: z.int().min(2).max(3).default(3).describe("How many AZs the VPC and node groups span."),
+  vpcCidr: cidr.default("10.0.0.0/16"),
+  natGateways: z.enum(["single", "perAz"]).default("perAz").describe("One NAT gateway per AZ survives an AZ outage; a single one is cheaper."),
+  publicAccessCidrs: z.array(cidr).default([]).describe("CIDRs allowed to reach the public API endpoint; empty means the endpoint is private only."),
+  adminRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN")).default([]).describe("IAM role ARNs granted cluster-admin through EKS access entries."),
+  systemPool: z
+    .strictObject({
+      instanceType: z.string().default("m6i.large"),
+      minSize: positiveInt.default(2),
+      maxSize: positiveInt.default(4),
+    })
+    .prefault({}),
+  gpuPools: z.array(eksGpuPool).default([]),
+  protect: z.boolean().default(false).describe("Protect the cluster, KMS key and bucket from `pulumi destroy`."),
+});
+
+export type EksClusterConfig = z.infer<typeof eksCluster>;

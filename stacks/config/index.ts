@@ -1,0 +1,38 @@
+import * as pulumi from "@pulumi/pulumi";
+import { secretKeys, type PlatformConfig, type SecretKey } from "./schema";
+import { validateConfig } from "./validate";
+
+export { projectName, type PlatformConfig, type ClusterConfig } from "./schema";
+export { gpuPoolCapacities } from "./rules";
+
+/** Validated config, with every credential wrapped as a Pulumi secret. */
+export type LoadedConfig = Omit<PlatformConfig, SecretKey> & {
+  readonly secrets: { readonly [K in SecretKey]?: pulumi.Output<string> };
+};
+
+/** Thrown for invalid stack config; Pulumi prints a RunError's message without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+// The SDK marks isConfigSecret internal, but it is the only way to tell a plaintext credential from a secret one.
+const isConfigSecret = (key: string): boolean =>
+  (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret(key);
+
+/** Reads and validates this stack's config. Call it before creating any resource. */
+export function loadConfig(): LoadedConfig {
+  const raw = pulumi.runtime.allConfig();
+  const secretConfigKeys = new Set(Object.keys(raw).filter(isConfigSecret));
+  const result = validateConfig(raw, secretConfigKeys);
+  if (!result.ok) throw new ConfigError(result.errors);
+  const { kubeconfig, hfToken, notifyWebhookUrl, ...rest } = result.config;
+  const plain = { kubeconfig, hfToken, notifyWebhookUrl };
+  const secrets: { [K in SecretKey]?: pulumi.Output<string> } = {};
+  for (const key of secretKeys) {
+    const value = plain[key];
+    if (value !== undefined) secrets[key] = pulumi.secret(value);
+  }
+  return { ...rest, secrets };
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { dnsLabel, gibibytes, positiveInt } from "./common";
+
+export const servedModel = z.strictObject({
+  name: dnsLabel.describe("Release and route name, e.g. \"qwen-small\"."),
+  model: z.string().min(1).regex(/^\S+$/, "a model id without spaces, e.g. Qwen/Qwen2.5-1.5B-Instruct").describe("Hugging Face model id or a path in the stack's bucket."),
+  gpuPool: dnsLabel.describe("Name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
+  gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("GPUs per replica; also the tensor-parallel size."),
+  minReplicas: positiveInt.default(1),
+  maxReplicas: positiveInt.default(1),
+  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length; vLLM's default is the model's own."),
+  gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
+  cacheGiB: gibibytes(5, 4096).default(50).describe("Persistent weight cache per replica."),
+});
+
+export const models = z.array(servedModel).default([]);
+
+export type ServedModelConfig = z.infer<typeof servedModel>;

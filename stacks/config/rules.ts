@@ -1,0 +1,145 @@
+import type { z } from "zod";
+import { eksGpuInstances } from "./cluster-eks";
+import { gkeAccelerators } from "./cluster-gke";
+import type { platformSchema } from "./schema";
+
+type Parsed = z.output<typeof platformSchema>;
+type Path = (string | number)[];
+
+/** What serving needs to know about a GPU pool, whatever the cluster provider. */
+export interface GpuPoolCapacity {
+  name: string;
+  gpusPerNode: number;
+  maxNodes: number;
+}
+
+/** GPUs per node and node counts of each configured pool; pure, so serving and the rules agree. */
+export function gpuPoolCapacities(cluster: Parsed["cluster"]): GpuPoolCapacity[] {
+  switch (cluster.provider) {
+    case "eks":
+      return cluster.gpuPools.map((pool) => ({
+        name: pool.name,
+        gpusPerNode: Math.min(...pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpus ?? 0)),
+        maxNodes: pool.maxSize,
+      }));
+    case "gke":
+      return cluster.gpuPools.map((pool) => ({
+        name: pool.name,
+        gpusPerNode: pool.accelerator.count,
+        maxNodes: pool.maxSize,
+      }));
+    case "k3s":
+      return cluster.gpuPools.map((pool) => ({ name: pool.name, gpusPerNode: pool.gpusPerNode, maxNodes: pool.nodes }));
+  }
+}
+
+const publicDomain = (domain: string) => !/\.(local|localhost|internal|test|example|invalid)$/.test(domain);
+
+/** Rules that span fields; each names the fields that conflict and why. */
+export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void {
+  const fail = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
+  const { cluster } = config;
+
+  const pools: { name: string; minSize: number; maxSize: number }[] =
+    cluster.provider === "k3s" ? [] : cluster.gpuPools;
+  pools.forEach((pool, index) => {
+    if (pool.minSize > pool.maxSize) {
+      fail(["cluster", "gpuPools", index, "minSize"], `must be <= maxSize (${pool.maxSize})`);
+    }
+  });
+  const poolNames = cluster.gpuPools.map((pool) => pool.name);
+  poolNames.forEach((name, index) => {
+    if (poolNames.indexOf(name) !== index) fail(["cluster", "gpuPools", index, "name"], `duplicate GPU pool name "${name}"`);
+  });
+
+  if (cluster.provider !== "k3s" && cluster.systemPool.minSize > cluster.systemPool.maxSize) {
+    fail(["cluster", "systemPool", "minSize"], `must be <= systemPool.maxSize (${cluster.systemPool.maxSize})`);
+  }
+
+  if (cluster.provider === "eks") {
+    cluster.gpuPools.forEach((pool, index) => {
+      pool.instanceTypes.forEach((type, typeIndex) => {
+        if (!(type in eksGpuInstances)) {
+          const family = type.split(".")[0];
+          const known = [...new Set(Object.keys(eksGpuInstances).map((t) => t.split(".")[0]))];
+          const reason = known.includes(family!)
+            ? `not a GPU size of the ${family} family`
+            : `"${family}" is not a GPU instance family`;
+          fail(["cluster", "gpuPools", index, "instanceTypes", typeIndex], `${reason}; allowed: ${Object.keys(eksGpuInstances).join(", ")}`);
+        }
+      });
+      const gpuCounts = new Set(pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpus));
+      if (gpuCounts.size > 1) {
+        fail(["cluster", "gpuPools", index, "instanceTypes"], "all instance types of a pool must have the same GPU count, so that a model's placement does not depend on which one the autoscaler picks");
+      }
+    });
+    if (config.environment === "prod" && cluster.publicAccessCidrs.some((c) => c.endsWith("/0"))) {
+      fail(["cluster", "publicAccessCidrs"], "prod never exposes the API endpoint to the whole internet; list your office or VPN CIDRs, or none for a private endpoint");
+    }
+  }
+
+  if (cluster.provider === "gke") {
+    cluster.gpuPools.forEach((pool, index) => {
+      const family = pool.machineType.split("-")[0];
+      const expected = gkeAccelerators[pool.accelerator.type];
+      if (family !== expected) {
+        fail(["cluster", "gpuPools", index, "machineType"], `${pool.accelerator.type} is only available on ${expected} machine types, not ${family}`);
+      }
+    });
+    if (!cluster.privateEndpoint && cluster.authorizedNetworks.length === 0) {
+      fail(["cluster", "authorizedNetworks"], "a public control-plane endpoint needs at least one authorized network (or set privateEndpoint: true)");
+    }
+  }
+
+  if (cluster.provider === "k3s" && config.kubeconfig === undefined) {
+    fail(["kubeconfig"], "required when cluster.mode is \"existing\": pulumi config set --secret kubeconfig \"$(cat path/to/kubeconfig)\"");
+  }
+
+  if (cluster.provider !== "k3s" && config.environment === "prod" && !cluster.protect) {
+    fail(["cluster", "protect"], "must be true in prod, so that pulumi destroy cannot delete the cluster, its key or its bucket");
+  }
+
+  const capacities = gpuPoolCapacities(cluster);
+  const modelNames = config.models.map((model) => model.name);
+  config.models.forEach((model, index) => {
+    const at = (key: string): Path => ["models", index, key];
+    if (modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
+    if (model.minReplicas > model.maxReplicas) fail(at("minReplicas"), `must be <= maxReplicas (${model.maxReplicas})`);
+    const pool = capacities.find((candidate) => candidate.name === model.gpuPool);
+    if (!pool) {
+      const known = capacities.map((candidate) => candidate.name);
+      fail(at("gpuPool"), known.length === 0
+        ? "serving needs GPUs, but cluster.gpuPools is empty: add a GPU pool"
+        : `no GPU pool named "${model.gpuPool}"; cluster.gpuPools has: ${known.join(", ")}`);
+      return;
+    }
+    if (pool.gpusPerNode > 0 && model.gpuCount > pool.gpusPerNode) {
+      fail(at("gpuCount"), `${model.gpuCount} GPUs do not fit on one node of pool "${pool.name}" (${pool.gpusPerNode} per node)`);
+    } else if (pool.gpusPerNode > 0 && model.maxReplicas * model.gpuCount > pool.maxNodes * pool.gpusPerNode) {
+      fail(at("maxReplicas"), `${model.maxReplicas} replicas x ${model.gpuCount} GPUs exceed pool "${pool.name}" (at most ${pool.maxNodes * pool.gpusPerNode} GPUs)`);
+    }
+  });
+
+  const { addons, tls } = config;
+  if (addons.ingress.enabled && !addons.certManager.enabled) {
+    fail(["addons", "certManager", "enabled"], "must be true while addons.ingress is enabled: every exposed endpoint gets TLS from cert-manager");
+  }
+  if (config.models.some((model) => model.maxReplicas > model.minReplicas) && !addons.monitoring.enabled) {
+    fail(["addons", "monitoring", "enabled"], "must be true when a model autoscales (maxReplicas > minReplicas): the autoscaler reads queue depth from Prometheus");
+  }
+  if (addons.argoWorkflows.pipeline && !addons.argoWorkflows.enabled) {
+    fail(["addons", "argoWorkflows", "pipeline"], "needs addons.argoWorkflows.enabled: true");
+  }
+  if (addons.logging.enabled) {
+    if (addons.logging.elasticsearchNodes === 2) {
+      fail(["addons", "logging", "elasticsearchNodes"], "2 Elasticsearch nodes cannot keep a quorum when one fails; use 1 or 3+");
+    }
+    if (config.environment === "prod" && addons.logging.elasticsearchNodes < 3) {
+      fail(["addons", "logging", "elasticsearchNodes"], "prod needs at least 3 Elasticsearch nodes");
+    }
+  }
+  if (tls.issuer !== "self-signed") {
+    if (!tls.acmeEmail) fail(["tls", "acmeEmail"], `required when tls.issuer is "${tls.issuer}": Let's Encrypt sends expiry notices there`);
+    if (!publicDomain(config.domain)) fail(["tls", "issuer"], `Let's Encrypt cannot issue for "${config.domain}"; use "self-signed" for private domains`);
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { addons } from "./addons";
+import { eksCluster } from "./cluster-eks";
+import { gkeCluster } from "./cluster-gke";
+import { k3sCluster } from "./cluster-k3s";
+import { models } from "./models";
+import { checkCrossFieldRules } from "./rules";
+
+/** The Pulumi project name; every config key is `llm-platform:<key>`. */
+export const projectName = "llm-platform";
+
+/** Config keys that hold credentials: they must be set with `pulumi config set --secret`. */
+export const secretKeys = ["kubeconfig", "hfToken", "notifyWebhookUrl"] as const;
+export type SecretKey = (typeof secretKeys)[number];
+
+const hostname = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, "a lowercase DNS name such as dev.llm.example.com");
+
+/**
+ * Everything a stack can set. Each top-level property is one config key in Pulumi.<stack>.yaml.
+ * Defaults live here, so that `npm run docs:config` can show them.
+ */
+export const platformSchema = z
+  .strictObject({
+    environment: z.enum(["dev", "staging", "prod"]).describe("Drives the safe defaults and the rules prod must satisfy."),
+    cluster: z.discriminatedUnion("provider", [eksCluster, gkeCluster, k3sCluster]).describe("Where the cluster comes from and its node pools."),
+    domain: hostname.describe("Base DNS name; every exposed host is `<service>.<domain>`."),
+    tls: z
+      .strictObject({
+        issuer: z.enum(["letsencrypt", "letsencrypt-staging", "self-signed"]).default("self-signed").describe("\"letsencrypt\" needs a public domain and acmeEmail."),
+        acmeEmail: z.email().optional(),
+      })
+      .prefault({}),
+    addons,
+    models: models.describe("Models served by the LLM serving chart, one release each."),
+    kubeconfig: z.string().min(1).optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
+    hfToken: z.string().min(1).optional().describe("Secret: Hugging Face token for gated models."),
+    notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to."),
+  })
+  .superRefine(checkCrossFieldRules);
+
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type ClusterConfig = PlatformConfig["cluster"];

@@ -1,0 +1,174 @@
+import type { z } from "zod";
+import { platformSchema, projectName, secretKeys, type PlatformConfig } from "./schema";
+
+export type ValidationResult = { ok: true; config: PlatformConfig } | { ok: false; errors: string[] };
+
+type Segment = string | number;
+
+/** Renders ["cluster", "gpuPools", 0, "maxSize"] as `llm-platform:cluster.gpuPools[0].maxSize`. */
+export function keyPath(path: readonly Segment[]): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text ? `${text}.${segment}` : `${projectName}:${segment}`),
+    "",
+  );
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest allowed key, if it is close enough to be a plausible typo. */
+export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+  const ranked = allowed.map((candidate) => ({ candidate, distance: levenshtein(key, candidate) })).sort((a, b) => a.distance - b.distance);
+  const best = ranked[0];
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.candidate : undefined;
+}
+
+type AnySchema = z.core.$ZodType;
+
+/** The only discriminated union in the schema is the cluster provider. */
+const clusterProviders = ["eks", "gke", "k3s"] as const;
+
+/** Finds the object schema that `path` points at, following the data through arrays and unions. */
+function objectKeysAt(schema: AnySchema, path: readonly Segment[], data: unknown): string[] {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case "optional":
+    case "default":
+    case "prefault":
+    case "nullable":
+      return objectKeysAt(def.innerType as AnySchema, path, data);
+    case "pipe":
+      return objectKeysAt(def.in as AnySchema, path, data);
+    case "union": {
+      const options = def.options as AnySchema[];
+      const discriminator = def.discriminator as string | undefined;
+      const value = discriminator && data && typeof data === "object" ? (data as Record<string, unknown>)[discriminator] : undefined;
+      const match = options.find((option) => {
+        const shape = (option._zod.def as unknown as { shape?: Record<string, AnySchema> }).shape;
+        const literal = discriminator ? (shape?.[discriminator]?._zod.def as unknown as { values?: unknown[] } | undefined) : undefined;
+        return literal?.values?.includes(value) ?? false;
+      });
+      return match ? objectKeysAt(match, path, data) : [];
+    }
+    case "array": {
+      if (path.length === 0) return [];
+      const [index, ...rest] = path;
+      return objectKeysAt(def.element as AnySchema, rest, Array.isArray(data) ? data[index as number] : undefined);
+    }
+    case "object": {
+      const shape = def.shape as Record<string, AnySchema>;
+      if (path.length === 0) return Object.keys(shape);
+      const [key, ...rest] = path;
+      const child = shape[key as string];
+      return child ? objectKeysAt(child, rest, (data as Record<string, unknown> | undefined)?.[key as string]) : [];
+    }
+    default:
+      return [];
+  }
+}
+
+function valueAt(data: unknown, path: readonly Segment[]): unknown {
+  return path.reduce<unknown>((value, segment) => (value && typeof value === "object" ? (value as Record<Segment, unknown>)[segment] : undefined), data);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function allowedText(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return `expected ${issue.expected}`;
+    case "too_small":
+      return issue.origin === "array" || issue.origin === "string"
+        ? `must have at least ${issue.minimum} ${issue.origin === "array" ? "item(s)" : "character(s)"}`
+        : `must be ${issue.inclusive ? ">=" : ">"} ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "array" || issue.origin === "string"
+        ? `must have at most ${issue.maximum} ${issue.origin === "array" ? "item(s)" : "character(s)"}`
+        : `must be ${issue.inclusive ? "<=" : "<"} ${issue.maximum}`;
+    case "invalid_value":
+      return `allowed: ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    case "invalid_format":
+      return `expected ${issue.message.startsWith("Invalid") ? issue.format : issue.message}`;
+    case "invalid_union": {
+      const note = (issue as { note?: string }).note;
+      return note ? note.toLowerCase() : issue.message;
+    }
+    default:
+      return issue.message;
+  }
+}
+
+/** One line per problem: the full key path, the bad value (never a secret's) and what is allowed. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown): string[] {
+  const messages: string[] = [];
+  for (const issue of issues) {
+    const isSecret = secretKeys.includes(issue.path[0] as (typeof secretKeys)[number]);
+    if (issue.code === "unrecognized_keys") {
+      const allowed = objectKeysAt(platformSchema, issue.path as Segment[], valueAt(data, []));
+      for (const key of issue.keys) {
+        const hint = didYouMean(key, allowed);
+        messages.push(
+          `${keyPath([...(issue.path as Segment[]), key])}: unknown key${hint ? `; did you mean "${hint}"?` : ""} Allowed here: ${allowed.join(", ")}`,
+        );
+      }
+      continue;
+    }
+    const raw = valueAt(data, issue.path as Segment[]);
+    const value = isSecret && raw !== undefined ? "[secret]" : show(raw);
+    if (issue.code === "invalid_union" && (issue as { discriminator?: string }).discriminator) {
+      messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; allowed: ${clusterProviders.map((p) => `"${p}"`).join(", ")}`);
+      continue;
+    }
+    messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; ${allowedText(issue)}`);
+  }
+  return messages;
+}
+
+/** Turns Pulumi's raw config strings (structured values arrive as JSON) into plain data. */
+export function parseRawConfig(raw: Readonly<Record<string, string>>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(raw)) {
+    const separator = fullKey.indexOf(":");
+    if (fullKey.slice(0, separator) !== projectName) continue;
+    const key = fullKey.slice(separator + 1);
+    const looksStructured = /^\s*[[{]/.test(text);
+    try {
+      data[key] = looksStructured ? JSON.parse(text) : text;
+    } catch {
+      data[key] = text;
+    }
+  }
+  return data;
+}
+
+/**
+ * Validates a stack's config. `raw` is Pulumi's config map (`llm-platform:<key>` to string),
+ * `secretConfigKeys` the full keys Pulumi holds as secrets. Pure: safe to call before any resource exists.
+ */
+export function validateConfig(raw: Readonly<Record<string, string>>, secretConfigKeys: ReadonlySet<string>): ValidationResult {
+  const data = parseRawConfig(raw);
+  const errors: string[] = [];
+  for (const key of secretKeys) {
+    if (data[key] !== undefined && !secretConfigKeys.has(`${projectName}:${key}`)) {
+      errors.push(`${keyPath([key])}: is set in plaintext; it is a credential, set it with: pulumi config set --secret ${key} <value>`);
+    }
+  }
+  const parsed = platformSchema.safeParse(data);
+  if (!parsed.success) errors.push(...formatIssues(parsed.error.issues, data));
+  return errors.length === 0 && parsed.success ? { ok: true, config: parsed.data } : { ok: false, errors };
+}

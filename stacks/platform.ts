@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
+import { createCluster } from "./cluster";
+import type { LoadedConfig } from "./config";
+
+/** Stack outputs; secrets stay Pulumi secrets. */
+export type PlatformOutputs = Record<string, pulumi.Output<unknown>>;
+
+/**
+ * The stack composition: the cluster first, then add-ons that each depend only on the cluster
+ * (and on another add-on only where they use its CRDs or webhooks), then serving.
+ */
+export function createPlatform(config: LoadedConfig): PlatformOutputs {
+  const name = `llm-${pulumi.getStack()}`;
+  const cluster = createCluster(name, config);
+  // Default providers are disabled, so even random needs an explicit provider; add-ons inherit it.
+  const randomProvider = new random.Provider(`${name}-random`);
+  void randomProvider;
+
+  const installDevicePlugin = config.cluster.provider === "k3s" && config.cluster.installDevicePlugin;
+  if (installDevicePlugin && cluster.gpuPools.length > 0) {
+    new NvidiaDevicePlugin(`${name}-nvidia`, { provider: cluster.provider, gpuPools: cluster.gpuPools });
+  }
+
+  return {
+    environment: pulumi.output(config.environment),
+    clusterName: cluster.clusterName,
+    kubeconfig: pulumi.secret(cluster.kubeconfig),
+    objectStoreUrl: cluster.objectStore?.url ?? pulumi.output(null),
+  };
+}

@@ -1,0 +1,45 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { secretPlaceholder } from "../scripts/lib/stack-file";
+import type { SynthResult } from "../scripts/lib/synthesize";
+import { stackNames, synthStack } from "./support/synth";
+
+const stacks = stackNames();
+
+it("covers the dev, prod and local stack files", () => {
+  expect(stacks).toEqual(expect.arrayContaining(["dev", "local", "prod"]));
+});
+
+describe.each(stacks)("stack %s", (stack) => {
+  let result: SynthResult;
+  beforeAll(async () => {
+    result = await synthStack(stack);
+  });
+
+  it("sends every Kubernetes resource through the cluster's explicit provider", () => {
+    const providers = result.resources.filter((r) => r.type === "pulumi:providers:kubernetes").map((r) => r.urn);
+    expect(providers).toHaveLength(1);
+    const kubernetes = result.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+    for (const resource of kubernetes) expect(resource.provider, resource.urn).toBe(providers[0]);
+  });
+
+  it("gives every custom resource an explicit provider, since default providers are disabled", () => {
+    for (const resource of result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))) {
+      expect(resource.provider, resource.urn).toMatch(/\$pulumi:providers:|::pulumi:providers:/);
+    }
+  });
+
+  it("never shows a secret in plaintext in resources or outputs", () => {
+    const text = JSON.stringify([result.resources, result.outputs]);
+    expect(text).not.toContain(secretPlaceholder("kubeconfig"));
+    expect(text).not.toMatch(/mock-password-|mockbcrypthash/);
+    expect(result.outputs.kubeconfig).toBe("[secret]");
+  });
+
+  it("names every child after its parent component", () => {
+    const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+    for (const resource of result.resources) {
+      const parent = resource.parent ? byUrn.get(resource.parent) : undefined;
+      if (parent) expect(resource.name.startsWith(parent.name), `${resource.name} under ${parent.name}`).toBe(true);
+    }
+  });
+});

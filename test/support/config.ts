@@ -1,0 +1,39 @@
+import { join } from "node:path";
+import { readStackFile, repoRoot } from "../../scripts/lib/stack-file";
+import { validateConfig, type ValidationResult } from "../../stacks/config/validate";
+
+type Path = (string | number)[];
+export type Mutation = { set: Path; to: unknown } | { remove: Path };
+
+/**
+ * Validates a committed stack file after applying mutations to its structured values, as a user
+ * editing Pulumi.<stack>.yaml would. Path[0] is the config key without the project prefix.
+ */
+export function validateStack(stack: string, mutations: Mutation[] = [], secrets: Record<string, string> = {}): ValidationResult {
+  const { config, secretKeys } = readStackFile(join(repoRoot, `Pulumi.${stack}.yaml`));
+  const data: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(config)) {
+    data[key.replace(/^llm-platform:/, "")] = /^[[{]/.test(text) ? JSON.parse(text) : text;
+  }
+  for (const mutation of mutations) {
+    const path = "set" in mutation ? mutation.set : mutation.remove;
+    let target = data as Record<string | number, unknown>;
+    for (const segment of path.slice(0, -1)) {
+      target[segment] ??= typeof segment === "number" ? [] : {};
+      target = target[segment] as Record<string | number, unknown>;
+    }
+    const last = path[path.length - 1]!;
+    if ("set" in mutation) target[last] = mutation.to;
+    else delete target[last];
+  }
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) raw[`llm-platform:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  const secretSet = new Set(secretKeys);
+  for (const [key, value] of Object.entries(secrets)) {
+    raw[`llm-platform:${key}`] = value;
+    secretSet.add(`llm-platform:${key}`);
+  }
+  return validateConfig(raw, secretSet);
+}
+
+export const errorsOf = (result: ValidationResult): string[] => (result.ok ? [] : result.errors);

@@ -1,0 +1,24 @@
+import { join } from "node:path";
+import { vi } from "vitest";
+import { readStackFile, repoRoot, stackNames } from "../../scripts/lib/stack-file";
+import { synthesize, type SynthResource, type SynthResult } from "../../scripts/lib/synthesize";
+
+export { stackNames, repoRoot };
+
+/** Synthesizes a committed stack file (never a copy of it) with the real program. */
+export async function synthStack(stack: string, configFile = join(repoRoot, `Pulumi.${stack}.yaml`)): Promise<SynthResult> {
+  const result = await synthesize(stack, readStackFile(configFile), async () => {
+    vi.resetModules();
+    return import("../../index");
+  });
+  if (!result.ok) throw new Error(`stack ${stack} failed to synthesize:\n${result.errors.join("\n")}`);
+  return result;
+}
+
+export const ofType = (result: SynthResult, type: string): SynthResource[] => result.resources.filter((r) => r.type === type);
+
+export function byName(result: SynthResult, name: string): SynthResource {
+  const found = result.resources.find((resource) => resource.name === name);
+  if (!found) throw new Error(`no resource named ${name}; have: ${result.resources.map((r) => r.name).join(", ")}`);
+  return found;
+}
