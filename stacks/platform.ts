@@ -14,14 +14,19 @@ export type PlatformOutputs = Record<string, pulumi.Output<unknown>>;
 export function createPlatform(config: LoadedConfig): PlatformOutputs {
   const name = `llm-${pulumi.getStack()}`;
   const cluster = createCluster(name, config);
-  // Default providers are disabled, so even random needs an explicit provider; add-ons inherit it.
+  // Default providers are disabled, so even random needs an explicit provider; components inherit it.
   const randomProvider = new random.Provider(`${name}-random`);
-  void randomProvider;
+  const addonOptions: pulumi.ComponentResourceOptions = { providers: [randomProvider] };
+  void addonOptions;
 
   const installDevicePlugin = config.cluster.provider === "k3s" && config.cluster.installDevicePlugin;
   if (installDevicePlugin && cluster.gpuPools.length > 0) {
     new NvidiaDevicePlugin(`${name}-nvidia`, { provider: cluster.provider, gpuPools: cluster.gpuPools });
   }
+
+  // Add-ons come here, each from its own stacks/<area>.ts, in this order of data (not of time):
+  //   ingress + TLS (IngressLayer)  ->  monitoring CRDs (MonitoringLayer)  ->  GitOps, pipeline,
+  //   observability, serving. Each returns its outputs, merged below.
 
   return {
     environment: pulumi.output(config.environment),
