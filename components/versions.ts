@@ -22,6 +22,13 @@ export const charts = {
     chart: "kube-prometheus-stack",
     version: "88.5.3",
   },
+  // The operator CRDs on their own, so that every ServiceMonitor and PrometheusRule waits only on them;
+  // app version v0.93.1 matches kube-prometheus-stack 88.5.3's operator.
+  prometheusOperatorCrds: {
+    repository: "https://prometheus-community.github.io/helm-charts",
+    chart: "prometheus-operator-crds",
+    version: "31.0.1",
+  },
   eckOperator: { repository: "https://helm.elastic.co", chart: "eck-operator", version: "3.5.0" },
   fluentBit: { repository: "https://fluent.github.io/helm-charts", chart: "fluent-bit", version: "0.58.1" },
   nvidiaDevicePlugin: { repository: "https://nvidia.github.io/k8s-device-plugin", chart: "nvidia-device-plugin", version: "0.20.0" },

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
+import { ingressLayer } from "./ingress";
+import { createMonitoringLayer } from "./monitoring";
 import type { LoadedConfig } from "./config";
 
 /** Stack outputs; secrets stay Pulumi secrets. */
@@ -17,21 +19,23 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // Default providers are disabled, so even random needs an explicit provider; components inherit it.
   const randomProvider = new random.Provider(`${name}-random`);
   const addonOptions: pulumi.ComponentResourceOptions = { providers: [randomProvider] };
-  void addonOptions;
 
   const installDevicePlugin = config.cluster.provider === "k3s" && config.cluster.installDevicePlugin;
   if (installDevicePlugin && cluster.gpuPools.length > 0) {
     new NvidiaDevicePlugin(`${name}-nvidia`, { provider: cluster.provider, gpuPools: cluster.gpuPools });
   }
 
-  // Add-ons come here, each from its own stacks/<area>.ts, in this order of data (not of time):
-  //   ingress + TLS (IngressLayer)  ->  monitoring CRDs (MonitoringLayer)  ->  GitOps, pipeline,
-  //   observability, serving. Each returns its outputs, merged below.
+  // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive
+  // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
+  const ingress = ingressLayer(config);
+  const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
+  void ingress;
 
   return {
     environment: pulumi.output(config.environment),
     clusterName: cluster.clusterName,
     kubeconfig: pulumi.secret(cluster.kubeconfig),
     objectStoreUrl: cluster.objectStore?.url ?? pulumi.output(null),
+    ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
   };
 }
