@@ -45,6 +45,14 @@ describe("npm run synth -- --stack dev", () => {
     expect(outputs.clusterName).toBe("llm-dev");
   });
 
+  it("holds no secret in plaintext in any file it writes", () => {
+    const files = ["resources.json", "outputs.json", ...readdirSync(join(out, "manifests")).map((f) => join("manifests", f))];
+    for (const file of files) {
+      const text = readFileSync(join(out, file), "utf8");
+      expect(text, file).not.toMatch(/synth-placeholder-secret|mock-password-|mockbcrypthash/);
+    }
+  });
+
   it("writes one YAML manifest per Kubernetes object", () => {
     const files = readdirSync(join(out, "manifests"));
     expect(files.length).toBeGreaterThan(0);
