@@ -51,7 +51,10 @@ export function baseNodeConfig(serviceAccountEmail: pulumi.Input<string>) {
 const gkeTaintEffect = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
 
 /** The system pool, then one pool per GPU pool; both auto-upgrade and auto-repair with the release channel. */
-export function createNodePools(name: string, args: GkeNodePoolsArgs, opts: pulumi.CustomResourceOptions) {
+export function createNodePools(name: string, args: GkeNodePoolsArgs, parentOpts: pulumi.CustomResourceOptions) {
+  // The initial count only matters at creation (the autoscaler owns the size after that), and changing it
+  // would force a new pool.
+  const opts = { ...parentOpts, ignoreChanges: ["initialNodeCount"] };
   const common = {
     cluster: args.cluster.name,
     location: args.location,
