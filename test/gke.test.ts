@@ -349,6 +349,8 @@ const mistakes: [string, Mutation[], string, RegExp][] = [
   ["prod control plane open to the internet", [{ set: ["environment"], to: "prod" }, { set: ["cluster", "authorizedNetworks", 0, "cidr"], to: "0.0.0.0/0" }], "llm-platform:cluster.authorizedNetworks[0].cidr", /never opens the control plane to the whole internet/],
   ["prod without protection", [{ set: ["environment"], to: "prod" }], "llm-platform:cluster.protect", /must be true in prod/],
   ["zone outside the region", [{ set: ["cluster", "nodeZones", 1], to: "europe-west4-a" }], "llm-platform:cluster.nodeZones[1]", /europe-west4-a is not in cluster.region us-central1/],
+  ["GPU pools in GKE's default zones", [{ set: ["cluster", "nodeZones"], to: [] }], "llm-platform:cluster.nodeZones", /list the zones of us-central1 that have nvidia-l4/],
+  ["GPU machine type for the system pool", [{ set: ["cluster", "systemPool"], to: { machineType: "g2-standard-4" } }], "llm-platform:cluster.systemPool.machineType", /g2 machine types come with GPUs/],
   ["duplicate zone", [{ set: ["cluster", "nodeZones", 1], to: "us-central1-a" }], "llm-platform:cluster.nodeZones[1]", /duplicate zone/],
   ["pod range overlapping the node subnet", [{ set: ["cluster", "network"], to: { podsCidr: "10.10.8.0/21" } }], "llm-platform:cluster.network.podsCidr", /overlaps network.nodesCidr \(10.10.0.0\/20\)/],
   ["control-plane range that is not a /28", [{ set: ["cluster", "network"], to: { masterCidr: "172.16.0.0/24" } }], "llm-platform:cluster.network.masterCidr", /requires a \/28/],

@@ -67,7 +67,7 @@ export const gkeCluster = z.strictObject({
     .regex(/^\d{6,19}$/, "the numeric project number")
     .describe("`gcloud projects describe <project> --format='value(projectNumber)'`; names the GKE service agent that uses the KMS key."),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "a GCP region such as us-central1"),
-  nodeZones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "a GCP zone such as us-central1-a")).default([]).describe("Zones of the region for node pools (GPU types are not in every zone); empty means GKE's default zones."),
+  nodeZones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "a GCP zone such as us-central1-a")).default([]).describe("Zones of the region for node pools; required with GPU pools, since a GPU type is not in every zone. Empty means GKE's default zones."),
   kubernetesVersion: z.enum(kubernetesVersions.gke).default(defaultKubernetesVersion).describe("Minimum control-plane version; the release channel upgrades from there."),
   releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
   network: z

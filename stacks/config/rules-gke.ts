@@ -40,6 +40,14 @@ export function checkGkeRules(cluster: GkeClusterConfig, environment: Parsed["en
       fail(["cluster", "nodeZones", index], `${zone} is not in cluster.region ${cluster.region}; a regional cluster's nodes must be in its region`);
     }
   });
+  if (cluster.gpuPools.length > 0 && cluster.nodeZones.length === 0) {
+    const types = [...new Set(cluster.gpuPools.map((pool) => pool.accelerator.type))].join(" or ");
+    fail(["cluster", "nodeZones"], `list the zones of ${cluster.region} that have ${types} (gcloud compute accelerator-types list --filter="zone~${cluster.region}"); GKE's default zones may not, and the GPU pool would fail to create`);
+  }
+  const systemFamily = cluster.systemPool.machineType.split("-")[0]!;
+  if (Object.values(gkeAccelerators).includes(systemFamily as (typeof gkeAccelerators)[keyof typeof gkeAccelerators])) {
+    fail(["cluster", "systemPool", "machineType"], `${systemFamily} machine types come with GPUs; the system pool needs a general-purpose type such as e2-standard-4`);
+  }
   const zones = cluster.nodeZones;
   zones.forEach((zone, index) => {
     if (zones.indexOf(zone) !== index) fail(["cluster", "nodeZones", index], `duplicate zone ${zone}`);
