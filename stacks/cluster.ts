@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../components/cluster/existing-cluster";
+import { Gke } from "../components/cluster/gke";
 import type { PlatformCluster } from "../components/cluster/types";
 import type { LoadedConfig } from "./config";
 
@@ -15,8 +16,9 @@ export function createCluster(name: string, config: LoadedConfig): PlatformClust
         gpuPools: cluster.gpuPools,
         objectStorage: cluster.objectStorage,
       });
-    case "eks":
     case "gke":
+      return new Gke(name, cluster);
+    case "eks":
       throw new pulumi.RunError(`cluster.provider "${cluster.provider}" is not implemented yet; use "k3s" with mode "existing"`);
   }
 }

@@ -12,6 +12,17 @@ const computedOutputs: Record<string, Computed> = {
     result: pulumi.secret(`mock-password-${name}`),
     bcryptHash: pulumi.secret(`$2a$10$mockbcrypthashfor${name.replace(/[^a-zA-Z0-9]/g, "")}`),
   }),
+  // GCP: names Pulumi would auto-generate, and what GCP computes (a TEST-NET endpoint, a fake CA).
+  "gcp:container/cluster:Cluster": (name, inputs) => ({
+    name: inputs.name ?? name,
+    endpoint: "192.0.2.10",
+    masterAuth: { ...(inputs.masterAuth as State | undefined), clusterCaCertificate: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
+  }),
+  "gcp:storage/bucket:Bucket": (name, inputs) => ({ name: inputs.name ?? name, url: `gs://${String(inputs.name ?? name)}` }),
+  "gcp:serviceaccount/account:Account": (_name, inputs) => ({
+    name: `projects/${String(inputs.project)}/serviceAccounts/${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`,
+    email: `${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`,
+  }),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => ({
     status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version },
   }),

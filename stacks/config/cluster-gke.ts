@@ -10,15 +10,51 @@ export const gkeAccelerators = {
   "nvidia-h100-80gb": "a3",
 } as const;
 
+export type GkeAcceleratorType = keyof typeof gkeAccelerators;
+
+/**
+ * GPU machine types and the accelerator they come with. On g2, a2 and a3 the GPU type and count are
+ * fixed by the machine type, so a pool's `accelerator` must match this table exactly.
+ */
+export const gkeGpuMachineTypes: Readonly<Record<string, { accelerator: GkeAcceleratorType; count: number }>> = {
+  "g2-standard-4": { accelerator: "nvidia-l4", count: 1 },
+  "g2-standard-8": { accelerator: "nvidia-l4", count: 1 },
+  "g2-standard-12": { accelerator: "nvidia-l4", count: 1 },
+  "g2-standard-16": { accelerator: "nvidia-l4", count: 1 },
+  "g2-standard-32": { accelerator: "nvidia-l4", count: 1 },
+  "g2-standard-24": { accelerator: "nvidia-l4", count: 2 },
+  "g2-standard-48": { accelerator: "nvidia-l4", count: 4 },
+  "g2-standard-96": { accelerator: "nvidia-l4", count: 8 },
+  "a2-highgpu-1g": { accelerator: "nvidia-tesla-a100", count: 1 },
+  "a2-highgpu-2g": { accelerator: "nvidia-tesla-a100", count: 2 },
+  "a2-highgpu-4g": { accelerator: "nvidia-tesla-a100", count: 4 },
+  "a2-highgpu-8g": { accelerator: "nvidia-tesla-a100", count: 8 },
+  "a2-ultragpu-1g": { accelerator: "nvidia-a100-80gb", count: 1 },
+  "a2-ultragpu-2g": { accelerator: "nvidia-a100-80gb", count: 2 },
+  "a2-ultragpu-4g": { accelerator: "nvidia-a100-80gb", count: 4 },
+  "a2-ultragpu-8g": { accelerator: "nvidia-a100-80gb", count: 8 },
+  "a3-highgpu-1g": { accelerator: "nvidia-h100-80gb", count: 1 },
+  "a3-highgpu-2g": { accelerator: "nvidia-h100-80gb", count: 2 },
+  "a3-highgpu-4g": { accelerator: "nvidia-h100-80gb", count: 4 },
+  "a3-highgpu-8g": { accelerator: "nvidia-h100-80gb", count: 8 },
+};
+
 export const gkeGpuPool = z.strictObject({
   name: dnsLabel,
-  machineType: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, "a GCE machine type such as g2-standard-8").describe("e.g. g2-standard-8 for L4, a2-highgpu-1g for A100, a3-highgpu-8g for H100."),
-  accelerator: z.strictObject({
-    type: z.enum(Object.keys(gkeAccelerators) as [keyof typeof gkeAccelerators]),
-    count: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]),
-  }),
-  minSize: nonNegativeInt.default(0),
-  maxSize: positiveInt,
+  machineType: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, "a GCE machine type such as g2-standard-8").describe("e.g. g2-standard-8 for L4, a2-highgpu-1g for A100, a3-highgpu-8g for H100; must match accelerator."),
+  accelerator: z.strictObject(
+    {
+      type: z.enum(Object.keys(gkeAccelerators) as [GkeAcceleratorType]),
+      count: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]),
+      driverVersion: z.enum(["LATEST", "DEFAULT"]).default("LATEST").describe("NVIDIA driver GKE installs; LATEST, since recent vLLM builds need a recent CUDA driver."),
+    },
+    {
+      error: (issue) =>
+        issue.input === undefined ? "required: GKE attaches GPUs only through an accelerator {type, count} matching machineType" : undefined,
+    },
+  ),
+  minSize: nonNegativeInt.default(0).describe("Total over the pool's zones; 0 lets the pool scale to zero."),
+  maxSize: positiveInt.describe("Total over the pool's zones."),
   spot: z.boolean().default(false),
   diskSizeGb: z.int().min(100).max(65536).default(200),
 });
@@ -26,8 +62,12 @@ export const gkeGpuPool = z.strictObject({
 export const gkeCluster = z.strictObject({
   provider: z.literal("gke"),
   project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, "a GCP project id"),
+  projectNumber: z
+    .string()
+    .regex(/^\d{6,19}$/, "the numeric project number")
+    .describe("`gcloud projects describe <project> --format='value(projectNumber)'`; names the GKE service agent that uses the KMS key."),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "a GCP region such as us-central1"),
-  nodeZones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "a GCP zone such as us-central1-a")).default([]).describe("Zones for node pools; empty means the region's default zones."),
+  nodeZones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "a GCP zone such as us-central1-a")).default([]).describe("Zones of the region for node pools; required with GPU pools, since a GPU type is not in every zone. Empty means GKE's default zones."),
   kubernetesVersion: z.enum(kubernetesVersions.gke).default(defaultKubernetesVersion).describe("Minimum control-plane version; the release channel upgrades from there."),
   releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
   network: z
@@ -35,11 +75,11 @@ export const gkeCluster = z.strictObject({
       nodesCidr: cidr.default("10.10.0.0/20"),
       podsCidr: cidr.default("10.20.0.0/14"),
       servicesCidr: cidr.default("10.30.0.0/20"),
-      masterCidr: cidr.default("172.16.0.0/28"),
+      masterCidr: cidr.default("172.16.0.0/28").describe("The control plane's private range; GKE requires a /28."),
     })
     .prefault({}),
   authorizedNetworks: z.array(z.strictObject({ name: z.string().min(1), cidr })).default([]).describe("Networks allowed to reach the control plane; empty with privateEndpoint=false is rejected."),
-  privateEndpoint: z.boolean().default(true),
+  privateEndpoint: z.boolean().default(true).describe("Control plane reachable only from inside the VPC (then run Pulumi from there, e.g. a VPN or bastion)."),
   systemPool: z
     .strictObject({
       machineType: z.string().default("e2-standard-4"),
@@ -48,7 +88,7 @@ export const gkeCluster = z.strictObject({
     })
     .prefault({}),
   gpuPools: z.array(gkeGpuPool).default([]),
-  protect: z.boolean().default(false),
+  protect: z.boolean().default(false).describe("Protect the cluster, KMS key and bucket from `pulumi destroy` (and turn on GKE deletion protection)."),
 });
 
 export type GkeClusterConfig = z.infer<typeof gkeCluster>;

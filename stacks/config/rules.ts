@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { eksGpuInstances } from "./cluster-eks";
-import { gkeAccelerators } from "./cluster-gke";
+import { checkGkeRules } from "./rules-gke";
 import type { platformSchema } from "./schema";
 
-type Parsed = z.output<typeof platformSchema>;
-type Path = (string | number)[];
+export type Parsed = z.output<typeof platformSchema>;
+export type Path = (string | number)[];
 
 /** What serving needs to know about a GPU pool, whatever the cluster provider. */
 export interface GpuPoolCapacity {
@@ -78,18 +78,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     }
   }
 
-  if (cluster.provider === "gke") {
-    cluster.gpuPools.forEach((pool, index) => {
-      const family = pool.machineType.split("-")[0];
-      const expected = gkeAccelerators[pool.accelerator.type];
-      if (family !== expected) {
-        fail(["cluster", "gpuPools", index, "machineType"], `${pool.accelerator.type} is only available on ${expected} machine types, not ${family}`);
-      }
-    });
-    if (!cluster.privateEndpoint && cluster.authorizedNetworks.length === 0) {
-      fail(["cluster", "authorizedNetworks"], "a public control-plane endpoint needs at least one authorized network (or set privateEndpoint: true)");
-    }
-  }
+  if (cluster.provider === "gke") checkGkeRules(cluster, config.environment, fail);
 
   if (cluster.provider === "k3s" && config.kubeconfig === undefined) {
     fail(["kubeconfig"], "required when cluster.mode is \"existing\": pulumi config set --secret kubeconfig \"$(cat path/to/kubeconfig)\"");

@@ -91,7 +91,8 @@ function show(value: unknown): string {
 function allowedText(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
-      return `expected ${issue.expected}`;
+      // A schema may explain a missing value better than "expected object" (zod's own messages start "Invalid").
+      return issue.message.startsWith("Invalid") ? `expected ${issue.expected}` : issue.message;
     case "too_small":
       return issue.origin === "array" || issue.origin === "string"
         ? `must have at least ${issue.minimum} ${issue.origin === "array" ? "item(s)" : "character(s)"}`
