@@ -8,7 +8,7 @@ import { chartDigest, servingChart } from "../components/serving/llm-serving";
 import { servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf, toYaml } from "../scripts/lib/manifests";
-import { readStackFile } from "../scripts/lib/stack-file";
+import { readStackFile, secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { requireTool } from "../scripts/lib/tools";
 import { unknownValueKeys } from "./support/chart-keys";
@@ -234,24 +234,45 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   });
 });
 
-describe("a model that does not autoscale", () => {
+describe("a dev variant: one replica, no ingress, an HF token", () => {
+  let objects: Obj[];
   let result: SynthResult;
   beforeAll(async () => {
     result = await synthVariant("dev", (config) => {
-      const models = config["llm-platform:models"] as Obj[];
-      models[0]!.maxReplicas = 1;
+      (config["llm-platform:models"] as Obj[])[0]!.maxReplicas = 1;
+      (config["llm-platform:addons"] as Obj).ingress = { enabled: false };
+      config["llm-platform:hfToken"] = { secure: "v1:encrypted" };
     });
+    objects = manifestsOf(result.resources).map((m) => m.object as Obj);
   });
 
   it("keeps its weights on a persistent ReadWriteOnce claim, and installs no KEDA", () => {
-    const objects = manifestsOf(result.resources).map((m) => m.object as Obj);
     const claim = objects.find((o) => o.kind === "PersistentVolumeClaim")!;
     expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: "50Gi" } } });
     expect(objects.some((o) => o.kind === "ScaledObject")).toBe(false);
     expect(objects.find((o) => o.kind === "Deployment")!.spec.replicas).toBe(1);
     expect(ofType(result, release).some((r) => r.inputs.chart === "keda")).toBe(false);
-    const servingRelease = servingReleases(result)[0]!;
-    expect(result.resources.some((r) => servingRelease.dependsOn.includes(r.urn) && r.inputs.chart === "keda")).toBe(false);
+  });
+
+  it("exposes nothing, sets no URL output, and lets only Prometheus in", () => {
+    expect(objects.some((o) => o.kind === "Ingress")).toBe(false);
+    expect(result.outputs.llmApiUrl).toBeUndefined();
+    expect(result.outputs.llmApiKey).toBe("[secret]");
+    const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
+    expect(policy.spec.ingress[0].from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+      },
+    ]);
+  });
+
+  it("hands the HF token to vLLM through a Secret, never in plaintext", () => {
+    const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "hf-token")!;
+    expect(secret.stringData).toBe("[secret]");
+    const vllm = objects.find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0];
+    expect(vllm.env).toContainEqual({ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "token" } } });
+    expect(JSON.stringify([result.resources, result.outputs])).not.toContain(secretPlaceholder("hfToken"));
   });
 });
 

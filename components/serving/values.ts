@@ -142,8 +142,11 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
           tls: { secretName: exposure.tlsSecretName },
         }
       : { enabled: false },
+    // Only the peers that exist may connect; with neither, all traffic to the pods is denied.
     networkPolicy: {
       enabled: true,
+      allowIngressController: exposure !== undefined,
+      allowPrometheus: monitoring !== undefined,
       ...(exposure
         ? {
             ingressControllerNamespaceSelector: namespaceSelector(exposure.controllerNamespace),
