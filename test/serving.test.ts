@@ -112,7 +112,9 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     const { startupProbe, readinessProbe, livenessProbe } = vllm();
     expect(startupProbe.periodSeconds * startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
     for (const probe of [startupProbe, readinessProbe, livenessProbe]) expect(probe.httpGet.path).toBe("/health");
-    expect(s().kind("Deployment").spec.progressDeadlineSeconds).toBeGreaterThan(startupProbe.periodSeconds * startupProbe.failureThreshold);
+    const deadline = s().kind("Deployment").spec.progressDeadlineSeconds;
+    expect(deadline).toBeGreaterThan(startupProbe.periodSeconds * startupProbe.failureThreshold);
+    expect(s().release.inputs.timeout).toBeGreaterThan(deadline);
   });
 
   it("runs hardened: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp, read-only root", () => {

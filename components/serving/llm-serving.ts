@@ -7,7 +7,7 @@ import * as random from "@pulumi/random";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { servingValues, type ServedModel, type ServingExposure } from "./values";
+import { rolloutDeadlineSeconds, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -50,7 +50,7 @@ export interface LlmServingArgs {
   readonly keda?: pulumi.Resource;
   /** @default "llm-serving" */
   readonly namespace?: string;
-  /** Seconds Helm waits for a release to be ready (image pull plus model load). @default 1800 */
+  /** Seconds Helm waits for a release to be ready. @default the rollout deadline plus 5 minutes for the image pull */
   readonly timeoutSeconds?: number;
 }
 
@@ -164,7 +164,7 @@ export class LlmServing extends pulumi.ComponentResource {
           // A failed first start (e.g. no GPU free) rolls back instead of leaving a broken release.
           atomic: true,
           cleanupOnFail: true,
-          timeout: args.timeoutSeconds ?? 1800,
+          timeout: args.timeoutSeconds ?? rolloutDeadlineSeconds(model.gpuCount) + 300,
         },
         { ...k8sOpts, dependsOn },
       );

@@ -53,6 +53,9 @@ export const queueThresholdPerReplica = 5;
 /** Minutes the startup probe allows for download and load: bigger (multi-GPU) models load longer. */
 export const startupBudgetMinutes = (gpuCount: number) => 10 * Math.max(1, gpuCount / 2);
 
+/** Seconds a rollout may take: it must outlast the startup probe, or a healthy load is reported as failed. */
+export const rolloutDeadlineSeconds = (gpuCount: number) => Math.max(1200, startupBudgetMinutes(gpuCount) * 60 + 600);
+
 /** `registry/repository:tag` split into the chart's image keys. */
 export function imageKeys(reference: string): { repository: string; tag: string } {
   const colon = reference.lastIndexOf(":");
@@ -165,7 +168,6 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
       readiness: { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 },
       liveness: { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 10 },
     },
-    // The rollout must outlast the startup probe, or Kubernetes reports a healthy load as failed.
-    progressDeadlineSeconds: Math.max(1200, startupFailures * 10 + 600),
+    progressDeadlineSeconds: rolloutDeadlineSeconds(model.gpuCount),
   };
 }
