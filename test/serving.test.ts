@@ -117,6 +117,13 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(s().release.inputs.timeout).toBeGreaterThan(deadline);
   });
 
+  it("rolls out without a spare GPU, survives drains one pod at a time, and spreads its replicas over nodes", () => {
+    const deployment = s().kind("Deployment");
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    expect(s().kind("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
+    expect(pod().topologySpreadConstraints[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname", nodeAffinityPolicy: "Honor" });
+  });
+
   it("runs hardened: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp, read-only root", () => {
     expect(pod().securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(pod().securityContext.runAsUser).toBeGreaterThan(0);
