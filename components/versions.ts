@@ -43,6 +43,10 @@ export const images = {
   /** Runs the ML pipeline's steps that only need a shell and the cloud CLIs. */
   pipelineTools: "docker.io/amazon/aws-cli:2.31.3",
   curl: "docker.io/curlimages/curl:8.17.0",
+  /** vLLM's OpenAI-compatible server; also the default in charts/llm-serving/values.yaml (a test keeps them equal). */
+  vllm: "docker.io/vllm/vllm-openai:v0.29.0",
+  /** Copies model weights from the stack's bucket (the serving chart's modelLoader). */
+  modelLoader: "docker.io/rclone/rclone:1.75.1",
 } as const;
 
 /** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */

@@ -4,6 +4,7 @@ import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
 import { ingressLayer } from "./ingress";
 import { createMonitoringLayer } from "./monitoring";
+import { createServing } from "./serving";
 import type { LoadedConfig } from "./config";
 
 /** Stack outputs; secrets stay Pulumi secrets. */
@@ -29,7 +30,8 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
   const ingress = ingressLayer(config);
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
-  void ingress;
+  const serving = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
+  const firstModel = config.models[0]?.name;
 
   return {
     environment: pulumi.output(config.environment),
@@ -37,5 +39,10 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     kubeconfig: pulumi.secret(cluster.kubeconfig),
     objectStoreUrl: cluster.objectStore?.url ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
+    ...(serving ? { llmApiKey: serving.apiKey } : {}),
+    // llmApiUrl is the first model's, for the common one-model stack; llmApiUrls has every model.
+    ...(serving && firstModel && serving.apiUrls[firstModel]
+      ? { llmApiUrl: pulumi.output(serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
+      : {}),
   };
 }

@@ -53,6 +53,7 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools", 0, "nodeSelector"], to: {} }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
   ["dev", "toleration with a bad effect", [{ set: ["cluster", "gpuPools", 0, "tolerations", 0, "effect"], to: "NoEntry" }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
   ["dev", "GPU memory utilization above 0.98", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 1.2 }], "llm-platform:models[0].gpuMemoryUtilization", /must be <= 0.98/],
+  ["dev", "weights from the bucket on k3s", [{ set: ["models", 0, "weightsFrom"], to: "bucket" }], "llm-platform:models[0].weightsFrom", /needs a cloud cluster/],
   ["dev", "SLO target of 100%", [{ set: ["addons", "monitoring", "slo", "availability"], to: 1 }], "llm-platform:addons.monitoring.slo.availability", /must be < 1/],
 ];
 

@@ -62,6 +62,10 @@ beforeAll(async () => {
   variant = await synthVariant();
 });
 
+/** The node pools' service account (add-ons' Workload Identity grants add more accounts). */
+const nodeAccount = (result: SynthResult): SynthResource =>
+  ofType(result, "gcp:serviceaccount/account:Account").find((account) => account.name.endsWith("-nodes"))!;
+
 const one = (result: SynthResult, type: string): SynthResource => {
   const found = ofType(result, type);
   expect(found, type).toHaveLength(1);
@@ -169,7 +173,7 @@ describe("cluster", () => {
   it("removes the default node pool, which never runs as the Compute Engine default account", () => {
     const cluster = clusterOf(dev);
     expect(cluster).toMatchObject({ removeDefaultNodePool: true, initialNodeCount: 1 });
-    expect(cluster.nodeConfig.serviceAccount).toBe(inputs(one(dev, "gcp:serviceaccount/account:Account")).accountId + `@${clusterConfig.project}.iam.gserviceaccount.com`);
+    expect(cluster.nodeConfig.serviceAccount).toBe(inputs(nodeAccount(dev)).accountId + `@${clusterConfig.project}.iam.gserviceaccount.com`);
   });
 
   it("is deletable in dev and protected (and GKE deletion-protected) when cluster.protect is set", () => {
@@ -184,7 +188,7 @@ describe("cluster", () => {
 
 describe("node pools", () => {
   const pools = () => ofType(dev, "gcp:container/nodePool:NodePool");
-  const nodeAccountEmail = () => `${inputs(one(dev, "gcp:serviceaccount/account:Account")).accountId}@${clusterConfig.project}.iam.gserviceaccount.com`;
+  const nodeAccountEmail = () => `${inputs(nodeAccount(dev)).accountId}@${clusterConfig.project}.iam.gserviceaccount.com`;
 
   it("are a system pool plus one pool per configured GPU pool, all auto-upgraded and auto-repaired", () => {
     expect(pools().map((pool) => pool.name).sort()).toEqual(["llm-gke-dev-gpu-l4", "llm-gke-dev-system"]);

@@ -72,4 +72,8 @@ export function manifestFileName(manifest: Manifest, index: number): string {
   return `${String(index).padStart(3, "0")}-${parts.toLowerCase().replace(/[^a-z0-9.-]+/g, "-")}.yaml`;
 }
 
-export const toYaml = (object: Record<string, unknown>) => stringify(object, { lineWidth: 0 });
+/**
+ * YAML 1.1 quoting, because kubectl and most Kubernetes tools parse YAML 1.1: in 1.2 an annotation
+ * value "off" or "yes" is written bare, and a 1.1 reader turns it into a boolean.
+ */
+export const toYaml = (object: Record<string, unknown>) => stringify(object, { lineWidth: 0, version: "1.1" });

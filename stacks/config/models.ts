@@ -10,7 +10,11 @@ export const servedModel = z.strictObject({
   maxReplicas: positiveInt.default(1),
   maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length; vLLM's default is the model's own."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
-  cacheGiB: gibibytes(5, 4096).default(50).describe("Persistent weight cache per replica."),
+  cacheGiB: gibibytes(5, 4096).default(50).describe("Weight cache per replica; must hold the model's weights."),
+  weightsFrom: z
+    .enum(["hub", "bucket"])
+    .default("hub")
+    .describe("\"hub\": vLLM downloads from Hugging Face. \"bucket\": an init step copies `<bucket>/models/<model>` with the cluster identity (EKS/GKE)."),
 });
 
 export const models = z.array(servedModel).default([]);

@@ -94,6 +94,9 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     const at = (key: string): Path => ["models", index, key];
     if (modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
     if (model.minReplicas > model.maxReplicas) fail(at("minReplicas"), `must be <= maxReplicas (${model.maxReplicas})`);
+    if (model.weightsFrom === "bucket" && cluster.provider === "k3s") {
+      fail(at("weightsFrom"), "\"bucket\" needs a cloud cluster (eks or gke): the loader reads the bucket through workload identity, which k3s does not have; use \"hub\"");
+    }
     const pool = capacities.find((candidate) => candidate.name === model.gpuPool);
     if (!pool) {
       const known = capacities.map((candidate) => candidate.name);

@@ -1,0 +1,176 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
+import type { IngressLayer } from "../ingress/types";
+import type { MonitoringLayer } from "../monitoring/types";
+import { rolloutDeadlineSeconds, servingValues, type ServedModel, type ServingExposure } from "./values";
+
+/**
+ * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
+ * every machine: the Kubernetes provider resolves it against its working directory, which Pulumi sets
+ * to the project directory (where Pulumi.yaml is), wherever `pulumi up` is started from.
+ */
+export const servingChart = "./charts/llm-serving";
+const chartDirectory = join(__dirname, "..", "..", "charts", "llm-serving");
+
+/**
+ * sha256 over the chart's files. The provider diffs a Release on its inputs only, so a template
+ * change without a chart version bump would never be rolled out (pulumi-kubernetes#2118); the
+ * digest in `description` makes every chart change an update.
+ */
+export function chartDigest(directory = chartDirectory): string {
+  const files = (readdirSync(directory, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+  const hash = createHash("sha256");
+  for (const file of files) hash.update(relative(directory, file)).update("\0").update(readFileSync(file)).update("\0");
+  return hash.digest("hex").slice(0, 16);
+}
+
+export interface LlmServingModel extends ServedModel {
+  /** Name of the GPU pool (PlatformCluster.gpuPools) the model runs on. */
+  readonly gpuPool: string;
+}
+
+export interface LlmServingArgs {
+  readonly cluster: PlatformCluster;
+  readonly models: readonly LlmServingModel[];
+  /** Secret Hugging Face token for gated models. */
+  readonly hfToken?: pulumi.Input<string>;
+  /** Exposes each model at `https://<model>.api.<domain>/v1`; without it the API stays in-cluster. */
+  readonly ingress?: IngressLayer;
+  /** Scraping, and the Prometheus the autoscaler reads; required when a model autoscales. */
+  readonly monitoring?: MonitoringLayer;
+  /** The KEDA release; required when a model autoscales (its ScaledObject CRD). */
+  readonly keda?: pulumi.Resource;
+  /** @default "llm-serving" */
+  readonly namespace?: string;
+  /** Seconds Helm waits for a release to be ready. @default the rollout deadline plus 5 minutes for the image pull */
+  readonly timeoutSeconds?: number;
+}
+
+/** The public host of a model: one host per model, since vLLM serves the OpenAI API at `/v1`. */
+export const modelHost = (ingress: IngressLayer, model: string) => ingress.host(`${model}.api`);
+
+/**
+ * One llm-serving release per model, in one namespace, sharing one generated API key. The OpenAI
+ * base URL of each model is `https://<model>.api.<domain>/v1`.
+ */
+export class LlmServing extends pulumi.ComponentResource {
+  /** OpenAI base URL per model name (empty without ingress). */
+  readonly apiUrls: Readonly<Record<string, string>>;
+  /** Secret. */
+  readonly apiKey: pulumi.Output<string>;
+  readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
+
+  constructor(name: string, args: LlmServingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("llm-platform:serving:LlmServing", name, {}, opts);
+    const { cluster, ingress, monitoring } = args;
+    const k8sOpts = { parent: this, provider: cluster.provider };
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      {
+        metadata: {
+          name: args.namespace ?? "llm-serving",
+          // The chart's pods meet the restricted profile; enforce it so nothing weaker lands here.
+          labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted" },
+        },
+      },
+      k8sOpts,
+    );
+    const ns = namespace.metadata.name;
+
+    // Alphanumeric only: the key travels in an Authorization header and in shell snippets.
+    const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 48, special: false }, { parent: this });
+    this.apiKey = pulumi.secret(apiKey.result);
+    const apiKeySecret = new k8s.core.v1.Secret(
+      `${name}-api-key`,
+      { metadata: { name: "llm-api-key", namespace: ns }, type: "Opaque", stringData: { "api-key": this.apiKey } },
+      k8sOpts,
+    );
+    const hfTokenSecret = args.hfToken
+      ? new k8s.core.v1.Secret(
+          `${name}-hf-token`,
+          { metadata: { name: "hf-token", namespace: ns }, type: "Opaque", stringData: { token: pulumi.secret(args.hfToken) } },
+          k8sOpts,
+        )
+      : undefined;
+
+    const digest = chartDigest();
+    const urls: Record<string, string> = {};
+    const releases: Record<string, k8s.helm.v3.Release> = {};
+    for (const model of args.models) {
+      const autoscale = model.maxReplicas > model.minReplicas;
+      if (autoscale && (!monitoring || !args.keda)) {
+        throw new Error(`model ${model.name} autoscales, which needs the monitoring layer and KEDA`);
+      }
+      const exposure: ServingExposure | undefined = ingress && (() => {
+        const host = modelHost(ingress, model.name);
+        const tls = ingress.tls(host);
+        return {
+          className: ingress.className,
+          host,
+          tlsSecretName: tls.secretName,
+          annotations: tls.annotations,
+          controllerNamespace: ingress.controllerNamespace,
+          controllerPodLabels: ingress.controllerPodLabels,
+        };
+      })();
+      if (exposure) urls[model.name] = `https://${exposure.host}/v1`;
+
+      const serviceAccountAnnotations = cluster.identity.grant(
+        `${name}-${model.name}-identity`,
+        { namespace: args.namespace ?? "llm-serving", serviceAccountName: model.name, bucketAccess: "read" },
+        this,
+      );
+      if (model.weightsFrom === "bucket" && !cluster.objectStore) {
+        throw new Error(`model ${model.name} loads weights from the bucket, but the cluster has no object store`);
+      }
+      const modelSource = model.weightsFrom === "bucket" ? pulumi.interpolate`${cluster.objectStore!.url}/models/${model.model}` : undefined;
+
+      // Each release waits only on what it uses: its Secrets, and the CRDs of the kinds it ships.
+      const dependsOn: pulumi.Resource[] = [apiKeySecret, ...(hfTokenSecret ? [hfTokenSecret] : [])];
+      if (monitoring) dependsOn.push(monitoring.crds);
+      if (autoscale) dependsOn.push(args.keda!);
+
+      releases[model.name] = new k8s.helm.v3.Release(
+        `${name}-${model.name}`,
+        {
+          name: model.name,
+          chart: servingChart,
+          namespace: ns,
+          description: `llm-serving chart files sha256:${digest}`,
+          values: servingValues({
+            model,
+            scheduling: gpuPoolNamed(cluster, model.gpuPool).scheduling,
+            storageClassName: cluster.storageClassName,
+            apiKeySecret: "llm-api-key",
+            hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
+            serviceAccountAnnotations,
+            modelSource,
+            exposure,
+            monitoring: monitoring && {
+              prometheusUrl: monitoring.prometheusUrl,
+              prometheusNamespace: monitoring.prometheusNamespace,
+              prometheusPodLabels: monitoring.prometheusPodLabels,
+            },
+          }),
+          // A failed first start (e.g. no GPU free) rolls back instead of leaving a broken release.
+          atomic: true,
+          cleanupOnFail: true,
+          timeout: args.timeoutSeconds ?? rolloutDeadlineSeconds(model.gpuCount) + 300,
+        },
+        { ...k8sOpts, dependsOn },
+      );
+    }
+    this.apiUrls = urls;
+    this.releases = releases;
+    this.registerOutputs({ apiUrls: this.apiUrls, apiKey: this.apiKey });
+  }
+}

@@ -1,0 +1,173 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { GpuScheduling } from "../cluster/types";
+import { images } from "../versions";
+
+/** One served model, as the stack config describes it. */
+export interface ServedModel {
+  readonly name: string;
+  readonly model: string;
+  readonly gpuCount: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly maxModelLen?: number;
+  readonly gpuMemoryUtilization: number;
+  readonly cacheGiB: number;
+  readonly weightsFrom: "hub" | "bucket";
+}
+
+/** Where the release is exposed; absent when the stack has no ingress. */
+export interface ServingExposure {
+  readonly className: string;
+  readonly host: string;
+  readonly tlsSecretName: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly controllerNamespace: string;
+  readonly controllerPodLabels: Readonly<Record<string, string>>;
+}
+
+/** Who scrapes the release and where the autoscaler reads queue depth; absent without monitoring. */
+export interface ServingMonitoring {
+  readonly prometheusUrl: string;
+  readonly prometheusNamespace: string;
+  readonly prometheusPodLabels: Readonly<Record<string, string>>;
+}
+
+export interface ServingValuesInput {
+  readonly model: ServedModel;
+  readonly scheduling: GpuScheduling;
+  readonly storageClassName: string;
+  /** Secret holding the API key under `api-key`. */
+  readonly apiKeySecret: string;
+  /** Secret holding the Hugging Face token under `token`, when the stack has one. */
+  readonly hfTokenSecret?: string;
+  readonly serviceAccountAnnotations: pulumi.Input<Record<string, string>>;
+  /** `s3://` or `gs://` prefix the loader copies; set only for `weightsFrom: "bucket"`. */
+  readonly modelSource?: pulumi.Input<string>;
+  readonly exposure?: ServingExposure;
+  readonly monitoring?: ServingMonitoring;
+}
+
+/** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
+export const queueThresholdPerReplica = 5;
+
+/** Minutes the startup probe allows for download and load: bigger (multi-GPU) models load longer. */
+export const startupBudgetMinutes = (gpuCount: number) => 10 * Math.max(1, gpuCount / 2);
+
+/** Seconds a rollout may take: it must outlast the startup probe, or a healthy load is reported as failed. */
+export const rolloutDeadlineSeconds = (gpuCount: number) => Math.max(1200, startupBudgetMinutes(gpuCount) * 60 + 600);
+
+/** `registry/repository:tag` split into the chart's image keys. */
+export function imageKeys(reference: string): { repository: string; tag: string } {
+  const colon = reference.lastIndexOf(":");
+  return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
+
+const selector = (labels: Readonly<Record<string, string>>) => ({ matchLabels: { ...labels } });
+const namespaceSelector = (namespace: string) => selector({ "kubernetes.io/metadata.name": namespace });
+
+/**
+ * CPU and memory per replica, scaled by GPU count: vLLM's CPU side (tokenizer, scheduler, one worker
+ * process per GPU) and the weights staged in host memory both grow with the tensor-parallel size.
+ */
+function resources(gpuCount: number) {
+  return {
+    requests: { cpu: String(4 * gpuCount), memory: `${16 * gpuCount}Gi`, "ephemeral-storage": "5Gi" },
+    limits: { cpu: String(8 * gpuCount), memory: `${32 * gpuCount}Gi`, "ephemeral-storage": "20Gi" },
+  };
+}
+
+/**
+ * The weight cache. One replica keeps a PersistentVolumeClaim, so a restarted pod finds the weights.
+ * Several replicas cannot share a ReadWriteOnce volume across nodes (the chart refuses it), so each
+ * pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
+ */
+function cache(model: ServedModel, storageClassName: string) {
+  const size = `${model.cacheGiB}Gi`;
+  if (model.maxReplicas > 1) {
+    return { persistence: { enabled: false }, perPod: { type: "ephemeralVolume", size, storageClassName } };
+  }
+  return { persistence: { enabled: true, size, storageClassName, accessModes: ["ReadWriteOnce"] } };
+}
+
+/** The llm-serving chart's values for one model. Pure: every input is data, nothing is created. */
+export function servingValues(input: ServingValuesInput): Record<string, unknown> {
+  const { model, scheduling, exposure, monitoring } = input;
+  const autoscale = model.maxReplicas > model.minReplicas;
+  const startupFailures = (startupBudgetMinutes(model.gpuCount) * 60) / 10;
+  const loader = input.modelSource === undefined ? undefined : imageKeys(images.modelLoader);
+  return {
+    fullnameOverride: model.name,
+    image: imageKeys(images.vllm),
+    model: {
+      name: model.model,
+      servedModelName: model.name,
+      gpuMemoryUtilization: model.gpuMemoryUtilization,
+      ...(model.maxModelLen === undefined ? {} : { maxModelLen: model.maxModelLen }),
+    },
+    apiKey: { existingSecret: input.apiKeySecret, key: "api-key" },
+    ...(input.hfTokenSecret ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
+    gpu: {
+      count: model.gpuCount,
+      nodeSelector: { ...scheduling.nodeSelector },
+      tolerations: scheduling.tolerations.map((toleration) => ({ ...toleration })),
+      runtimeClassName: scheduling.runtimeClassName ?? "",
+    },
+    // NCCL between tensor-parallel workers goes through /dev/shm; one GPU needs little.
+    shm: { sizeLimit: model.gpuCount > 1 ? `${4 * model.gpuCount}Gi` : "2Gi" },
+    resources: resources(model.gpuCount),
+    cache: cache(model, input.storageClassName),
+    ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
+    serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
+    ...(autoscale
+      ? {
+          autoscaling: {
+            enabled: true,
+            minReplicas: model.minReplicas,
+            maxReplicas: model.maxReplicas,
+            prometheusServerAddress: monitoring!.prometheusUrl,
+            threshold: queueThresholdPerReplica,
+          },
+        }
+      : { replicas: model.minReplicas }),
+    serviceMonitor: { enabled: monitoring !== undefined },
+    ingress: exposure
+      ? {
+          enabled: true,
+          className: exposure.className,
+          host: exposure.host,
+          annotations: {
+            ...exposure.annotations,
+            // Streamed completions: pass tokens through as they come, and allow long generations.
+            "nginx.ingress.kubernetes.io/proxy-buffering": "off",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
+            "nginx.ingress.kubernetes.io/proxy-body-size": "16m",
+          },
+          tls: { secretName: exposure.tlsSecretName },
+        }
+      : { enabled: false },
+    // Only the peers that exist may connect; with neither, all traffic to the pods is denied.
+    networkPolicy: {
+      enabled: true,
+      allowIngressController: exposure !== undefined,
+      allowPrometheus: monitoring !== undefined,
+      ...(exposure
+        ? {
+            ingressControllerNamespaceSelector: namespaceSelector(exposure.controllerNamespace),
+            ingressControllerPodSelector: selector(exposure.controllerPodLabels),
+          }
+        : {}),
+      ...(monitoring
+        ? {
+            prometheusNamespaceSelector: namespaceSelector(monitoring.prometheusNamespace),
+            prometheusPodSelector: selector(monitoring.prometheusPodLabels),
+          }
+        : {}),
+    },
+    probes: {
+      startup: { periodSeconds: 10, failureThreshold: startupFailures, timeoutSeconds: 5 },
+      readiness: { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 },
+      liveness: { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 10 },
+    },
+    progressDeadlineSeconds: rolloutDeadlineSeconds(model.gpuCount),
+  };
+}
