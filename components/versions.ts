@@ -43,6 +43,13 @@ export const images = {
   /** Runs the ML pipeline's steps that only need a shell and the cloud CLIs. */
   pipelineTools: "docker.io/amazon/aws-cli:2.31.3",
   curl: "docker.io/curlimages/curl:8.17.0",
+  /** Copies datasets and models between s3://, gs:// and https:// and a step's workspace (same as the serving chart's loader). */
+  rclone: "docker.io/rclone/rclone:1.75.1",
+  /**
+   * Trains and evaluates in the ML pipeline. The serving image itself: it carries CUDA, PyTorch and
+   * transformers, and a model trained with it is known to load in the runtime that serves it.
+   */
+  trainer: "docker.io/vllm/vllm-openai:v0.29.0",
 } as const;
 
 /** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */

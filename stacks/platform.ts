@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
-import { ingressLayer } from "./ingress";
+import { createGitops } from "./gitops";
+import { createIngress } from "./ingress";
 import { createMonitoringLayer } from "./monitoring";
 import type { LoadedConfig } from "./config";
 
@@ -27,9 +28,9 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
 
   // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
-  const ingress = ingressLayer(config);
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
-  void ingress;
+  const ingress = createIngress(name, config, cluster, monitoring, addonOptions);
+  const gitops = createGitops(name, config, cluster, ingress, addonOptions);
 
   return {
     environment: pulumi.output(config.environment),
@@ -37,5 +38,6 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     kubeconfig: pulumi.secret(cluster.kubeconfig),
     objectStoreUrl: cluster.objectStore?.url ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
+    ...gitops,
   };
 }

@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformCluster } from "../components/cluster/types";
+import { ArgoCd } from "../components/gitops/argo-cd";
+import { argoWorkflowsConventions, ArgoWorkflows } from "../components/gitops/argo-workflows";
+import { MlPipeline } from "../components/gitops/ml-pipeline";
+import type { IngressLayer } from "../components/ingress/types";
+import type { LoadedConfig } from "./config";
+import type { PlatformOutputs } from "./platform";
+
+/** Namespaces the GitOps add-ons fix. */
+export const gitopsConventions = {
+  argocdNamespace: "argocd",
+  workflowsNamespace: "argo",
+  pipelineNamespace: "ml-pipelines",
+  /** Where the LLM serving Deployments live; the pipeline's deploy step may patch them there. */
+  servingNamespace: "llm-serving",
+} as const;
+
+/**
+ * Argo CD, Argo Workflows and the ML pipeline. They wait on nothing but the cluster, except the
+ * WorkflowTemplates (on the Argo Workflows CRDs) and the root Application (on Argo CD).
+ */
+export function createGitops(
+  name: string,
+  config: LoadedConfig,
+  cluster: PlatformCluster,
+  ingress: IngressLayer | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): PlatformOutputs {
+  const { argocd, argoWorkflows } = config.addons;
+  const outputs: PlatformOutputs = {};
+  const exposed = ingress ? { ingress } : {};
+  if (argocd.enabled) {
+    const argo = new ArgoCd(
+      `${name}-argocd`,
+      { provider: cluster.provider, namespace: gitopsConventions.argocdNamespace, ...exposed, ...(argocd.appOfApps ? { appOfApps: argocd.appOfApps } : {}) },
+      opts,
+    );
+    outputs.argocdUrl = argo.url ?? pulumi.output(null);
+    outputs.argocdAdminPassword = argo.adminPassword;
+  }
+  if (argoWorkflows.enabled) {
+    const workflows = new ArgoWorkflows(
+      `${name}-workflows`,
+      {
+        provider: cluster.provider,
+        identity: cluster.identity,
+        ...(cluster.objectStore ? { objectStore: cluster.objectStore } : {}),
+        ...exposed,
+        namespace: gitopsConventions.workflowsNamespace,
+        workflowNamespace: gitopsConventions.pipelineNamespace,
+      },
+      opts,
+    );
+    outputs.argoWorkflowsUrl = workflows.url ?? pulumi.output(null);
+    // Config validation guarantees a GPU pool and object storage when the pipeline is on.
+    const gpuPool = cluster.gpuPools[0];
+    if (argoWorkflows.pipeline && gpuPool && cluster.objectStore) {
+      new MlPipeline(
+        `${name}-pipeline`,
+        {
+          provider: cluster.provider,
+          workflowsRelease: workflows.release,
+          namespace: workflows.workflowNamespace,
+          runnerServiceAccount: argoWorkflowsConventions.runnerServiceAccount,
+          gpu: gpuPool.scheduling,
+          objectStore: cluster.objectStore,
+          servingNamespace: gitopsConventions.servingNamespace,
+          ...(config.secrets.notifyWebhookUrl ? { notifyWebhookUrl: config.secrets.notifyWebhookUrl } : {}),
+        },
+        opts,
+      );
+    }
+  }
+  return outputs;
+}
