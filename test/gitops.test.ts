@@ -1,5 +1,9 @@
 import { WorkflowTemplate } from "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { Workflow } from "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { argoCdValues } from "../components/gitops/argo-cd";
 import { failureNoticeBody, pipelineTasks } from "../components/gitops/pipeline-templates";
@@ -9,7 +13,7 @@ import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { ingressLayer } from "../stacks/ingress";
 import { unknownValueKeys } from "./support/chart-keys";
 import { loadStackConfig } from "./support/loaded-config";
-import { ofType, synthStack } from "./support/synth";
+import { ofType, repoRoot, synthStack } from "./support/synth";
 import { synthVariant } from "./support/variant";
 
 const workflowTemplateType = "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate";
@@ -149,6 +153,22 @@ describe("the ML pipeline", () => {
     const secret = ofType(variant, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-pipeline-webhook"))!;
     expect(secret.inputs.stringData).toBe("[secret]");
     expect(JSON.stringify([variant.resources, variant.outputs])).not.toContain(secretPlaceholder("notifyWebhookUrl"));
+  });
+});
+
+describe("the sample Workflow in pipelines/", () => {
+  it("submits the pipeline template with every parameter it requires, and only parameters it has", () => {
+    const sample = parse(readFileSync(join(repoRoot, "pipelines", "sample-workflow.yaml"), "utf8")) as {
+      metadata: { namespace: string };
+      spec: { workflowTemplateRef: { name: string }; arguments: { parameters: { name: string }[] } };
+    };
+    expect(() => validate(new Workflow(sample as never))).not.toThrow();
+    const pipeline = ofType(dev, workflowTemplateType).find((r) => (r.inputs.metadata as { name: string }).name === sample.spec.workflowTemplateRef.name)!;
+    expect((pipeline.inputs.metadata as { namespace: string }).namespace).toBe(sample.metadata.namespace);
+    const declared = (pipeline.inputs.spec as { arguments: { parameters: { name: string; value?: string }[] } }).arguments.parameters;
+    const given = sample.spec.arguments.parameters.map((p) => p.name);
+    for (const name of given) expect(declared.map((p) => p.name)).toContain(name);
+    for (const required of declared.filter((p) => p.value === undefined)) expect(given).toContain(required.name);
   });
 });
 
