@@ -67,6 +67,7 @@ export function createGitops(
           objectStore: cluster.objectStore,
           servingNamespace: gitopsConventions.servingNamespace,
           ...(config.secrets.notifyWebhookUrl ? { notifyWebhookUrl: config.secrets.notifyWebhookUrl } : {}),
+          ...(config.secrets.hfToken ? { hfToken: config.secrets.hfToken } : {}),
         },
         opts,
       );

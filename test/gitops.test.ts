@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { argoCdValues } from "../components/gitops/argo-cd";
+import { argoWorkflowsValues, artifactRepositoryValues } from "../components/gitops/argo-workflows";
 import { failureNoticeBody, pipelineTasks } from "../components/gitops/pipeline-templates";
 import { charts } from "../components/versions";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
@@ -32,6 +33,7 @@ beforeAll(async () => {
   variant = await synthVariant("dev", (config) => {
     (config.addons as Record<string, unknown>).argocd = { appOfApps: { repoUrl: "https://github.com/example/platform-apps.git" } };
     config.notifyWebhookUrl = { secure: "AAABAKn0t+a+real+ciphertext" };
+    config.hfToken = { secure: "AAABAKn0t+a+real+ciphertext+either" };
   });
 });
 
@@ -78,6 +80,20 @@ describe("Argo Workflows", () => {
     expect(values).toMatchObject({ server: { authModes: ["client"] }, useStaticCredentials: false });
     expect(values).toMatchObject({ artifactRepository: { s3: { bucket: "llm-dev-models", endpoint: "s3.dev.llm.example.com", useSDKCreds: true } } });
     expect(values).toMatchObject({ server: { ingress: { enabled: true, hosts: ["workflows.dev.llm.example.com"], tls: [{ secretName: "workflows-tls" }] } } });
+  });
+
+  it("keeps artifacts in S3 through IRSA, in GCS through Workload Identity, or nowhere without a bucket", () => {
+    const bucket = "models" as never;
+    const s3 = artifactRepositoryValues({ kind: "s3", bucket, url: bucket, region: "eu-west-1" });
+    expect(s3).toEqual({ artifactRepository: { archiveLogs: true, s3: { bucket, endpoint: "s3.amazonaws.com", region: "eu-west-1", useSDKCreds: true } } });
+    const gcs = artifactRepositoryValues({ kind: "gcs", bucket, url: bucket });
+    expect(gcs).toEqual({ artifactRepository: { archiveLogs: true, gcs: { bucket } } });
+    expect(artifactRepositoryValues(undefined)).toEqual({});
+    for (const objectStore of [{ kind: "s3", bucket, url: bucket } as const, { kind: "gcs", bucket, url: bucket } as const, undefined]) {
+      const values = argoWorkflowsValues({ workflowNamespace: "ml-pipelines", ingress: undefined, objectStore, serverAnnotations: {} });
+      expect(unknownValueKeys(charts.argoWorkflows, values)).toEqual([]);
+      expect(values.useStaticCredentials).toBe(false);
+    }
   });
 
   it("runs pipelines under a service account that may only report step results", () => {
@@ -153,6 +169,14 @@ describe("the ML pipeline", () => {
     const secret = ofType(variant, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-pipeline-webhook"))!;
     expect(secret.inputs.stringData).toBe("[secret]");
     expect(JSON.stringify([variant.resources, variant.outputs])).not.toContain(secretPlaceholder("notifyWebhookUrl"));
+  });
+
+  it("gives the training steps a Hugging Face token only from a Secret, and only when the stack has one", () => {
+    expect(ofType(dev, "kubernetes:core/v1:Secret").filter((r) => r.name.endsWith("-pipeline-hf-token"))).toHaveLength(0);
+    const secret = ofType(variant, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-pipeline-hf-token"))!;
+    expect(secret.inputs.stringData).toBe("[secret]");
+    const train = templates.find((t) => t.name === "train")!.script as { env: Record<string, unknown>[] };
+    expect(train.env).toContainEqual({ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "pipeline-hf-token", key: "token", optional: true } } });
   });
 });
 

@@ -18,6 +18,8 @@ export interface MlPipelineArgs {
   readonly servingNamespace: pulumi.Input<string>;
   /** Secret webhook URL; without it the pipeline has no failure notice. */
   readonly notifyWebhookUrl?: pulumi.Input<string>;
+  /** Secret Hugging Face token for gated base models. */
+  readonly hfToken?: pulumi.Input<string>;
 }
 
 /** rclone options for `s3://` URIs: AWS with the pod's IRSA credentials, or the S3-compatible endpoint. */
@@ -37,14 +39,18 @@ export class MlPipeline extends pulumi.ComponentResource {
     super("llm-platform:gitops:MlPipeline", name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider };
     const needsCrds = { ...k8sOpts, dependsOn: [args.workflowsRelease] };
-    const { deployer, webhookSecret, webhookKey } = pipelineNames;
+    const { deployer, webhookSecret, webhookKey, hfTokenSecret, hfTokenKey } = pipelineNames;
 
-    if (args.notifyWebhookUrl) {
+    const secret = (child: string, secretName: string, key: string, value: pulumi.Input<string>) =>
       new k8s.core.v1.Secret(
-        `${name}-webhook`,
-        { metadata: { name: webhookSecret, namespace: args.namespace }, stringData: { [webhookKey]: pulumi.secret(args.notifyWebhookUrl) } },
+        `${name}-${child}`,
+        { metadata: { name: secretName, namespace: args.namespace }, stringData: { [key]: pulumi.secret(value) } },
         k8sOpts,
       );
+    if (args.hfToken) secret("hf-token", hfTokenSecret, hfTokenKey, args.hfToken);
+
+    if (args.notifyWebhookUrl) {
+      secret("webhook", webhookSecret, webhookKey, args.notifyWebhookUrl);
       const notify = args.namespace.apply(notifyTemplate);
       new k8s.apiextensions.CustomResource(
         `${name}-notify`,

@@ -12,6 +12,9 @@ export const pipelineNames = {
   deployer: "model-deployer",
   webhookSecret: "pipeline-notify-webhook",
   webhookKey: "url",
+  /** Optional Secret with a Hugging Face token, for gated base models. */
+  hfTokenSecret: "pipeline-hf-token",
+  hfTokenKey: "token",
 } as const;
 
 /** The DAG: each task and the tasks it waits for. upload-model and model-check run in parallel. */
@@ -70,13 +73,19 @@ function rcloneStep(name: string, script: string, env: Record<string, string>, s
   };
 }
 
-const trainScript = `import json, os, pathlib, torch
+// Spreads the model over the pod's GPUs when accelerate is installed; otherwise one GPU.
+const loadModel = (path: string) => `placement = {"device_map": "auto"} if importlib.util.find_spec("accelerate") else {}
+model = AutoModelForCausalLM.from_pretrained(${path}, torch_dtype=torch.bfloat16, **placement)
+if not placement:
+    model.to("cuda")
+`;
+
+const trainScript = `import importlib.util, json, os, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 base = os.environ["BASE_MODEL"]
 texts = [json.loads(line)["text"] for line in pathlib.Path("/work/dataset/train.jsonl").read_text().splitlines() if line.strip()]
 tokenizer = AutoTokenizer.from_pretrained(base)
-model = AutoModelForCausalLM.from_pretrained(base, torch_dtype=torch.bfloat16, device_map="auto")
-optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+${loadModel("base")}optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
 model.train()
 for step, text in enumerate(texts):
     batch = tokenizer(text, return_tensors="pt", truncation=True, max_length=2048).to(model.device)
@@ -90,11 +99,11 @@ model.save_pretrained("/work/model", safe_serialization=True)
 tokenizer.save_pretrained("/work/model")
 `;
 
-const evaluateScript = `import json, math, pathlib, torch
+const evaluateScript = `import importlib.util, json, math, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 texts = [json.loads(line)["text"] for line in pathlib.Path("/work/dataset/eval.jsonl").read_text().splitlines() if line.strip()]
 tokenizer = AutoTokenizer.from_pretrained("/work/model")
-model = AutoModelForCausalLM.from_pretrained("/work/model", torch_dtype=torch.bfloat16, device_map="auto").eval()
+${loadModel('"/work/model"')}model.eval()
 losses = []
 with torch.no_grad():
     for text in texts:
@@ -160,7 +169,11 @@ function pythonStep(
       command: ["python3"],
       source,
       // The image runs as root by default; here it runs as the pod's non-root user with a writable home.
-      env: envOf({ ...env, HOME: "/tmp", HF_HOME: "/tmp/hf" }),
+      env: [
+        ...envOf({ ...env, HOME: "/tmp", HF_HOME: "/tmp/hf" }),
+        // Only set when the stack has the hfToken secret; public base models need none.
+        { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: pipelineNames.hfTokenSecret, key: pipelineNames.hfTokenKey, optional: true } } },
+      ],
       resources,
       volumeMounts: [work, { name: "dshm", mountPath: "/dev/shm" }],
     },
