@@ -46,6 +46,7 @@ describe("Argo CD", () => {
   it("hands the chart the bcrypt hash only as a secret, and exposes the password only as a secret output", () => {
     expect(releaseOf(dev, "argo-cd").inputs.values).toBe("[secret]");
     expect(dev.outputs.argocdAdminPassword).toBe("[secret]");
+    expect(JSON.stringify([variant.resources, variant.outputs])).not.toMatch(/mock-password-|mockbcrypthash/);
   });
 
   it("serves through the ingress with TLS, plain HTTP behind it, read-only by default, without Dex", () => {
@@ -60,6 +61,13 @@ describe("Argo CD", () => {
     expect(values.configs.params["server.insecure"]).toBe(true);
     expect(values.configs.rbac["policy.default"]).toBe("role:readonly");
     expect(values.dex.enabled).toBe(false);
+  });
+
+  it("has no ingress and no domain without the ingress layer", () => {
+    const values = argoCdValues(undefined, "hash");
+    expect(values).not.toHaveProperty("global");
+    expect(values).toMatchObject({ server: { ingress: { enabled: false } } });
+    expect(unknownValueKeys(charts.argoCd, values)).toEqual([]);
   });
 
   it("creates the app-of-apps root Application only when configured, valid against the Argo CD CRD schema", () => {
