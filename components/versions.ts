@@ -38,15 +38,22 @@ export const charts = {
 
 export type ChartName = keyof typeof charts;
 
+const vllmImage = "docker.io/vllm/vllm-openai:v0.29.0";
+
 /** Container images the platform itself runs (chart images are pinned by the chart versions above). */
 export const images = {
   /** Runs the ML pipeline's steps that only need a shell and the cloud CLIs. */
   pipelineTools: "docker.io/amazon/aws-cli:2.31.3",
   curl: "docker.io/curlimages/curl:8.17.0",
   /** vLLM's OpenAI-compatible server; also the default in charts/llm-serving/values.yaml (a test keeps them equal). */
-  vllm: "docker.io/vllm/vllm-openai:v0.29.0",
-  /** Copies model weights from the stack's bucket (the serving chart's modelLoader). */
-  modelLoader: "docker.io/rclone/rclone:1.75.1",
+  vllm: vllmImage,
+  /** Copies weights, datasets and models between s3://, gs:// and local disk (serving's model loader, pipeline steps). */
+  rclone: "docker.io/rclone/rclone:1.75.1",
+  /**
+   * Trains and evaluates in the ML pipeline. The serving image itself: it carries CUDA, PyTorch and
+   * transformers, and a model trained with it is known to load in the runtime that serves it.
+   */
+  trainer: vllmImage,
 } as const;
 
 /** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */

@@ -1,4 +1,9 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformCluster } from "../components/cluster/types";
+import { CertManager } from "../components/ingress/cert-manager";
+import { IngressNginx } from "../components/ingress/ingress-nginx";
 import type { IngressLayer } from "../components/ingress/types";
+import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
 
 /** Names the ingress implementation fixes; NetworkPolicies and Ingresses elsewhere rely on them. */
@@ -24,4 +29,47 @@ export function ingressLayer(config: LoadedConfig): IngressLayer | undefined {
       secretName: `${host.split(".")[0]}-tls`,
     }),
   };
+}
+
+/**
+ * Installs the ingress controller and cert-manager with its ClusterIssuer so that they match
+ * `ingressConventions`, and returns the layer (undefined when ingress is off).
+ */
+export function createIngress(
+  name: string,
+  config: LoadedConfig,
+  cluster: PlatformCluster,
+  monitoring: MonitoringLayer | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): IngressLayer | undefined {
+  const layer = ingressLayer(config);
+  const { addons, tls } = config;
+  if (layer) {
+    new IngressNginx(
+      `${name}-ingress-nginx`,
+      {
+        provider: cluster.provider,
+        className: ingressConventions.className,
+        namespace: ingressConventions.namespace,
+        replicas: addons.ingress.replicas,
+        serviceType: addons.ingress.serviceType,
+        ...(monitoring ? { monitoring } : {}),
+      },
+      opts,
+    );
+  }
+  if (addons.certManager.enabled) {
+    new CertManager(
+      `${name}-cert-manager`,
+      {
+        provider: cluster.provider,
+        clusterIssuerName: ingressConventions.clusterIssuer(tls.issuer),
+        issuer: tls.issuer,
+        ...(tls.acmeEmail ? { acmeEmail: tls.acmeEmail } : {}),
+        ingressClassName: ingressConventions.className,
+      },
+      opts,
+    );
+  }
+  return layer;
 }

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
-import { ingressLayer } from "./ingress";
+import { createGitops } from "./gitops";
+import { createIngress } from "./ingress";
 import { createMonitoringLayer } from "./monitoring";
 import { createServing } from "./serving";
 import type { LoadedConfig } from "./config";
@@ -28,9 +29,10 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
 
   // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
-  const ingress = ingressLayer(config);
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
+  const ingress = createIngress(name, config, cluster, monitoring, addonOptions);
   const serving = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
+  const gitops = createGitops(name, config, cluster, { ingress, servingNamespace: serving?.namespace }, addonOptions);
   const firstModel = config.models[0]?.name;
 
   return {
@@ -44,5 +46,6 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     ...(serving && firstModel && serving.apiUrls[firstModel]
       ? { llmApiUrl: pulumi.output(serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
       : {}),
+    ...gitops,
   };
 }

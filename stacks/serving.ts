@@ -6,6 +6,9 @@ import { Keda } from "../components/serving/keda";
 import { LlmServing } from "../components/serving/llm-serving";
 import type { LoadedConfig } from "./config";
 
+/** Where the serving releases run; the pipeline's deploy step patches Deployments there. */
+export const servingConventions = { namespace: "llm-serving" } as const;
+
 /** Installs one LLM serving release per configured model (and KEDA when one autoscales); undefined without models. */
 export function createServing(
   name: string,
@@ -26,6 +29,7 @@ export function createServing(
       ingress: layers.ingress,
       monitoring: layers.monitoring,
       keda: keda?.release,
+      namespace: servingConventions.namespace,
     },
     opts,
   );

@@ -24,15 +24,15 @@ const servingReleases = (result: SynthResult) => ofType(result, release).filter(
 interface Rendered {
   result: SynthResult;
   release: SynthResource;
-  /** The serving namespace's objects: the component's own and the chart's, rendered by real helm. */
+  /** The serving component's objects: its own and the chart's, rendered by real helm. */
   objects: Obj[];
   kind(kind: string): Obj;
 }
 
 function rendered(result: SynthResult): Rendered {
   const objects = manifestsOf(result.resources)
-    .map((manifest) => manifest.object as Obj)
-    .filter((object) => object.metadata?.namespace === "llm-serving" || object.metadata?.name === "llm-serving");
+    .filter((manifest) => manifest.source.includes("llm-platform:serving:LlmServing"))
+    .map((manifest) => manifest.object as Obj);
   return {
     result,
     release: servingReleases(result)[0]!,

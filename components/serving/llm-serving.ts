@@ -66,6 +66,8 @@ export class LlmServing extends pulumi.ComponentResource {
   readonly apiUrls: Readonly<Record<string, string>>;
   /** Secret. */
   readonly apiKey: pulumi.Output<string>;
+  /** The namespace the releases run in. */
+  readonly namespace: k8s.core.v1.Namespace;
   readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
 
   constructor(name: string, args: LlmServingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -85,6 +87,7 @@ export class LlmServing extends pulumi.ComponentResource {
       k8sOpts,
     );
     const ns = namespace.metadata.name;
+    this.namespace = namespace;
 
     // Alphanumeric only: the key travels in an Authorization header and in shell snippets.
     const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 48, special: false }, { parent: this });

@@ -94,7 +94,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
   const { model, scheduling, exposure, monitoring } = input;
   const autoscale = model.maxReplicas > model.minReplicas;
   const startupFailures = (startupBudgetMinutes(model.gpuCount) * 60) / 10;
-  const loader = input.modelSource === undefined ? undefined : imageKeys(images.modelLoader);
+  const loader = input.modelSource === undefined ? undefined : imageKeys(images.rclone);
   return {
     fullnameOverride: model.name,
     image: imageKeys(images.vllm),

@@ -24,8 +24,12 @@ export function stackNames(root = repoRoot): string[] {
     .sort();
 }
 
-/** A stand-in for a secret the synth cannot decrypt; never a real credential. */
-export const secretPlaceholder = (key: string) => `synth-placeholder-secret-for-${key}`;
+/**
+ * A stand-in for a secret the synth cannot decrypt; never a real credential. Shaped as an https URL
+ * (on the reserved .invalid domain), so that URL-typed secrets such as notifyWebhookUrl validate too.
+ */
+export const secretPlaceholder = (key: string) =>
+  `https://synth-placeholder-secret-for-${key.split(":").pop()!.toLowerCase()}.invalid/`;
 
 function hasSecure(value: unknown): boolean {
   if (value && typeof value === "object") {

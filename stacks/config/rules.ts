@@ -122,6 +122,14 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
   if (addons.argoWorkflows.pipeline && !addons.argoWorkflows.enabled) {
     fail(["addons", "argoWorkflows", "pipeline"], "needs addons.argoWorkflows.enabled: true");
   }
+  if (addons.argoWorkflows.enabled && addons.argoWorkflows.pipeline) {
+    if (cluster.gpuPools.length === 0) {
+      fail(["addons", "argoWorkflows", "pipeline"], "the pipeline trains on a GPU, but cluster.gpuPools is empty: add a GPU pool or set pipeline: false");
+    }
+    if (cluster.provider === "k3s" && !cluster.objectStorage) {
+      fail(["addons", "argoWorkflows", "pipeline"], "the pipeline keeps datasets, artifacts and models in object storage: set cluster.objectStorage or pipeline: false");
+    }
+  }
   if (addons.logging.enabled) {
     if (addons.logging.elasticsearchNodes === 2) {
       fail(["addons", "logging", "elasticsearchNodes"], "2 Elasticsearch nodes cannot keep a quorum when one fails; use 1 or 3+");
@@ -131,6 +139,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     }
   }
   if (tls.issuer !== "self-signed") {
+    if (!addons.ingress.enabled) fail(["tls", "issuer"], `"${tls.issuer}" answers HTTP-01 challenges through the ingress controller: needs addons.ingress.enabled: true, or use "self-signed"`);
     if (!tls.acmeEmail) fail(["tls", "acmeEmail"], `required when tls.issuer is "${tls.issuer}": Let's Encrypt sends expiry notices there`);
     if (!publicDomain(config.domain)) fail(["tls", "issuer"], `Let's Encrypt cannot issue for "${config.domain}"; use "self-signed" for private domains`);
   }

@@ -1,0 +1,83 @@
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformCluster } from "../components/cluster/types";
+import { ArgoCd } from "../components/gitops/argo-cd";
+import { argoWorkflowsConventions, ArgoWorkflows } from "../components/gitops/argo-workflows";
+import { MlPipeline } from "../components/gitops/ml-pipeline";
+import type { IngressLayer } from "../components/ingress/types";
+import type { LoadedConfig } from "./config";
+import { servingConventions } from "./serving";
+import type { PlatformOutputs } from "./platform";
+
+/** Namespaces the GitOps add-ons fix. */
+export const gitopsConventions = {
+  argocdNamespace: "argocd",
+  workflowsNamespace: "argo",
+  pipelineNamespace: "ml-pipelines",
+} as const;
+
+/**
+ * Argo CD, Argo Workflows and the ML pipeline. They wait on nothing but the cluster, except the
+ * WorkflowTemplates (on the Argo Workflows CRDs) and the root Application (on Argo CD).
+ */
+export function createGitops(
+  name: string,
+  config: LoadedConfig,
+  cluster: PlatformCluster,
+  layers: {
+    ingress: IngressLayer | undefined;
+    /** The serving namespace, when this stack serves models; the pipeline's deploy Role lives there. */
+    servingNamespace: k8s.core.v1.Namespace | undefined;
+  },
+  opts: pulumi.ComponentResourceOptions,
+): PlatformOutputs {
+  const { ingress } = layers;
+  const { argocd, argoWorkflows } = config.addons;
+  const outputs: PlatformOutputs = {};
+  const exposed = ingress ? { ingress } : {};
+  if (argocd.enabled) {
+    const argo = new ArgoCd(
+      `${name}-argocd`,
+      { provider: cluster.provider, namespace: gitopsConventions.argocdNamespace, ...exposed, ...(argocd.appOfApps ? { appOfApps: argocd.appOfApps } : {}) },
+      opts,
+    );
+    outputs.argocdUrl = argo.url ?? pulumi.output(null);
+    outputs.argocdAdminPassword = argo.adminPassword;
+  }
+  if (argoWorkflows.enabled) {
+    const workflows = new ArgoWorkflows(
+      `${name}-workflows`,
+      {
+        provider: cluster.provider,
+        identity: cluster.identity,
+        ...(cluster.objectStore ? { objectStore: cluster.objectStore } : {}),
+        ...exposed,
+        namespace: gitopsConventions.workflowsNamespace,
+        workflowNamespace: gitopsConventions.pipelineNamespace,
+      },
+      opts,
+    );
+    outputs.argoWorkflowsUrl = workflows.url ?? pulumi.output(null);
+    // Config validation guarantees a GPU pool and object storage when the pipeline is on.
+    const gpuPool = cluster.gpuPools[0];
+    if (argoWorkflows.pipeline && gpuPool && cluster.objectStore) {
+      new MlPipeline(
+        `${name}-pipeline`,
+        {
+          provider: cluster.provider,
+          workflowsRelease: workflows.release,
+          namespace: workflows.workflowNamespace,
+          runnerServiceAccount: argoWorkflowsConventions.runnerServiceAccount,
+          gpu: gpuPool.scheduling,
+          objectStore: cluster.objectStore,
+          servingNamespace: servingConventions.namespace,
+          ...(layers.servingNamespace ? { servingNamespaceResource: layers.servingNamespace } : {}),
+          ...(config.secrets.notifyWebhookUrl ? { notifyWebhookUrl: config.secrets.notifyWebhookUrl } : {}),
+          ...(config.secrets.hfToken ? { hfToken: config.secrets.hfToken } : {}),
+        },
+        opts,
+      );
+    }
+  }
+  return outputs;
+}

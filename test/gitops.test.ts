@@ -1,0 +1,272 @@
+import { WorkflowTemplate } from "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate";
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { Workflow } from "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { argoCdValues } from "../components/gitops/argo-cd";
+import { argoWorkflowsValues, artifactRepositoryValues } from "../components/gitops/argo-workflows";
+import { failureNoticeBody, pipelineTasks } from "../components/gitops/pipeline-templates";
+import { charts } from "../components/versions";
+import { secretPlaceholder } from "../scripts/lib/stack-file";
+import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import { ingressLayer } from "../stacks/ingress";
+import { unknownValueKeys } from "./support/chart-keys";
+import { loadStackConfig } from "./support/loaded-config";
+import { ofType, repoRoot, synthStack } from "./support/synth";
+import { synthVariant } from "./support/variant";
+
+const workflowTemplateType = "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate";
+const applicationType = "kubernetes:argoproj.io/v1alpha1:Application";
+const releaseOf = (result: SynthResult, chart: string) => ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === chart)!;
+// With this repo's node10 module resolution tsc cannot see the models' base class (exports-only package).
+const validate = (model: object) => (model as { validate(): void }).validate();
+type Template = { name: string; dag?: { tasks: { name: string; depends?: string }[] }; [key: string]: unknown };
+const templatesOf = (resource: SynthResource) => (resource.inputs.spec as { templates: Template[] }).templates;
+
+let dev: SynthResult;
+let variant: SynthResult;
+beforeAll(async () => {
+  dev = await synthStack("dev");
+  // The same dev stack with the optional parts on: an app-of-apps root and a failure webhook.
+  variant = await synthVariant("dev", (config) => {
+    (config.addons as Record<string, unknown>).argocd = { appOfApps: { repoUrl: "https://github.com/example/platform-apps.git" } };
+    config.notifyWebhookUrl = { secure: "AAABAKn0t+a+real+ciphertext" };
+    config.hfToken = { secure: "AAABAKn0t+a+real+ciphertext+either" };
+  });
+});
+
+describe("Argo CD", () => {
+  it("passes only values keys that the pinned argo-cd chart has", () => {
+    const layer = ingressLayer(loadStackConfig("dev"));
+    expect(unknownValueKeys(charts.argoCd, argoCdValues(layer, "$2a$10$hash"))).toEqual([]);
+  });
+
+  it("hands the chart the bcrypt hash only as a secret, and exposes the password only as a secret output", () => {
+    expect(releaseOf(dev, "argo-cd").inputs.values).toBe("[secret]");
+    expect(dev.outputs.argocdAdminPassword).toBe("[secret]");
+    expect(JSON.stringify([variant.resources, variant.outputs])).not.toMatch(/mock-password-|mockbcrypthash/);
+  });
+
+  it("serves through the ingress with TLS, plain HTTP behind it, read-only by default, without Dex", () => {
+    const values = argoCdValues(ingressLayer(loadStackConfig("dev")), "hash") as {
+      configs: { params: Record<string, unknown>; rbac: Record<string, unknown> };
+      dex: { enabled: boolean };
+      server: { ingress: { enabled: boolean; hostname: string; ingressClassName: string; annotations: Record<string, string>; extraTls: unknown[] } };
+    };
+    expect(values.server.ingress).toMatchObject({ enabled: true, hostname: "argocd.dev.llm.example.com", ingressClassName: "nginx" });
+    expect(values.server.ingress.annotations["cert-manager.io/cluster-issuer"]).toBe("llm-platform-self-signed");
+    expect(values.server.ingress.extraTls).toEqual([{ hosts: ["argocd.dev.llm.example.com"], secretName: "argocd-tls" }]);
+    expect(values.configs.params["server.insecure"]).toBe(true);
+    expect(values.configs.rbac["policy.default"]).toBe("role:readonly");
+    expect(values.dex.enabled).toBe(false);
+  });
+
+  it("has no ingress and no domain without the ingress layer", () => {
+    const values = argoCdValues(undefined, "hash");
+    expect(values).not.toHaveProperty("global");
+    expect(values).toMatchObject({ server: { ingress: { enabled: false } } });
+    expect(unknownValueKeys(charts.argoCd, values)).toEqual([]);
+  });
+
+  it("creates the app-of-apps root Application only when configured, valid against the Argo CD CRD schema", () => {
+    expect(ofType(dev, applicationType)).toHaveLength(0);
+    const [root] = ofType(variant, applicationType);
+    expect(root!.inputs).toMatchObject({ spec: { source: { repoURL: "https://github.com/example/platform-apps.git", path: "apps", targetRevision: "main" } } });
+    expect(() => validate(new Application(root!.inputs as never))).not.toThrow();
+  });
+});
+
+describe("Argo Workflows", () => {
+  it("passes only values keys that the pinned argo-workflows chart has", () => {
+    expect(unknownValueKeys(charts.argoWorkflows, releaseOf(dev, "argo-workflows").inputs.values as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("never runs the server in unauthenticated server mode, and reaches the bucket without static keys", () => {
+    const values = releaseOf(dev, "argo-workflows").inputs.values as Record<string, never>;
+    expect(values).toMatchObject({ server: { authModes: ["client"] }, useStaticCredentials: false });
+    expect(values).toMatchObject({ artifactRepository: { s3: { bucket: "llm-dev-models", endpoint: "s3.dev.llm.example.com", useSDKCreds: true } } });
+    expect(values).toMatchObject({ server: { ingress: { enabled: true, hosts: ["workflows.dev.llm.example.com"], tls: [{ secretName: "workflows-tls" }] } } });
+  });
+
+  it("keeps artifacts in S3 through IRSA, in GCS through Workload Identity, or nowhere without a bucket", () => {
+    const bucket = "models" as never;
+    const s3 = artifactRepositoryValues({ kind: "s3", bucket, url: bucket, region: "eu-west-1" });
+    expect(s3).toEqual({ artifactRepository: { archiveLogs: true, s3: { bucket, endpoint: "s3.amazonaws.com", region: "eu-west-1", useSDKCreds: true } } });
+    const gcs = artifactRepositoryValues({ kind: "gcs", bucket, url: bucket });
+    expect(gcs).toEqual({ artifactRepository: { archiveLogs: true, gcs: { bucket } } });
+    expect(artifactRepositoryValues(undefined)).toEqual({});
+    for (const objectStore of [{ kind: "s3", bucket, url: bucket } as const, { kind: "gcs", bucket, url: bucket } as const, undefined]) {
+      const values = argoWorkflowsValues({ workflowNamespace: "ml-pipelines", ingress: undefined, objectStore, serverAnnotations: {} });
+      expect(unknownValueKeys(charts.argoWorkflows, values)).toEqual([]);
+      expect(values.useStaticCredentials).toBe(false);
+    }
+  });
+
+  it("runs pipelines under a service account that may only report step results", () => {
+    const runner = ofType(dev, "kubernetes:core/v1:ServiceAccount").find((r) => r.name.endsWith("-workflows-runner"))!;
+    expect(runner.inputs).toMatchObject({ metadata: { name: "pipeline-runner", namespace: "ml-pipelines" } });
+    const role = ofType(dev, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name.endsWith("-workflows-runner"))!;
+    expect(role.inputs.rules).toEqual([{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }]);
+  });
+});
+
+describe("the ML pipeline", () => {
+  let pipeline: SynthResource;
+  let templates: Template[];
+  beforeAll(() => {
+    pipeline = ofType(dev, workflowTemplateType).find((r) => (r.inputs.metadata as { name: string }).name === "llm-pipeline")!;
+    templates = templatesOf(pipeline);
+  });
+
+  it("validates every WorkflowTemplate against the Argo Workflows CRD schema", () => {
+    const all = ofType(variant, workflowTemplateType);
+    expect(all.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual(["llm-pipeline", "pipeline-notify"]);
+    for (const template of all) expect(() => validate(new WorkflowTemplate(template.inputs as never)), template.name).not.toThrow();
+  });
+
+  it("runs fetch-dataset, train, evaluate, then upload-model and model-check in parallel, then deploy", () => {
+    const dag = templates.find((t) => t.name === "pipeline")!.dag!.tasks;
+    expect(dag.map((task) => [task.name, task.depends ?? ""])).toEqual([
+      ["fetch-dataset", ""],
+      ["train", "fetch-dataset"],
+      ["evaluate", "train"],
+      ["upload-model", "evaluate"],
+      ["model-check", "evaluate"],
+      ["deploy", "upload-model && model-check"],
+    ]);
+    expect(pipelineTasks.map((task) => task.name)).toEqual(dag.map((task) => task.name));
+    for (const task of dag) expect(templates.map((t) => t.name)).toContain(task.name);
+  });
+
+  it("takes the dataset URI, model name, model version and GPU count as parameters", () => {
+    const names = (pipeline.inputs.spec as { arguments: { parameters: { name: string }[] } }).arguments.parameters.map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(["dataset-uri", "model-name", "model-version", "gpu-count"]));
+  });
+
+  it("trains on the stack's GPU pool with the GPU count parameter, its tolerations and its RuntimeClass", () => {
+    const train = templates.find((t) => t.name === "train")!;
+    expect(train.nodeSelector).toEqual({ "llm-platform.io/gpu-pool": "l4" });
+    expect(train.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(JSON.parse(train.podSpecPatch as string)).toEqual({
+      runtimeClassName: "nvidia",
+      containers: [{ name: "main", resources: { limits: { "nvidia.com/gpu": "{{inputs.parameters.gpu-count}}" } } }],
+    });
+  });
+
+  it("uploads the model to the stack's bucket and deploys it under a service account that can only patch Deployments", () => {
+    const env = (name: string) => ((templates.find((t) => t.name === name)!.container as { env: { name: string; value: string }[] }).env);
+    expect(env("upload-model")).toContainEqual({ name: "TARGET", value: "s3://llm-dev-models/models/{{workflow.parameters.model-name}}/{{workflow.parameters.model-version}}" });
+    expect(templates.find((t) => t.name === "deploy")!.serviceAccountName).toBe("model-deployer");
+    const role = ofType(dev, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name.endsWith("-pipeline-deployer"))!;
+    expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }]);
+  });
+
+  it("notifies on failure only, through a webhook URL kept in a Secret, with a body Slack and Discord accept", () => {
+    expect(pipeline.inputs.spec).not.toHaveProperty("onExit");
+    const withHook = ofType(variant, workflowTemplateType);
+    const main = withHook.find((r) => (r.inputs.metadata as { name: string }).name === "llm-pipeline")!;
+    expect(main.inputs.spec).toMatchObject({ onExit: "exit-handler" });
+    const handler = templatesOf(main).find((t) => t.name === "exit-handler")!;
+    expect(handler.dag!.tasks).toEqual([expect.objectContaining({ when: "{{workflow.status}} != Succeeded" })]);
+    const notify = withHook.find((r) => (r.inputs.metadata as { name: string }).name === "pipeline-notify")!;
+    const env = (templatesOf(notify)[0]!.container as { env: Record<string, unknown>[] }).env;
+    expect(env).toContainEqual({ name: "WEBHOOK_URL", valueFrom: { secretKeyRef: { name: "pipeline-notify-webhook", key: "url" } } });
+    expect(Object.keys(JSON.parse(failureNoticeBody()) as object)).toEqual(["text", "content"]);
+    const secret = ofType(variant, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-pipeline-webhook"))!;
+    expect(secret.inputs.stringData).toBe("[secret]");
+    expect(JSON.stringify([variant.resources, variant.outputs])).not.toContain(secretPlaceholder("notifyWebhookUrl"));
+  });
+
+  it("gives the training steps a Hugging Face token only from a Secret, and only when the stack has one", () => {
+    expect(ofType(dev, "kubernetes:core/v1:Secret").filter((r) => r.name.endsWith("-pipeline-hf-token"))).toHaveLength(0);
+    const secret = ofType(variant, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-pipeline-hf-token"))!;
+    expect(secret.inputs.stringData).toBe("[secret]");
+    const train = templates.find((t) => t.name === "train")!.script as { env: Record<string, unknown>[] };
+    expect(train.env).toContainEqual({ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "pipeline-hf-token", key: "token", optional: true } } });
+  });
+});
+
+describe("the sample Workflow in pipelines/", () => {
+  it("submits the pipeline template with every parameter it requires, and only parameters it has", () => {
+    const sample = parse(readFileSync(join(repoRoot, "pipelines", "sample-workflow.yaml"), "utf8")) as {
+      metadata: { namespace: string };
+      spec: { workflowTemplateRef: { name: string }; arguments: { parameters: { name: string }[] } };
+    };
+    expect(() => validate(new Workflow(sample as never))).not.toThrow();
+    const pipeline = ofType(dev, workflowTemplateType).find((r) => (r.inputs.metadata as { name: string }).name === sample.spec.workflowTemplateRef.name)!;
+    expect((pipeline.inputs.metadata as { namespace: string }).namespace).toBe(sample.metadata.namespace);
+    const declared = (pipeline.inputs.spec as { arguments: { parameters: { name: string; value?: string }[] } }).arguments.parameters;
+    const given = sample.spec.arguments.parameters.map((p) => p.name);
+    for (const name of given) expect(declared.map((p) => p.name)).toContain(name);
+    for (const required of declared.filter((p) => p.value === undefined)) expect(given).toContain(required.name);
+  });
+});
+
+describe("outputs", () => {
+  it("has the Argo CD and Argo Workflows URLs and the admin password as a secret", () => {
+    expect(dev.outputs).toMatchObject({
+      argocdUrl: "https://argocd.dev.llm.example.com",
+      argoWorkflowsUrl: "https://workflows.dev.llm.example.com",
+      argocdAdminPassword: "[secret]",
+    });
+  });
+});
+
+describe("ordering: add-ons wait on one another only for CRDs and webhooks", () => {
+  const byUrn = () => new Map(variant.resources.map((r) => [r.urn, r]));
+  /** The add-on a resource belongs to: its top-level component; the pipeline is part of Argo Workflows. */
+  const addonOf = (urn: string): string => {
+    const resources = byUrn();
+    let resource = resources.get(urn)!;
+    while (resource.parent && resources.get(resource.parent)?.type !== "pulumi:pulumi:Stack") resource = resources.get(resource.parent)!;
+    return resource.type === "llm-platform:gitops:MlPipeline" ? "llm-platform:gitops:ArgoWorkflows" : resource.type;
+  };
+  const closure = (urn: string, seen = new Set<string>()): Set<string> => {
+    for (const dependency of byUrn().get(urn)!.dependsOn) {
+      if (!seen.has(dependency)) {
+        seen.add(dependency);
+        closure(dependency, seen);
+      }
+    }
+    return seen;
+  };
+  const nameOf = (urn: string) => urn.split("::").pop();
+
+  it("crosses add-ons only for CRDs and the one namespace the pipeline's deploy Role lives in", () => {
+    const crossing = variant.resources.flatMap((resource) =>
+      resource.dependsOn.filter((urn) => addonOf(urn) !== addonOf(resource.urn)).map((urn) => `${resource.name} -> ${nameOf(urn)}`),
+    );
+    expect([...new Set(crossing)].sort()).toEqual([
+      // ServiceMonitor CRD for the controller's metrics.
+      "llm-dev-ingress-nginx-release -> llm-dev-prometheus-crds-release",
+      // ScaledObject and ServiceMonitor CRDs.
+      "llm-dev-llm-qwen-small -> llm-dev-keda-release",
+      "llm-dev-llm-qwen-small -> llm-dev-prometheus-crds-release",
+      // The Role that lets deploy patch serving lives in the serving namespace.
+      "llm-dev-pipeline-deployer -> llm-dev-llm-ns",
+    ]);
+  });
+
+  it("orders the ClusterIssuer after cert-manager, the WorkflowTemplates after the Argo Workflows CRDs, the Application after Argo CD", () => {
+    const issuer = ofType(variant, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]!;
+    expect([...closure(issuer.urn)].map(nameOf)).toEqual(["llm-dev-cert-manager-release", "llm-dev-cert-manager-ns"]);
+    for (const template of ofType(variant, workflowTemplateType)) {
+      expect([...closure(template.urn)].map(nameOf).sort()).toEqual(["llm-dev-workflows-ns", "llm-dev-workflows-pipelines-ns", "llm-dev-workflows-release"]);
+    }
+    const [root] = ofType(variant, applicationType);
+    expect([...closure(root!.urn)].map(nameOf).sort()).toEqual(["llm-dev-argocd-admin-password", "llm-dev-argocd-ns", "llm-dev-argocd-release"]);
+  });
+
+  it("installs the add-on releases without waiting on one another", () => {
+    const releases = ofType(variant, "kubernetes:helm.sh/v3:Release");
+    for (const release of releases) {
+      const others = [...closure(release.urn)].filter((urn) => addonOf(urn) !== addonOf(release.urn));
+      // Only the add-ons that provide a CRD the release uses: Prometheus Operator's, and KEDA's for serving.
+      const allowed = release.inputs.chart === "ingress-nginx" ? ["llm-platform:monitoring:PrometheusOperatorCrds"]
+        : release.inputs.chart === "./charts/llm-serving" ? ["llm-platform:monitoring:PrometheusOperatorCrds", "llm-platform:serving:Keda"] : [];
+      expect([...new Set(others.map(addonOf))].sort(), release.name).toEqual(allowed.sort());
+    }
+  });
+});

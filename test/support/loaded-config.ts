@@ -1,0 +1,12 @@
+import type { LoadedConfig } from "../../stacks/config";
+import { secretKeys, type SecretKey } from "../../stacks/config/schema";
+import { validateStack } from "./config";
+
+/** A committed stack's validated config, as the program sees it (without secrets), for pure builders. */
+export function loadStackConfig(stack: string): LoadedConfig {
+  const result = validateStack(stack, [], { kubeconfig: "apiVersion: v1" });
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  const config: Partial<typeof result.config> = { ...result.config };
+  for (const key of secretKeys) delete config[key];
+  return { ...(config as Omit<typeof result.config, SecretKey>), secrets: {} };
+}
