@@ -45,6 +45,9 @@ export const images = {
   curl: "docker.io/curlimages/curl:8.17.0",
 } as const;
 
+/** Elastic Stack version of the Elasticsearch and Kibana resources ECK runs (ECK 3.5.0 supports 9.x). */
+export const elasticStackVersion = "9.2.1";
+
 /** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */
 export const kubernetesVersions = {
   eks: ["1.32", "1.33", "1.34", "1.35"],

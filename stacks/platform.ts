@@ -3,7 +3,8 @@ import * as random from "@pulumi/random";
 import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
 import { ingressLayer } from "./ingress";
-import { createMonitoringLayer } from "./monitoring";
+import { createLogging } from "./logging";
+import { createMonitoring, createMonitoringLayer } from "./monitoring";
 import type { LoadedConfig } from "./config";
 
 /** Stack outputs; secrets stay Pulumi secrets. */
@@ -29,7 +30,8 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
   const ingress = ingressLayer(config);
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
-  void ingress;
+  const monitoringOutputs = monitoring ? createMonitoring(name, config, cluster, monitoring, ingress, addonOptions) : {};
+  const loggingOutputs = createLogging(name, config, cluster, monitoring, ingress, addonOptions);
 
   return {
     environment: pulumi.output(config.environment),
@@ -37,5 +39,7 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     kubeconfig: pulumi.secret(cluster.kubeconfig),
     objectStoreUrl: cluster.objectStore?.url ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
+    ...monitoringOutputs,
+    ...loggingOutputs,
   };
 }
