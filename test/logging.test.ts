@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ilmPolicyName } from "../components/logging/log-retention";
 import { charts, elasticStackVersion, images } from "../components/versions";
-import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import type { SynthResult } from "../scripts/lib/synthesize";
 import { unknownChartKeys } from "./support/chart-keys";
+import { dependsOnNames, releasesOf } from "./support/dependencies";
 import { synthVariant } from "./support/stack-variant";
 import { byName, ofType, repoRoot, synthStack } from "./support/synth";
 
@@ -18,9 +19,6 @@ const crdSchema = (file: string) => ajv.compile(JSON.parse(readFileSync(join(rep
 const validateElasticsearch = crdSchema("elasticsearch-v1.schema.json");
 const validateKibana = crdSchema("kibana-v1.schema.json");
 
-const releaseOf = (result: SynthResult, chart: string) => ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === chart)!;
-const dependsOnNames = (result: SynthResult, resource: SynthResource) =>
-  resource.dependsOn.map((urn) => result.resources.find((r) => r.urn === urn)!.name).sort();
 
 const stacks: Record<string, SynthResult> = {};
 let withoutMonitoring: SynthResult;
@@ -47,11 +45,11 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     result = stacks[stack]!;
     elasticsearch = byName(result, `llm-${stack}-elasticsearch-cluster`).inputs;
     kibana = byName(result, `llm-${stack}-kibana-kibana`).inputs;
-    fluentBit = releaseOf(result, charts.fluentBit.chart).inputs.values as Values;
+    fluentBit = releasesOf(result, charts.fluentBit.chart)[0]!.inputs.values as Values;
   });
 
   it("installs the ECK operator in elastic-system at the pinned version", () => {
-    const operator = releaseOf(result, charts.eckOperator.chart);
+    const operator = releasesOf(result, charts.eckOperator.chart)[0]!;
     expect(operator.inputs).toMatchObject({ version: charts.eckOperator.version, namespace: "elastic-system" });
   });
 
@@ -98,7 +96,7 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
   });
 
   it("runs Fluent Bit in Elasticsearch's namespace with ECK's credentials and CA, verifying TLS", () => {
-    const release = releaseOf(result, charts.fluentBit.chart);
+    const release = releasesOf(result, charts.fluentBit.chart)[0]!;
     const esName = elasticsearch.metadata.name;
     expect(release.inputs.namespace).toBe(elasticsearch.metadata.namespace);
     expect(fluentBit.kind).toBe("DaemonSet");
@@ -153,25 +151,25 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
 
   it("passes the charts only values keys the pinned upstream charts have", () => {
     expect(unknownChartKeys(`fluent-bit-${charts.fluentBit.version}`, fluentBit)).toEqual([]);
-    expect(unknownChartKeys(`eck-operator-${charts.eckOperator.version}`, releaseOf(result, charts.eckOperator.chart).inputs.values)).toEqual([]);
+    expect(unknownChartKeys(`eck-operator-${charts.eckOperator.version}`, releasesOf(result, charts.eckOperator.chart)[0]!.inputs.values)).toEqual([]);
   });
 
   it("scrapes the ECK operator and Fluent Bit after the monitoring CRDs", () => {
     const crds = `llm-${stack}-prometheus-crds-release`;
-    const operator = releaseOf(result, charts.eckOperator.chart);
+    const operator = releasesOf(result, charts.eckOperator.chart)[0]!;
     expect(operator.inputs.values).toMatchObject({ podMonitor: { enabled: true }, config: { metrics: { port: "8080" } } });
     expect(dependsOnNames(result, operator)).toEqual([`llm-${stack}-eck-ns`, crds]);
     expect(fluentBit.serviceMonitor).toEqual({ enabled: true });
-    expect(dependsOnNames(result, releaseOf(result, charts.fluentBit.chart))).toEqual([`llm-${stack}-elasticsearch-ns`, crds]);
+    expect(dependsOnNames(result, releasesOf(result, charts.fluentBit.chart)[0]!)).toEqual([`llm-${stack}-elasticsearch-ns`, crds]);
   });
 });
 
 describe("logging without monitoring", () => {
   it("turns the operator's and Fluent Bit's monitors off and waits on no monitoring CRDs", () => {
-    const operator = releaseOf(withoutMonitoring, charts.eckOperator.chart);
+    const operator = releasesOf(withoutMonitoring, charts.eckOperator.chart)[0]!;
     expect(operator.inputs.values).toMatchObject({ podMonitor: { enabled: false }, serviceMonitor: { enabled: false } });
     expect(dependsOnNames(withoutMonitoring, operator)).toEqual(["llm-local-eck-ns"]);
-    const fluentBit = releaseOf(withoutMonitoring, charts.fluentBit.chart);
+    const fluentBit = releasesOf(withoutMonitoring, charts.fluentBit.chart)[0]!;
     expect((fluentBit.inputs.values as Values).serviceMonitor).toEqual({ enabled: false });
     expect(dependsOnNames(withoutMonitoring, fluentBit)).toEqual(["llm-local-elasticsearch-ns"]);
     expect(ofType(withoutMonitoring, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).not.toContain(charts.kubePrometheusStack.chart);

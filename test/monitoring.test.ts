@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { charts } from "../components/versions";
 import { unknownChartKeys } from "./support/chart-keys";
+import { dependsOnNames, releasesOf } from "./support/dependencies";
 import { parsePromql } from "./support/promql";
 import { synthVariant } from "./support/stack-variant";
 import { byName, ofType, synthStack } from "./support/synth";
@@ -13,10 +14,7 @@ type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-
 const validateRule = (spec: unknown) => () =>
   (new PrometheusRule(spec as ConstructorParameters<typeof PrometheusRule>[0]) as unknown as { validate(): void }).validate();
 
-const releaseOf = (result: SynthResult, chart: string) => ofType(result, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === chart);
 const valuesOf = (resource: SynthResource) => resource.inputs.values as Values;
-const dependsOnNames = (result: SynthResult, resource: SynthResource) =>
-  resource.dependsOn.map((urn) => result.resources.find((r) => r.urn === urn)!.name).sort();
 
 const stacks: Record<string, SynthResult> = {};
 let noIngress: SynthResult;
@@ -32,11 +30,11 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
   let values: Values;
   beforeAll(() => {
     result = stacks[stack]!;
-    [values] = releaseOf(result, charts.kubePrometheusStack.chart).map(valuesOf);
+    [values] = releasesOf(result, charts.kubePrometheusStack.chart).map(valuesOf);
   });
 
   it("installs kube-prometheus-stack at the pinned version, after the operator CRDs only, without its own CRDs", () => {
-    const [release] = releaseOf(result, charts.kubePrometheusStack.chart);
+    const [release] = releasesOf(result, charts.kubePrometheusStack.chart);
     expect(release!.inputs.version).toBe(charts.kubePrometheusStack.version);
     expect(release!.inputs.namespace).toBe("monitoring");
     expect(values.crds).toEqual({ enabled: false });
@@ -89,7 +87,7 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
 
   it("runs a DCGM exporter per GPU pool, on that pool's nodes, scraped through its ServiceMonitor after the CRDs", () => {
     const pool = stack === "prod" ? "a100" : "l4";
-    const releases = releaseOf(result, charts.dcgmExporter.chart);
+    const releases = releasesOf(result, charts.dcgmExporter.chart);
     expect(releases.map((r) => r.name)).toEqual([`llm-${stack}-dcgm-${pool}`]);
     const dcgm = valuesOf(releases[0]!);
     expect(dcgm.nodeSelector).toEqual({ "llm-platform.io/gpu-pool": pool });
@@ -123,7 +121,7 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
       [charts.dcgmExporter.chart, `dcgm-exporter-${charts.dcgmExporter.version}`],
     ];
     for (const [chart, fixture] of fixtures) {
-      for (const release of releaseOf(result, chart)) expect(unknownChartKeys(fixture, valuesOf(release)), release.name).toEqual([]);
+      for (const release of releasesOf(result, chart)) expect(unknownChartKeys(fixture, valuesOf(release)), release.name).toEqual([]);
     }
   });
 });
@@ -143,11 +141,11 @@ describe("the chart key check", () => {
 
 describe("monitoring without GPU pools or ingress", () => {
   it("skips the DCGM exporter when the cluster has no GPU pools", () => {
-    expect(releaseOf(stacks.local!, charts.dcgmExporter.chart)).toEqual([]);
+    expect(releasesOf(stacks.local!, charts.dcgmExporter.chart)).toEqual([]);
   });
 
   it("gives Grafana no Ingress and outputs no URL when the ingress is off", () => {
-    const [values] = releaseOf(noIngress, charts.kubePrometheusStack.chart).map(valuesOf);
+    const [values] = releasesOf(noIngress, charts.kubePrometheusStack.chart).map(valuesOf);
     expect(values!.grafana.ingress).toBeUndefined();
     expect(noIngress.outputs.grafanaUrl).toBeNull();
     expect(noIngress.outputs.grafanaAdminPassword).toBe("[secret]");
