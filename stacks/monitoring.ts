@@ -59,6 +59,7 @@ export function createMonitoring(
       prometheusStorageGiB: settings.prometheusStorageGiB,
       alertmanagerStorageGiB: settings.alertmanagerStorageGiB,
       ingress,
+      notifyWebhookUrl: config.secrets.notifyWebhookUrl,
     },
     opts,
   );

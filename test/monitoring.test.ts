@@ -1,6 +1,7 @@
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import { kubePrometheusStackValues } from "../components/monitoring/kube-prometheus-stack";
 import { charts } from "../components/versions";
 import { unknownChartKeys } from "./support/chart-keys";
 import { dependsOnNames, releasesOf } from "./support/dependencies";
@@ -136,6 +137,29 @@ describe("the chart key check", () => {
   it("rejects keys the chart does not have, and accepts keys under free-form maps", () => {
     expect(unknownChartKeys("kube-prometheus-stack-88.5.3", { grafana: { adminPasswrd: "x" }, prometheus: { prometheusSpec: { storageSpec: { anything: 1 } } } }))
       .toEqual(["grafana.adminPasswrd"]);
+  });
+});
+
+describe("alert notifications", () => {
+  const base = {
+    fullname: "kube-prometheus-stack", storageClassName: "standard", retentionDays: 15,
+    prometheusStorageGiB: 50, alertmanagerStorageGiB: 5,
+  };
+
+  it("route every alert to the notify webhook, read from a mounted Secret rather than the values", () => {
+    const values = kubePrometheusStackValues(base, "grafana-admin", true);
+    const alertmanager = values.alertmanager as Values;
+    expect(alertmanager.config.route.receiver).toBe("notify");
+    expect(alertmanager.config.receivers.map((r: Values) => r.name)).toEqual(["null", "notify"]);
+    expect(alertmanager.alertmanagerSpec.secrets).toEqual(["alertmanager-notify"]);
+    expect(alertmanager.config.receivers[1].slack_configs[0].api_url_file).toBe("/etc/alertmanager/secrets/alertmanager-notify/url");
+    expect(unknownChartKeys("kube-prometheus-stack-88.5.3", values)).toEqual([]);
+  });
+
+  it("leave the chart's default Alertmanager routing alone without a webhook", () => {
+    const alertmanager = kubePrometheusStackValues(base, "grafana-admin", false).alertmanager as Values;
+    expect(alertmanager.config).toBeUndefined();
+    expect(alertmanager.alertmanagerSpec.secrets).toBeUndefined();
   });
 });
 

@@ -19,9 +19,38 @@ export interface KubePrometheusStackArgs {
   readonly alertmanagerStorageGiB: number;
   /** Grafana gets an Ingress with TLS through this layer; no Ingress when undefined. */
   readonly ingress?: IngressLayer;
+  /**
+   * Secret. A Slack-compatible incoming webhook (Slack, or Discord's `/slack` endpoint) Alertmanager
+   * sends alerts to. @default undefined: alerts only show in Alertmanager and Grafana.
+   */
+  readonly notifyWebhookUrl?: pulumi.Output<string>;
 }
 
 const adminSecretKeys = { user: "admin-user", password: "admin-password" } as const;
+/** Listed in `alertmanagerSpec.secrets`, the operator mounts it at /etc/alertmanager/secrets/<name>/. */
+const notifySecret = { name: "alertmanager-notify", key: "url" } as const;
+
+/**
+ * Routes every alert to the webhook, keeping the chart's default routes (Watchdog and InfoInhibitor to
+ * "null"). The URL is read from a mounted Secret (`api_url_file`), so it never enters the Helm values.
+ */
+const notifyingConfig = {
+  route: { receiver: "notify" },
+  receivers: [
+    { name: "null" },
+    {
+      name: "notify",
+      slack_configs: [
+        {
+          api_url_file: `/etc/alertmanager/secrets/${notifySecret.name}/${notifySecret.key}`,
+          send_resolved: true,
+          title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}",
+          text: "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}",
+        },
+      ],
+    },
+  ],
+};
 
 /** A PVC template for an operator-managed StatefulSet (Prometheus or Alertmanager). */
 const volumeClaim = (storageClassName: string, gib: number) => ({
@@ -31,7 +60,11 @@ const volumeClaim = (storageClassName: string, gib: number) => ({
 });
 
 /** Helm values for kube-prometheus-stack; pure, so tests can check them against the chart's keys. */
-export function kubePrometheusStackValues(args: Omit<KubePrometheusStackArgs, "provider" | "crds" | "namespace">, adminSecretName: pulumi.Input<string>) {
+export function kubePrometheusStackValues(
+  args: Omit<KubePrometheusStackArgs, "provider" | "crds" | "namespace" | "notifyWebhookUrl">,
+  adminSecretName: pulumi.Input<string>,
+  notify: boolean,
+) {
   const host = args.ingress?.host("grafana");
   const tls = host ? args.ingress!.tls(host) : undefined;
   return {
@@ -57,7 +90,11 @@ export function kubePrometheusStackValues(args: Omit<KubePrometheusStackArgs, "p
     },
     alertmanager: {
       enabled: true,
-      alertmanagerSpec: { storage: volumeClaim(args.storageClassName, args.alertmanagerStorageGiB) },
+      ...(notify ? { config: notifyingConfig } : {}),
+      alertmanagerSpec: {
+        storage: volumeClaim(args.storageClassName, args.alertmanagerStorageGiB),
+        ...(notify ? { secrets: [notifySecret.name] } : {}),
+      },
     },
     grafana: {
       enabled: true,
@@ -109,12 +146,27 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    const notifySecretResource = args.notifyWebhookUrl
+      ? new k8s.core.v1.Secret(
+          `${name}-alertmanager-notify`,
+          {
+            metadata: { name: notifySecret.name, namespace: this.namespace.metadata.name },
+            stringData: { [notifySecret.key]: pulumi.secret(args.notifyWebhookUrl) },
+          },
+          k8sOpts,
+        )
+      : undefined;
+
     this.release = chartRelease(
       `${name}-release`,
       charts.kubePrometheusStack,
-      { namespace: this.namespace.metadata.name, values: kubePrometheusStackValues(args, adminSecret.metadata.name) },
+      {
+        namespace: this.namespace.metadata.name,
+        values: kubePrometheusStackValues(args, adminSecret.metadata.name, notifySecretResource !== undefined),
+      },
       // Prometheus and Grafana need the operator's CRDs (Prometheus, Alertmanager, ServiceMonitor, ...).
-      { ...k8sOpts, dependsOn: [args.crds] },
+      // Alertmanager mounts the webhook Secret, so it must exist first.
+      { ...k8sOpts, dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : [])] },
     );
     const host = args.ingress?.host("grafana");
     this.grafanaUrl = host ? `https://${host}` : undefined;
