@@ -93,7 +93,8 @@ export class LogRetention extends pulumi.ComponentResource {
             spec: {
               restartPolicy: "OnFailure",
               automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, seccompProfile: { type: "RuntimeDefault" } },
+              // curl needs no particular user: a high UID/GID that no host account owns.
+              securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
               containers: [
                 {
                   name: "apply-ilm",
@@ -104,7 +105,10 @@ export class LogRetention extends pulumi.ComponentResource {
                   ],
                   volumeMounts: [{ name: "ca", mountPath: "/certs", readOnly: true }],
                   securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-                  resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+                  resources: {
+                    requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "10Mi" },
+                    limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "10Mi" },
+                  },
                 },
               ],
               volumes: [{ name: "ca", secret: { secretName: args.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }],
