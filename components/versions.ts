@@ -45,8 +45,8 @@ export const images = {
   curl: "docker.io/curlimages/curl:8.17.0",
 } as const;
 
-/** Elastic Stack version of the Elasticsearch and Kibana resources ECK runs (ECK 3.5.0 supports 9.x). */
-export const elasticStackVersion = "9.2.1";
+/** Elastic Stack version of the Elasticsearch and Kibana resources ECK runs (ECK 3.x runs 9.x; newest 9.x patch seen). */
+export const elasticStackVersion = "9.5.5";
 
 /** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */
 export const kubernetesVersions = {

@@ -6,6 +6,7 @@ import { Elasticsearch, eckNames } from "../components/logging/elasticsearch";
 import { FluentBit } from "../components/logging/fluent-bit";
 import { Kibana } from "../components/logging/kibana";
 import { LogRetention } from "../components/logging/log-retention";
+import { LoggingNetworkPolicies } from "../components/logging/network-policies";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
 
@@ -100,6 +101,18 @@ export function createLogging(
       caSecret: names.httpCaSecret,
       dataStream: conventions.dataStream,
       retentionDays: settings.retentionDays,
+    },
+    opts,
+  );
+  new LoggingNetworkPolicies(
+    `${name}-logging-netpol`,
+    {
+      provider: cluster.provider,
+      namespace,
+      operatorNamespace: conventions.operatorNamespace,
+      kibanaName: conventions.kibanaName,
+      ingressController: ingress && { namespace: ingress.controllerNamespace, podLabels: ingress.controllerPodLabels },
+      prometheus: monitoring && { namespace: monitoring.prometheusNamespace, podLabels: monitoring.prometheusPodLabels },
     },
     opts,
   );

@@ -164,6 +164,32 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
   });
 });
 
+describe("the logging namespace's network policies", () => {
+  const policies = (result: SynthResult) =>
+    Object.fromEntries(ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [(r.inputs.metadata as Values).name as string, r.inputs as Values])) as Record<string, Values>;
+
+  it("admit only the namespace itself, the ECK operator, the ingress controller to Kibana and Prometheus to Fluent Bit", () => {
+    const dev = policies(stacks.dev!);
+    expect(Object.keys(dev).sort()).toEqual(["fluent-bit-from-prometheus", "from-eck-operator", "kibana-from-ingress", "same-namespace-only"]);
+    for (const policy of Object.values(dev)) expect(policy.metadata.namespace).toBe("logging");
+    expect(dev["same-namespace-only"]!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] });
+    const kibana = dev["kibana-from-ingress"]!.spec;
+    expect(kibana.podSelector).toEqual({ matchLabels: { "kibana.k8s.elastic.co/name": "kibana" } });
+    expect(kibana.ingress).toEqual([{
+      from: [{
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+      }],
+      ports: [{ protocol: "TCP", port: 5601 }],
+    }]);
+    expect(dev["fluent-bit-from-prometheus"]!.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("monitoring");
+  });
+
+  it("let nothing from Prometheus in when monitoring is off", () => {
+    expect(Object.keys(policies(withoutMonitoring))).not.toContain("fluent-bit-from-prometheus");
+  });
+});
+
 describe("logging without monitoring", () => {
   it("turns the operator's and Fluent Bit's monitors off and waits on no monitoring CRDs", () => {
     const operator = releasesOf(withoutMonitoring, charts.eckOperator.chart)[0]!;
