@@ -56,6 +56,9 @@ export const images = {
   trainer: vllmImage,
 } as const;
 
+/** Elastic Stack version of the Elasticsearch and Kibana resources ECK runs (ECK 3.x runs 9.x; newest 9.x patch seen). */
+export const elasticStackVersion = "9.5.5";
+
 /** Kubernetes minor versions each managed service accepts; the stack config must pick one of these. */
 export const kubernetesVersions = {
   eks: ["1.32", "1.33", "1.34", "1.35"],

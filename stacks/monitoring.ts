@@ -1,5 +1,10 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
+import type { IngressLayer } from "../components/ingress/types";
+import { DcgmExporter } from "../components/monitoring/dcgm-exporter";
+import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
+import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
+import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
@@ -26,5 +31,46 @@ export function createMonitoringLayer(
     prometheusUrl: `http://${prometheusService}.${namespace}.svc:9090`,
     prometheusNamespace: namespace,
     prometheusPodLabels,
+  };
+}
+
+/**
+ * Prometheus, Alertmanager and Grafana, GPU metrics, the LLM dashboard and alert rules, on top of the
+ * layer. Monitors and rules wait only on the CRDs; the dashboard waits on nothing but its namespace.
+ */
+export function createMonitoring(
+  name: string,
+  config: LoadedConfig,
+  cluster: PlatformCluster,
+  layer: MonitoringLayer,
+  ingress: IngressLayer | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): Record<string, pulumi.Output<unknown>> {
+  const settings = config.addons.monitoring;
+  const stack = new KubePrometheusStack(
+    `${name}-monitoring`,
+    {
+      provider: cluster.provider,
+      namespace: layer.prometheusNamespace,
+      fullname: monitoringConventions.prometheusService.replace(/-prometheus$/, ""),
+      crds: layer.crds,
+      storageClassName: cluster.storageClassName,
+      retentionDays: settings.retentionDays,
+      prometheusStorageGiB: settings.prometheusStorageGiB,
+      alertmanagerStorageGiB: settings.alertmanagerStorageGiB,
+      ingress,
+      notifyWebhookUrl: config.secrets.notifyWebhookUrl,
+    },
+    opts,
+  );
+  const namespace = stack.namespace.metadata.name;
+  if (cluster.gpuPools.length > 0) {
+    new DcgmExporter(`${name}-dcgm`, { provider: cluster.provider, namespace, gpuPools: cluster.gpuPools, crds: layer.crds }, opts);
+  }
+  new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace }, opts);
+  new LlmAlertRules(`${name}-llm-alerts`, { provider: cluster.provider, namespace, slo: settings.slo, crds: layer.crds }, opts);
+  return {
+    grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),
+    grafanaAdminPassword: stack.grafanaAdminPassword,
   };
 }

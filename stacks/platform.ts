@@ -4,7 +4,8 @@ import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
 import { createGitops } from "./gitops";
 import { createIngress } from "./ingress";
-import { createMonitoringLayer } from "./monitoring";
+import { createLogging } from "./logging";
+import { createMonitoring, createMonitoringLayer } from "./monitoring";
 import { createServing } from "./serving";
 import type { LoadedConfig } from "./config";
 
@@ -31,6 +32,8 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
   const ingress = createIngress(name, config, cluster, monitoring, addonOptions);
+  const monitoringOutputs = monitoring ? createMonitoring(name, config, cluster, monitoring, ingress, addonOptions) : {};
+  const loggingOutputs = createLogging(name, config, cluster, monitoring, ingress, addonOptions);
   const serving = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
   const gitops = createGitops(name, config, cluster, { ingress, servingNamespace: serving?.namespace }, addonOptions);
   const firstModel = config.models[0]?.name;
@@ -47,5 +50,7 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
       ? { llmApiUrl: pulumi.output(serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
       : {}),
     ...gitops,
+    ...monitoringOutputs,
+    ...loggingOutputs,
   };
 }

@@ -57,6 +57,9 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "toleration with a bad effect", [{ set: ["cluster", "gpuPools", 0, "tolerations", 0, "effect"], to: "NoEntry" }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
   ["dev", "GPU memory utilization above 0.98", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 1.2 }], "llm-platform:models[0].gpuMemoryUtilization", /must be <= 0.98/],
   ["dev", "weights from the bucket on k3s", [{ set: ["models", 0, "weightsFrom"], to: "bucket" }], "llm-platform:models[0].weightsFrom", /needs a cloud cluster/],
+  ["dev", "TTFT threshold between vLLM's histogram buckets", [{ set: ["addons", "monitoring", "slo", "ttftSeconds"], to: 2 }], "llm-platform:addons.monitoring.slo.ttftSeconds", /bucket boundary of vLLM's TTFT histogram.*1\.0, 2\.5, 5\.0/],
+  ["dev", "Prometheus retention shorter than the slowest burn-rate window", [{ set: ["addons", "monitoring", "retentionDays"], to: 2 }], "llm-platform:addons.monitoring.retentionDays", /3 days/],
+  ["dev", "vLLM reserving more GPU memory than the pressure alert allows", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 0.96 }], "llm-platform:models[0].gpuMemoryUtilization", /gpuMemoryPressure \(0.95\).*never stop firing/],
   ["dev", "SLO target of 100%", [{ set: ["addons", "monitoring", "slo", "availability"], to: 1 }], "llm-platform:addons.monitoring.slo.availability", /must be < 1/],
 ];
 

@@ -3,18 +3,19 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
 import { servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf, toYaml } from "../scripts/lib/manifests";
-import { readStackFile, secretPlaceholder } from "../scripts/lib/stack-file";
+import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { requireTool } from "../scripts/lib/tools";
 import { unknownValueKeys } from "./support/chart-keys";
 import { lintChart, renderChart } from "./support/helm";
 import { validateManifest } from "./support/kube-models";
 import { ofType, repoRoot, synthStack } from "./support/synth";
+import { synthVariant } from "./support/variant";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -45,22 +46,6 @@ function rendered(result: SynthResult): Rendered {
   };
 }
 
-/** A committed stack file with one change, written to a scratch file (the real file is never copied by hand). */
-async function synthVariant(stack: string, change: (config: Record<string, unknown>) => void): Promise<SynthResult> {
-  const file = join(repoRoot, `Pulumi.${stack}.yaml`);
-  const parsed = readStackFile(file);
-  const config: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(parsed.config)) config[key] = /^[[{]/.test(text) ? JSON.parse(text) : text;
-  change(config);
-  const scratch = mkdtempSync(join(tmpdir(), "serving-variant-"));
-  try {
-    const variant = join(scratch, `Pulumi.${stack}.yaml`);
-    writeFileSync(variant, stringify({ config }));
-    return await synthStack(stack, variant);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
 
 const stacks: Record<string, Rendered> = {};
 beforeAll(async () => {
@@ -248,9 +233,9 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
   let result: SynthResult;
   beforeAll(async () => {
     result = await synthVariant("dev", (config) => {
-      (config["llm-platform:models"] as Obj[])[0]!.maxReplicas = 1;
-      (config["llm-platform:addons"] as Obj).ingress = { enabled: false };
-      config["llm-platform:hfToken"] = { secure: "v1:encrypted" };
+      (config.models as Obj[])[0]!.maxReplicas = 1;
+      (config.addons as Obj).ingress = { enabled: false };
+      config.hfToken = { secure: "v1:encrypted" };
     });
     objects = manifestsOf(result.resources).map((m) => m.object as Obj);
   });

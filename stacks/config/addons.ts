@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { leLabel, vllmTtftBuckets } from "../../components/monitoring/metric-names";
 import { gibibytes, positiveInt } from "./common";
 
 const enabled = (byDefault: boolean) => z.boolean().default(byDefault);
@@ -36,12 +37,20 @@ export const addons = z
         enabled: enabled(true),
         retentionDays: z.int().min(1).max(365).default(15).describe("Prometheus retention in days."),
         prometheusStorageGiB: gibibytes(10, 4096).default(50),
+        alertmanagerStorageGiB: gibibytes(1, 100).default(5).describe("Alertmanager keeps silences and notification state here."),
         slo: z
           .strictObject({
             availability: z.number().gt(0.9).lt(1).default(0.995).describe("Fraction of requests that must succeed."),
-            ttftSeconds: z.number().positive().max(60).default(2).describe("Time-to-first-token threshold in seconds."),
+            ttftSeconds: z
+              .number()
+              .refine((value) => (vllmTtftBuckets as readonly number[]).includes(value), {
+                message: `must be a bucket boundary of vLLM's TTFT histogram, since only those can be counted exactly: ${vllmTtftBuckets.filter((b) => b >= 0.1 && b <= 60).map(leLabel).join(", ")}`,
+              })
+              .default(2.5)
+              .describe("Time-to-first-token threshold in seconds; one of vLLM's TTFT histogram buckets (0.5, 1.0, 2.5, 5.0, ...)."),
             ttftTarget: z.number().gt(0.5).lt(1).default(0.95).describe("Fraction of requests that must meet the TTFT threshold."),
             queueSaturation: positiveInt.default(25).describe("Queue depth per replica that counts as saturation."),
+            gpuMemoryPressure: z.number().gt(0.5).lt(1).default(0.95).describe("Fraction of a GPU's memory in use that raises the GPU memory pressure alert."),
           })
           .prefault({}).describe("SLO targets the alerts burn against."),
       })

@@ -119,6 +119,17 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
   if (config.models.some((model) => model.maxReplicas > model.minReplicas) && !addons.monitoring.enabled) {
     fail(["addons", "monitoring", "enabled"], "must be true when a model autoscales (maxReplicas > minReplicas): the autoscaler reads queue depth from Prometheus");
   }
+  if (addons.monitoring.enabled) {
+    const { slo } = addons.monitoring;
+    if (addons.monitoring.retentionDays < 3) {
+      fail(["addons", "monitoring", "retentionDays"], "must be >= 3: the slow SLO burn-rate alerts look back over 3 days of samples");
+    }
+    config.models.forEach((model, index) => {
+      if (model.gpuMemoryUtilization >= slo.gpuMemoryPressure) {
+        fail(["models", index, "gpuMemoryUtilization"], `${model.gpuMemoryUtilization} reserves at least addons.monitoring.slo.gpuMemoryPressure (${slo.gpuMemoryPressure}) of GPU memory up front, so the GPU memory pressure alert would never stop firing; lower one or raise the other`);
+      }
+    });
+  }
   if (addons.argoWorkflows.pipeline && !addons.argoWorkflows.enabled) {
     fail(["addons", "argoWorkflows", "pipeline"], "needs addons.argoWorkflows.enabled: true");
   }

@@ -36,7 +36,7 @@ export const platformSchema = z
     models: models.describe("Models served by the LLM serving chart, one release each."),
     kubeconfig: z.string().min(1).optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
     hfToken: z.string().min(1).optional().describe("Secret: Hugging Face token for gated models."),
-    notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to."),
+    notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to and Alertmanager sends alerts to."),
   })
   .superRefine(checkCrossFieldRules);
 

@@ -1,0 +1,91 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { elasticStackVersion } from "../versions";
+
+export interface ElasticsearchArgs {
+  readonly provider: k8s.Provider;
+  /** Namespace created for the cluster; Kibana and Fluent Bit run here too, next to its secrets. */
+  readonly namespace: string;
+  /** Name of the Elasticsearch resource; ECK derives its Service and Secret names from it. */
+  readonly clusterName: string;
+  /** The ECK operator release (CRDs and validating webhook). */
+  readonly operator: pulumi.Resource;
+  readonly nodes: number;
+  readonly storageGiB: number;
+  readonly storageClassName: string;
+  readonly heapGiB: number;
+}
+
+/** Names ECK gives the objects it creates for an Elasticsearch resource named `name`. */
+export const eckNames = (name: string) => ({
+  httpService: `${name}-es-http`,
+  /** Key `elastic`: the password of the `elastic` superuser. */
+  elasticUserSecret: `${name}-es-elastic-user`,
+  /** Key `ca.crt`: the CA of the HTTP certificate. */
+  httpCaSecret: `${name}-es-http-certs-public`,
+});
+
+/** The Elasticsearch resource (elasticsearch.k8s.elastic.co/v1); pure. */
+export function elasticsearchManifest(args: Omit<ElasticsearchArgs, "provider" | "operator">) {
+  const memory = `${args.heapGiB * 2}Gi`;
+  return {
+    apiVersion: "elasticsearch.k8s.elastic.co/v1",
+    kind: "Elasticsearch",
+    metadata: { name: args.clusterName, namespace: args.namespace },
+    spec: {
+      version: elasticStackVersion,
+      nodeSets: [
+        {
+          name: "default",
+          count: args.nodes,
+          // mmap would need vm.max_map_count raised on every node (a privileged init container).
+          config: { "node.store.allow_mmap": false },
+          podTemplate: {
+            spec: {
+              containers: [
+                {
+                  name: "elasticsearch",
+                  // Heap is half the memory: Lucene uses the other half through the page cache.
+                  env: [{ name: "ES_JAVA_OPTS", value: `-Xms${args.heapGiB}g -Xmx${args.heapGiB}g` }],
+                  resources: { requests: { memory, cpu: "500m" }, limits: { memory } },
+                },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              // ECK mounts the claim with this name as the data directory.
+              metadata: { name: "elasticsearch-data" },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClassName,
+                resources: { requests: { storage: `${args.storageGiB}Gi` } },
+              },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** An Elasticsearch cluster run by ECK, with persistent storage and a sized heap. */
+export class Elasticsearch extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly cluster: k8s.apiextensions.CustomResource;
+  readonly names: ReturnType<typeof eckNames>;
+
+  constructor(name: string, args: ElasticsearchArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("llm-platform:logging:Elasticsearch", name, {}, opts);
+    const k8sOpts = { parent: this, provider: args.provider };
+    this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace } }, k8sOpts);
+    const manifest = elasticsearchManifest(args);
+    this.cluster = new k8s.apiextensions.CustomResource(
+      `${name}-cluster`,
+      { ...manifest, metadata: { ...manifest.metadata, namespace: this.namespace.metadata.name } },
+      { ...k8sOpts, dependsOn: [args.operator] },
+    );
+    this.names = eckNames(args.clusterName);
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,47 @@
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { chartRelease } from "../addons/chart-release";
+import type { GpuPool } from "../cluster/types";
+import { charts } from "../versions";
+
+export interface DcgmExporterArgs {
+  readonly provider: k8s.Provider;
+  readonly namespace: pulumi.Input<string>;
+  /** One exporter DaemonSet per pool, with that pool's selector, tolerations and RuntimeClass. */
+  readonly gpuPools: readonly GpuPool[];
+  /** The Prometheus Operator CRDs release: the chart ships a ServiceMonitor. */
+  readonly crds: pulumi.Resource;
+}
+
+/** Helm values for one pool's exporter; pure. */
+export function dcgmExporterValues(pool: GpuPool) {
+  return {
+    nodeSelector: pool.scheduling.nodeSelector,
+    tolerations: pool.scheduling.tolerations,
+    ...(pool.scheduling.runtimeClassName ? { runtimeClassName: pool.scheduling.runtimeClassName } : {}),
+    serviceMonitor: {
+      enabled: true,
+      // Keep the exporter's own pod/namespace labels (the GPU's workload) instead of the scrape target's,
+      // so the dashboard can join GPU metrics to the vLLM pod using them.
+      honorLabels: true,
+    },
+  };
+}
+
+/** NVIDIA DCGM exporter on every GPU pool's nodes, scraped by Prometheus through its ServiceMonitor. */
+export class DcgmExporter extends pulumi.ComponentResource {
+  readonly releases: k8s.helm.v3.Release[];
+
+  constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("llm-platform:monitoring:DcgmExporter", name, {}, opts);
+    this.releases = args.gpuPools.map((pool) =>
+      chartRelease(
+        `${name}-${pool.name}`,
+        charts.dcgmExporter,
+        { namespace: args.namespace, values: dcgmExporterValues(pool) },
+        { parent: this, provider: args.provider, dependsOn: [args.crds] },
+      ),
+    );
+    this.registerOutputs({ releases: this.releases.map((release) => release.status) });
+  }
+}

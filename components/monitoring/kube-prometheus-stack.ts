@@ -1,0 +1,175 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { chartRelease } from "../addons/chart-release";
+import type { IngressLayer } from "../ingress/types";
+import { charts } from "../versions";
+
+export interface KubePrometheusStackArgs {
+  readonly provider: k8s.Provider;
+  /** Namespace created for the stack; the Prometheus service name is fixed by `fullnameOverride`. */
+  readonly namespace: string;
+  /** Helm fullname: Prometheus is served as `<fullname>-prometheus`. */
+  readonly fullname: string;
+  /** The Prometheus Operator CRDs release; the chart's own CRDs are turned off. */
+  readonly crds: pulumi.Resource;
+  readonly storageClassName: string;
+  readonly retentionDays: number;
+  readonly prometheusStorageGiB: number;
+  readonly alertmanagerStorageGiB: number;
+  /** Grafana gets an Ingress with TLS through this layer; no Ingress when undefined. */
+  readonly ingress?: IngressLayer;
+  /**
+   * Secret. A Slack-compatible incoming webhook (Slack, or Discord's `/slack` endpoint) Alertmanager
+   * sends alerts to. @default undefined: alerts only show in Alertmanager and Grafana.
+   */
+  readonly notifyWebhookUrl?: pulumi.Output<string>;
+}
+
+const adminSecretKeys = { user: "admin-user", password: "admin-password" } as const;
+/** Listed in `alertmanagerSpec.secrets`, the operator mounts it at /etc/alertmanager/secrets/<name>/. */
+const notifySecret = { name: "alertmanager-notify", key: "url" } as const;
+
+/**
+ * Routes every alert to the webhook, keeping the chart's default routes (Watchdog and InfoInhibitor to
+ * "null"). The URL is read from a mounted Secret (`api_url_file`), so it never enters the Helm values.
+ */
+const notifyingConfig = {
+  route: { receiver: "notify" },
+  receivers: [
+    { name: "null" },
+    {
+      name: "notify",
+      slack_configs: [
+        {
+          api_url_file: `/etc/alertmanager/secrets/${notifySecret.name}/${notifySecret.key}`,
+          send_resolved: true,
+          title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}",
+          text: "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}",
+        },
+      ],
+    },
+  ],
+};
+
+/** A PVC template for an operator-managed StatefulSet (Prometheus or Alertmanager). */
+const volumeClaim = (storageClassName: string, gib: number) => ({
+  volumeClaimTemplate: {
+    spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gib}Gi` } } },
+  },
+});
+
+/** Helm values for kube-prometheus-stack; pure, so tests can check them against the chart's keys. */
+export function kubePrometheusStackValues(
+  args: Omit<KubePrometheusStackArgs, "provider" | "crds" | "namespace" | "notifyWebhookUrl">,
+  adminSecretName: pulumi.Input<string>,
+  notify: boolean,
+) {
+  const host = args.ingress?.host("grafana");
+  const tls = host ? args.ingress!.tls(host) : undefined;
+  return {
+    fullnameOverride: args.fullname,
+    // The CRDs come from their own release, which ServiceMonitors and rules elsewhere wait on.
+    crds: { enabled: false },
+    prometheus: {
+      prometheusSpec: {
+        retention: `${args.retentionDays}d`,
+        storageSpec: volumeClaim(args.storageClassName, args.prometheusStorageGiB),
+        // The chart's default (true) only selects monitors carrying this release's label; the serving
+        // chart, dcgm-exporter and the platform rules live elsewhere and carry none.
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelector: {},
+        podMonitorSelector: {},
+        ruleSelector: {},
+        serviceMonitorNamespaceSelector: {},
+        podMonitorNamespaceSelector: {},
+        ruleNamespaceSelector: {},
+      },
+    },
+    alertmanager: {
+      enabled: true,
+      ...(notify ? { config: notifyingConfig } : {}),
+      alertmanagerSpec: {
+        storage: volumeClaim(args.storageClassName, args.alertmanagerStorageGiB),
+        ...(notify ? { secrets: [notifySecret.name] } : {}),
+      },
+    },
+    grafana: {
+      enabled: true,
+      admin: { existingSecret: adminSecretName, userKey: adminSecretKeys.user, passwordKey: adminSecretKeys.password },
+      // Dashboards come from ConfigMaps labelled grafana_dashboard="1" in any namespace (kps defaults, made explicit).
+      sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
+      ...(host && tls
+        ? {
+            "grafana.ini": { server: { root_url: `https://${host}` } },
+            ingress: {
+              enabled: true,
+              ingressClassName: args.ingress!.className,
+              annotations: tls.annotations,
+              hosts: [host],
+              path: "/",
+              tls: [{ secretName: tls.secretName, hosts: [host] }],
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/**
+ * Prometheus (retention, persistent storage, monitors and rules from every namespace), Alertmanager
+ * and Grafana with a generated admin password.
+ */
+export class KubePrometheusStack extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly release: k8s.helm.v3.Release;
+  /** Secret. */
+  readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** `https://grafana.<domain>`, or undefined without an ingress. */
+  readonly grafanaUrl?: string;
+
+  constructor(name: string, args: KubePrometheusStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("llm-platform:monitoring:KubePrometheusStack", name, {}, opts);
+    const k8sOpts = { parent: this, provider: args.provider };
+    this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace } }, k8sOpts);
+
+    const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+    this.grafanaAdminPassword = pulumi.secret(password.result);
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: "grafana-admin", namespace: this.namespace.metadata.name },
+        stringData: { [adminSecretKeys.user]: "admin", [adminSecretKeys.password]: this.grafanaAdminPassword },
+      },
+      k8sOpts,
+    );
+
+    const notifySecretResource = args.notifyWebhookUrl
+      ? new k8s.core.v1.Secret(
+          `${name}-alertmanager-notify`,
+          {
+            metadata: { name: notifySecret.name, namespace: this.namespace.metadata.name },
+            stringData: { [notifySecret.key]: pulumi.secret(args.notifyWebhookUrl) },
+          },
+          k8sOpts,
+        )
+      : undefined;
+
+    this.release = chartRelease(
+      `${name}-release`,
+      charts.kubePrometheusStack,
+      {
+        namespace: this.namespace.metadata.name,
+        values: kubePrometheusStackValues(args, adminSecret.metadata.name, notifySecretResource !== undefined),
+      },
+      // Prometheus and Grafana need the operator's CRDs (Prometheus, Alertmanager, ServiceMonitor, ...).
+      // Alertmanager mounts the webhook Secret, so it must exist first.
+      { ...k8sOpts, dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : [])] },
+    );
+    const host = args.ingress?.host("grafana");
+    this.grafanaUrl = host ? `https://${host}` : undefined;
+    this.registerOutputs({ status: this.release.status, grafanaUrl: this.grafanaUrl });
+  }
+}

@@ -1,0 +1,143 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { dcgmMetrics as dcgm, vllmMetrics as vllm } from "./metric-names";
+
+/** Grafana's sidecar loads every ConfigMap with this label as a dashboard (kps default). */
+export const dashboardLabel = { grafana_dashboard: "1" } as const;
+
+interface Target {
+  readonly expr: string;
+  readonly legendFormat: string;
+}
+
+interface Panel {
+  readonly title: string;
+  readonly unit: string;
+  readonly targets: readonly Target[];
+}
+
+const model = `model_name=~"$model_name"`;
+const window = "$__rate_interval";
+
+/** GPUs whose workload pod serves the selected model: dcgm-exporter labels each GPU with its pod. */
+const gpusOfModel = (metric: string) =>
+  `${metric} and on(namespace, pod) ${vllm.requestsRunning}{${model}}`;
+
+const percentiles = (bucket: string, what: string): Target[] =>
+  [0.5, 0.95, 0.99].map((q) => ({
+    expr: `histogram_quantile(${q}, sum by (model_name, le) (rate(${bucket}{${model}}[${window}])))`,
+    legendFormat: `${what} p${q * 100} {{model_name}}`,
+  }));
+
+/** The panels, in reading order: load, latency, throughput, memory, GPUs. */
+export const llmPanels: readonly Panel[] = [
+  {
+    title: "Request rate by finish reason",
+    unit: "reqps",
+    targets: [{ expr: `sum by (model_name, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: "{{model_name}} {{finished_reason}}" }],
+  },
+  {
+    title: "Queue depth",
+    unit: "short",
+    targets: [
+      { expr: `sum by (model_name) (${vllm.requestsWaiting}{${model}})`, legendFormat: "waiting {{model_name}}" },
+      { expr: `sum by (model_name) (${vllm.requestsRunning}{${model}})`, legendFormat: "running {{model_name}}" },
+    ],
+  },
+  { title: "Time to first token", unit: "s", targets: percentiles(vllm.ttftBucket, "TTFT") },
+  { title: "Inter-token latency", unit: "s", targets: percentiles(vllm.interTokenLatencyBucket, "ITL") },
+  {
+    title: "Tokens per second",
+    unit: "short",
+    targets: [
+      { expr: `sum by (model_name) (rate(${vllm.generationTokens}{${model}}[${window}]))`, legendFormat: "generated {{model_name}}" },
+      { expr: `sum by (model_name) (rate(${vllm.promptTokens}{${model}}[${window}]))`, legendFormat: "prompt {{model_name}}" },
+    ],
+  },
+  {
+    title: "KV-cache usage",
+    unit: "percentunit",
+    targets: [{ expr: `max by (model_name, pod) (${vllm.kvCacheUsage}{${model}})`, legendFormat: "{{pod}}" }],
+  },
+  {
+    title: "GPU utilization",
+    unit: "percent",
+    targets: [{ expr: gpusOfModel(dcgm.gpuUtil), legendFormat: "{{pod}} GPU {{gpu}}" }],
+  },
+  {
+    title: "GPU memory used",
+    unit: "decmbytes",
+    targets: [{ expr: gpusOfModel(dcgm.framebufferUsed), legendFormat: "{{pod}} GPU {{gpu}}" }],
+  },
+];
+
+/** The Grafana dashboard model (schema of Grafana 10+). Pure: the same input gives the same JSON. */
+export function llmDashboard(): Record<string, unknown> {
+  return {
+    uid: "llm-serving",
+    title: "LLM serving",
+    tags: ["llm-platform", "vllm"],
+    timezone: "browser",
+    schemaVersion: 39,
+    refresh: "30s",
+    time: { from: "now-6h", to: "now" },
+    templating: {
+      list: [
+        {
+          name: "datasource",
+          type: "datasource",
+          query: "prometheus",
+          label: "Data source",
+        },
+        {
+          name: "model_name",
+          label: "Model",
+          type: "query",
+          datasource: { type: "prometheus", uid: "${datasource}" },
+          query: { query: `label_values(${vllm.requestsRunning}, model_name)`, refId: "model_name" },
+          definition: `label_values(${vllm.requestsRunning}, model_name)`,
+          refresh: 2,
+          multi: true,
+          includeAll: true,
+          allValue: ".+",
+        },
+      ],
+    },
+    panels: llmPanels.map((panel, index) => ({
+      id: index + 1,
+      type: "timeseries",
+      title: panel.title,
+      datasource: { type: "prometheus", uid: "${datasource}" },
+      gridPos: { x: (index % 2) * 12, y: Math.floor(index / 2) * 8, w: 12, h: 8 },
+      fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
+      targets: panel.targets.map((target, targetIndex) => ({
+        refId: String.fromCharCode(65 + targetIndex),
+        expr: target.expr,
+        legendFormat: target.legendFormat,
+      })),
+    })),
+  };
+}
+
+export interface LlmDashboardArgs {
+  readonly provider: k8s.Provider;
+  readonly namespace: pulumi.Input<string>;
+}
+
+/** The LLM serving dashboard as a ConfigMap, picked up by Grafana's dashboard sidecar. */
+export class LlmDashboard extends pulumi.ComponentResource {
+  readonly configMap: k8s.core.v1.ConfigMap;
+
+  constructor(name: string, args: LlmDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("llm-platform:monitoring:LlmDashboard", name, {}, opts);
+    this.configMap = new k8s.core.v1.ConfigMap(
+      `${name}-configmap`,
+      {
+        metadata: { name: "llm-serving-dashboard", namespace: args.namespace, labels: { ...dashboardLabel } },
+        data: { "llm-serving.json": JSON.stringify(llmDashboard(), null, 2) },
+      },
+      { parent: this, provider: args.provider },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,120 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformCluster, Toleration } from "../components/cluster/types";
+import type { IngressLayer } from "../components/ingress/types";
+import { EckOperator } from "../components/logging/eck-operator";
+import { Elasticsearch, eckNames } from "../components/logging/elasticsearch";
+import { FluentBit } from "../components/logging/fluent-bit";
+import { Kibana } from "../components/logging/kibana";
+import { LogRetention } from "../components/logging/log-retention";
+import { LoggingNetworkPolicies } from "../components/logging/network-policies";
+import type { MonitoringLayer } from "../components/monitoring/types";
+import type { LoadedConfig } from "./config";
+
+/** Names the logging stack fixes. */
+export const loggingConventions = {
+  operatorNamespace: "elastic-system",
+  /** Elasticsearch, Kibana and Fluent Bit share it: pods can only read secrets of their own namespace. */
+  namespace: "logging",
+  elasticsearchName: "logs",
+  kibanaName: "kibana",
+  dataStream: "logs-kubernetes-default",
+} as const;
+
+/** Every distinct toleration of the GPU pools; pure. */
+export function gpuTolerations(cluster: Pick<PlatformCluster, "gpuPools">): Toleration[] {
+  const seen = new Map<string, Toleration>();
+  for (const toleration of cluster.gpuPools.flatMap((pool) => pool.scheduling.tolerations)) {
+    seen.set(JSON.stringify(toleration), toleration);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * EFK: the ECK operator, Elasticsearch and Kibana (both wait only on the operator), Fluent Bit on every
+ * node, and the ILM retention Job. Returns the stack outputs, or none when logging is off.
+ */
+export function createLogging(
+  name: string,
+  config: LoadedConfig,
+  cluster: PlatformCluster,
+  monitoring: MonitoringLayer | undefined,
+  ingress: IngressLayer | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): Record<string, pulumi.Output<unknown>> {
+  const settings = config.addons.logging;
+  if (!settings.enabled) return {};
+  const conventions = loggingConventions;
+  const operator = new EckOperator(
+    `${name}-eck`,
+    { provider: cluster.provider, namespace: conventions.operatorNamespace, monitoringCrds: monitoring?.crds },
+    opts,
+  );
+  const elasticsearch = new Elasticsearch(
+    `${name}-elasticsearch`,
+    {
+      provider: cluster.provider,
+      namespace: conventions.namespace,
+      clusterName: conventions.elasticsearchName,
+      operator: operator.release,
+      nodes: settings.elasticsearchNodes,
+      storageGiB: settings.elasticsearchStorageGiB,
+      storageClassName: cluster.storageClassName,
+      heapGiB: settings.elasticsearchHeapGiB,
+    },
+    opts,
+  );
+  const namespace = elasticsearch.namespace.metadata.name;
+  const names = eckNames(conventions.elasticsearchName);
+  const kibana = new Kibana(
+    `${name}-kibana`,
+    {
+      provider: cluster.provider,
+      namespace,
+      kibanaName: conventions.kibanaName,
+      elasticsearchName: conventions.elasticsearchName,
+      operator: operator.release,
+      ingress,
+    },
+    opts,
+  );
+  new FluentBit(
+    `${name}-fluent-bit`,
+    {
+      provider: cluster.provider,
+      namespace,
+      elasticsearchHost: `${names.httpService}.${conventions.namespace}.svc`,
+      credentialsSecret: names.elasticUserSecret,
+      caSecret: names.httpCaSecret,
+      dataStream: conventions.dataStream,
+      tolerations: gpuTolerations(cluster),
+      monitoringCrds: monitoring?.crds,
+    },
+    opts,
+  );
+  new LogRetention(
+    `${name}-log-retention`,
+    {
+      provider: cluster.provider,
+      namespace,
+      elasticsearchUrl: `https://${names.httpService}.${conventions.namespace}.svc:9200`,
+      credentialsSecret: names.elasticUserSecret,
+      caSecret: names.httpCaSecret,
+      dataStream: conventions.dataStream,
+      retentionDays: settings.retentionDays,
+    },
+    opts,
+  );
+  new LoggingNetworkPolicies(
+    `${name}-logging-netpol`,
+    {
+      provider: cluster.provider,
+      namespace,
+      operatorNamespace: conventions.operatorNamespace,
+      kibanaName: conventions.kibanaName,
+      ingressController: ingress && { namespace: ingress.controllerNamespace, podLabels: ingress.controllerPodLabels },
+      prometheus: monitoring && { namespace: monitoring.prometheusNamespace, podLabels: monitoring.prometheusPodLabels },
+    },
+    opts,
+  );
+  return { kibanaUrl: pulumi.output(kibana.url ?? null) };
+}

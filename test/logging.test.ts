@@ -1,0 +1,222 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ilmPolicyName } from "../components/logging/log-retention";
+import { charts, elasticStackVersion, images } from "../components/versions";
+import type { SynthResult } from "../scripts/lib/synthesize";
+import { unknownValueKeys } from "./support/chart-keys";
+import { dependsOnNames, releasesOf } from "./support/dependencies";
+import { synthVariant } from "./support/variant";
+import { byName, ofType, repoRoot, synthStack } from "./support/synth";
+
+type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+const crdSchema = (file: string) => ajv.compile(JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "crds", file), "utf8")));
+const validateElasticsearch = crdSchema("elasticsearch-v1.schema.json");
+const validateKibana = crdSchema("kibana-v1.schema.json");
+
+
+const stacks: Record<string, SynthResult> = {};
+let withoutMonitoring: SynthResult;
+beforeAll(async () => {
+  for (const stack of ["dev", "prod", "local"]) stacks[stack] = await synthStack(stack);
+  withoutMonitoring = await synthVariant("local", (config) => {
+    config.addons = { ...(config.addons as object), monitoring: { enabled: false } };
+  });
+});
+
+describe("the CRD schema check", () => {
+  it("rejects an Elasticsearch without nodeSets and a nodeSet count that is not a number", () => {
+    expect(validateElasticsearch({ spec: { version: "9.2.1" } })).toBe(false);
+    expect(validateElasticsearch({ spec: { version: "9.2.1", nodeSets: [{ name: "a", count: "3" }] } })).toBe(false);
+  });
+});
+
+describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s", (stack, nodes, heapGiB, storageGiB) => {
+  let result: SynthResult;
+  let elasticsearch: Values;
+  let kibana: Values;
+  let fluentBit: Values;
+  beforeAll(() => {
+    result = stacks[stack]!;
+    elasticsearch = byName(result, `llm-${stack}-elasticsearch-cluster`).inputs;
+    kibana = byName(result, `llm-${stack}-kibana-kibana`).inputs;
+    fluentBit = releasesOf(result, charts.fluentBit.chart)[0]!.inputs.values as Values;
+  });
+
+  it("installs the ECK operator in elastic-system at the pinned version", () => {
+    const operator = releasesOf(result, charts.eckOperator.chart)[0]!;
+    expect(operator.inputs).toMatchObject({ version: charts.eckOperator.version, namespace: "elastic-system" });
+  });
+
+  it("creates Elasticsearch and Kibana that validate against ECK's CRD schemas, after the ECK operator only", () => {
+    expect(validateElasticsearch(elasticsearch), ajv.errorsText(validateElasticsearch.errors)).toBe(true);
+    expect(validateKibana(kibana), ajv.errorsText(validateKibana.errors)).toBe(true);
+    for (const name of [`llm-${stack}-elasticsearch-cluster`, `llm-${stack}-kibana-kibana`]) {
+      expect(dependsOnNames(result, byName(result, name)), name).toEqual([`llm-${stack}-eck-release`, `llm-${stack}-elasticsearch-ns`]);
+    }
+  });
+
+  it(`runs ${nodes} Elasticsearch node(s) of version ${elasticStackVersion} with persistent storage and memory twice the heap`, () => {
+    expect(elasticsearch.spec.version).toBe(elasticStackVersion);
+    expect(elasticStackVersion).toMatch(/^9\.\d+\.\d+$/);
+    const [nodeSet] = elasticsearch.spec.nodeSets;
+    expect(nodeSet.count).toBe(nodes);
+    expect(nodeSet.config["node.store.allow_mmap"]).toBe(false);
+    const [container] = nodeSet.podTemplate.spec.containers;
+    expect(container.name).toBe("elasticsearch");
+    expect(container.env).toContainEqual({ name: "ES_JAVA_OPTS", value: `-Xms${heapGiB}g -Xmx${heapGiB}g` });
+    expect(container.resources.limits.memory).toBe(`${heapGiB * 2}Gi`);
+    expect(container.resources.requests.memory).toBe(`${heapGiB * 2}Gi`);
+    const [claim] = nodeSet.volumeClaimTemplates;
+    expect(claim.metadata.name).toBe("elasticsearch-data");
+    expect(claim.spec).toMatchObject({ storageClassName: "local-path", resources: { requests: { storage: `${storageGiB}Gi` } } });
+  });
+
+  it("connects Kibana to that Elasticsearch and serves it through the ingress with TLS to an HTTPS backend", () => {
+    expect(kibana.metadata.namespace).toBe(elasticsearch.metadata.namespace);
+    expect(kibana.spec.elasticsearchRef).toEqual({ name: elasticsearch.metadata.name });
+    expect(kibana.spec.version).toBe(elasticsearch.spec.version);
+    const domain = stack === "prod" ? "llm.example.com" : "dev.llm.example.com";
+    const ingress = byName(result, `llm-${stack}-kibana-ingress`).inputs as Values;
+    expect(ingress.metadata.namespace).toBe(kibana.metadata.namespace);
+    expect(ingress.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBe("HTTPS");
+    expect(ingress.metadata.annotations["cert-manager.io/cluster-issuer"]).toMatch(/^llm-platform-/);
+    expect(ingress.spec.tls).toEqual([{ hosts: [`kibana.${domain}`], secretName: "kibana-tls" }]);
+    const [path] = ingress.spec.rules[0].http.paths;
+    expect(path.backend.service).toEqual({ name: `${kibana.metadata.name}-kb-http`, port: { number: 5601 } });
+    expect(kibana.spec.config["server.publicBaseUrl"]).toBe(`https://kibana.${domain}`);
+    expect(result.outputs.kibanaUrl).toBe(`https://kibana.${domain}`);
+    // Authentication is Elasticsearch's own: nothing may switch security off or let anonymous users in.
+    expect(JSON.stringify([elasticsearch, kibana])).not.toMatch(/xpack\.security\.enabled|anonymous|disableElasticUser/);
+  });
+
+  it("runs Fluent Bit in Elasticsearch's namespace with ECK's credentials and CA, verifying TLS", () => {
+    const release = releasesOf(result, charts.fluentBit.chart)[0]!;
+    const esName = elasticsearch.metadata.name;
+    expect(release.inputs.namespace).toBe(elasticsearch.metadata.namespace);
+    expect(fluentBit.kind).toBe("DaemonSet");
+    expect(fluentBit.env).toContainEqual({
+      name: "ELASTICSEARCH_PASSWORD",
+      valueFrom: { secretKeyRef: { name: `${esName}-es-elastic-user`, key: "elastic" } },
+    });
+    const caVolume = fluentBit.extraVolumes.find((volume: Values) => volume.secret?.secretName === `${esName}-es-http-certs-public`);
+    expect(caVolume.secret.items).toEqual([{ key: "ca.crt", path: "ca.crt" }]);
+    const caMount = fluentBit.extraVolumeMounts.find((mount: Values) => mount.name === caVolume.name);
+
+    const configFile = /^--config=\/fluent-bit\/etc\/conf\/(.+)$/.exec(fluentBit.args.find((arg: string) => arg.startsWith("--config=")))![1]!;
+    expect(configFile).toMatch(/\.yaml$/);
+    const config = parse(fluentBit.config.extraFiles[configFile]) as Values;
+    const [input] = config.pipeline.inputs;
+    expect(input).toMatchObject({ name: "tail", path: "/var/log/containers/*.log" });
+    expect(config.pipeline.filters.map((filter: Values) => filter.name)).toContain("kubernetes");
+    const [output] = config.pipeline.outputs;
+    expect(output).toMatchObject({
+      name: "es",
+      host: `${esName}-es-http.${elasticsearch.metadata.namespace}.svc`,
+      tls: "on",
+      "tls.verify": "on",
+      "tls.ca_file": `${caMount.mountPath}/ca.crt`,
+      http_user: "elastic",
+      http_passwd: "${ELASTICSEARCH_PASSWORD}",
+    });
+  });
+
+  it("tolerates the GPU nodes' taints and mounts only /var/log from the host, read-only", () => {
+    expect(fluentBit.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    const hostPaths = [...fluentBit.daemonSetVolumes, ...fluentBit.extraVolumes].filter((volume: Values) => volume.hostPath);
+    expect(hostPaths.map((volume: Values) => volume.hostPath.path)).toEqual(["/var/log"]);
+    expect(fluentBit.daemonSetVolumeMounts).toEqual([{ name: hostPaths[0].name, mountPath: "/var/log", readOnly: true }]);
+  });
+
+  it("applies the ILM retention with a pinned curl image, ECK's credentials and CA, in a script sh accepts", () => {
+    const job = ofType(result, "kubernetes:batch/v1:Job").find((r) => r.name === `llm-${stack}-log-retention-job`)!.inputs as Values;
+    const pod = job.spec.template.spec;
+    const [container] = pod.containers;
+    expect(container.image).toBe(images.curl);
+    expect(container.env[0].valueFrom.secretKeyRef).toEqual({ name: `${elasticsearch.metadata.name}-es-elastic-user`, key: "elastic" });
+    expect(pod.volumes[0].secret.secretName).toBe(`${elasticsearch.metadata.name}-es-http-certs-public`);
+    const script = container.command[2] as string;
+    execFileSync("sh", ["-n", "-c", script]);
+    const retentionDays = stack === "prod" ? 30 : 3;
+    expect(script).toContain(`"delete":{"min_age":"${retentionDays}d"`);
+    expect(script).toContain(`/_ilm/policy/${ilmPolicyName}`);
+    expect(script).toContain("--cacert /certs/ca.crt");
+    expect(script).not.toMatch(/--insecure|\s-k\s/);
+  });
+
+  it("passes the charts only values keys the pinned upstream charts have", () => {
+    expect(unknownValueKeys(charts.fluentBit, fluentBit)).toEqual([]);
+    expect(unknownValueKeys(charts.eckOperator, releasesOf(result, charts.eckOperator.chart)[0]!.inputs.values as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("scrapes the ECK operator and Fluent Bit after the monitoring CRDs", () => {
+    const crds = `llm-${stack}-prometheus-crds-release`;
+    const operator = releasesOf(result, charts.eckOperator.chart)[0]!;
+    expect(operator.inputs.values).toMatchObject({ podMonitor: { enabled: true }, config: { metrics: { port: "8080" } } });
+    expect(dependsOnNames(result, operator)).toEqual([`llm-${stack}-eck-ns`, crds]);
+    expect(fluentBit.serviceMonitor).toEqual({ enabled: true });
+    expect(dependsOnNames(result, releasesOf(result, charts.fluentBit.chart)[0]!)).toEqual([`llm-${stack}-elasticsearch-ns`, crds]);
+  });
+});
+
+describe("the logging namespace's network policies", () => {
+  const policies = (result: SynthResult) =>
+    Object.fromEntries(ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [(r.inputs.metadata as Values).name as string, r.inputs as Values])) as Record<string, Values>;
+
+  it("admit only the namespace itself, the ECK operator, the ingress controller to Kibana and Prometheus to Fluent Bit", () => {
+    const dev = policies(stacks.dev!);
+    expect(Object.keys(dev).sort()).toEqual(["fluent-bit-from-prometheus", "from-eck-operator", "kibana-from-ingress", "same-namespace-only"]);
+    for (const policy of Object.values(dev)) expect(policy.metadata.namespace).toBe("logging");
+    expect(dev["same-namespace-only"]!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] });
+    const kibana = dev["kibana-from-ingress"]!.spec;
+    expect(kibana.podSelector).toEqual({ matchLabels: { "kibana.k8s.elastic.co/name": "kibana" } });
+    expect(kibana.ingress).toEqual([{
+      from: [{
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+      }],
+      ports: [{ protocol: "TCP", port: 5601 }],
+    }]);
+    expect(dev["fluent-bit-from-prometheus"]!.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("monitoring");
+  });
+
+  it("let nothing from Prometheus in when monitoring is off", () => {
+    expect(Object.keys(policies(withoutMonitoring))).not.toContain("fluent-bit-from-prometheus");
+  });
+});
+
+describe("logging without monitoring", () => {
+  it("turns the operator's and Fluent Bit's monitors off and waits on no monitoring CRDs", () => {
+    const operator = releasesOf(withoutMonitoring, charts.eckOperator.chart)[0]!;
+    expect(operator.inputs.values).toMatchObject({ podMonitor: { enabled: false }, serviceMonitor: { enabled: false } });
+    expect(dependsOnNames(withoutMonitoring, operator)).toEqual(["llm-local-eck-ns"]);
+    const fluentBit = releasesOf(withoutMonitoring, charts.fluentBit.chart)[0]!;
+    expect((fluentBit.inputs.values as Values).serviceMonitor).toEqual({ enabled: false });
+    expect(dependsOnNames(withoutMonitoring, fluentBit)).toEqual(["llm-local-elasticsearch-ns"]);
+    expect(ofType(withoutMonitoring, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).not.toContain(charts.kubePrometheusStack.chart);
+  });
+});
+
+describe.each(["dev", "prod", "local"])("add-on ordering in %s", (stack) => {
+  it("lets a resource wait only on the CRD or webhook releases it uses, never on another add-on's workloads", () => {
+    const result = stacks[stack]!;
+    // Releases that install CRDs or webhooks other resources use.
+    const providers = new Set(
+      ["prometheus-crds", "eck", "cert-manager", "workflows", "argocd", "keda"].map((addon) => `llm-${stack}-${addon}-release`),
+    );
+    const workloads = result.resources.filter(
+      (r) => (r.type === "kubernetes:helm.sh/v3:Release" && !providers.has(r.name)) || r.type.includes("k8s.elastic.co"),
+    );
+    expect(workloads.length).toBeGreaterThanOrEqual(4);
+    const workloadUrns = new Set(workloads.map((r) => r.urn));
+    for (const resource of result.resources) {
+      const waitsOn = resource.dependsOn.filter((urn) => workloadUrns.has(urn));
+      expect(waitsOn, resource.name).toEqual([]);
+    }
+  });
+});

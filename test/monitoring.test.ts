@@ -1,0 +1,173 @@
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import { kubePrometheusStackValues } from "../components/monitoring/kube-prometheus-stack";
+import { charts } from "../components/versions";
+import { unknownValueKeys } from "./support/chart-keys";
+import { dependsOnNames, releasesOf } from "./support/dependencies";
+import { parsePromql } from "./support/promql";
+import { synthVariant } from "./support/variant";
+import { byName, ofType, synthStack } from "./support/synth";
+
+type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// The models' base class types do not resolve under this project's CommonJS resolution; validate() is there at run time.
+const validateRule = (spec: unknown) => () =>
+  (new PrometheusRule(spec as ConstructorParameters<typeof PrometheusRule>[0]) as unknown as { validate(): void }).validate();
+
+const valuesOf = (resource: SynthResource) => resource.inputs.values as Values;
+
+const stacks: Record<string, SynthResult> = {};
+let noIngress: SynthResult;
+beforeAll(async () => {
+  for (const stack of ["dev", "prod", "local"]) stacks[stack] = await synthStack(stack);
+  noIngress = await synthVariant("local", (config) => {
+    config.addons = { ...(config.addons as object), ingress: { enabled: false }, monitoring: { enabled: true } };
+  });
+});
+
+describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
+  let result: SynthResult;
+  let values: Values;
+  beforeAll(() => {
+    result = stacks[stack]!;
+    [values] = releasesOf(result, charts.kubePrometheusStack.chart).map(valuesOf);
+  });
+
+  it("installs kube-prometheus-stack at the pinned version, after the operator CRDs only, without its own CRDs", () => {
+    const [release] = releasesOf(result, charts.kubePrometheusStack.chart);
+    expect(release!.inputs.version).toBe(charts.kubePrometheusStack.version);
+    expect(release!.inputs.namespace).toBe("monitoring");
+    expect(values.crds).toEqual({ enabled: false });
+    expect(dependsOnNames(result, release!)).toEqual([`llm-${stack}-monitoring-grafana-admin`, `llm-${stack}-monitoring-ns`, `llm-${stack}-prometheus-crds-release`]);
+    expect(result.outputs.prometheusUrl).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
+    expect(values.fullnameOverride).toBe("kube-prometheus-stack");
+  });
+
+  it("keeps Prometheus data for the configured days on a persistent volume of the cluster's storage class", () => {
+    const spec = values.prometheus.prometheusSpec;
+    const expected = stack === "prod" ? { days: 30, gib: 200 } : { days: 15, gib: 50 };
+    expect(spec.retention).toBe(`${expected.days}d`);
+    expect(spec.storageSpec.volumeClaimTemplate.spec).toEqual({
+      storageClassName: "local-path",
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: `${expected.gib}Gi` } },
+    });
+    expect(values.alertmanager.enabled).toBe(true);
+    expect(values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe("5Gi");
+  });
+
+  it("picks up ServiceMonitors, PodMonitors and rules from every namespace, not only the release's own", () => {
+    const spec = values.prometheus.prometheusSpec;
+    for (const kind of ["serviceMonitor", "podMonitor", "rule"]) {
+      expect(spec[`${kind}SelectorNilUsesHelmValues`], kind).toBe(false);
+      expect(spec[`${kind}Selector`], kind).toEqual({});
+      expect(spec[`${kind}NamespaceSelector`], kind).toEqual({});
+    }
+  });
+
+  it("gives Grafana a generated admin password through a Secret, and outputs it only as a secret", () => {
+    const secret = byName(result, `llm-${stack}-monitoring-grafana-admin`);
+    expect(secret.type).toBe("kubernetes:core/v1:Secret");
+    expect(secret.inputs.stringData).toBe("[secret]");
+    expect(values.grafana.admin.existingSecret).toBe((secret.inputs.metadata as Values).name);
+    expect(values.grafana.adminPassword).toBeUndefined();
+    expect(ofType(result, "random:index/randomPassword:RandomPassword").map((r) => r.name)).toContain(`llm-${stack}-monitoring-grafana-admin`);
+    expect(result.outputs.grafanaAdminPassword).toBe("[secret]");
+  });
+
+  it("serves Grafana through the ingress with TLS from the stack's issuer", () => {
+    const domain = stack === "prod" ? "llm.example.com" : "dev.llm.example.com";
+    const issuer = stack === "prod" ? "llm-platform-letsencrypt" : "llm-platform-self-signed";
+    const ingress = values.grafana.ingress;
+    expect(ingress).toMatchObject({ enabled: true, ingressClassName: "nginx", hosts: [`grafana.${domain}`] });
+    expect(ingress.annotations["cert-manager.io/cluster-issuer"]).toBe(issuer);
+    expect(ingress.tls).toEqual([{ secretName: "grafana-tls", hosts: [`grafana.${domain}`] }]);
+    expect(result.outputs.grafanaUrl).toBe(`https://grafana.${domain}`);
+  });
+
+  it("runs a DCGM exporter per GPU pool, on that pool's nodes, scraped through its ServiceMonitor after the CRDs", () => {
+    const pool = stack === "prod" ? "a100" : "l4";
+    const releases = releasesOf(result, charts.dcgmExporter.chart);
+    expect(releases.map((r) => r.name)).toEqual([`llm-${stack}-dcgm-${pool}`]);
+    const dcgm = valuesOf(releases[0]!);
+    expect(dcgm.nodeSelector).toEqual({ "llm-platform.io/gpu-pool": pool });
+    expect(dcgm.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(dcgm.runtimeClassName).toBe("nvidia");
+    expect(dcgm.serviceMonitor).toEqual({ enabled: true, honorLabels: true });
+    expect(dependsOnNames(result, releases[0]!)).toEqual([`llm-${stack}-monitoring-ns`, `llm-${stack}-prometheus-crds-release`]);
+  });
+
+  it("provisions the LLM dashboard as a ConfigMap the Grafana sidecar loads", () => {
+    const configMap = byName(result, `llm-${stack}-llm-dashboard-configmap`);
+    const metadata = configMap.inputs.metadata as Values;
+    expect(metadata.labels).toEqual({ [values.grafana.sidecar.dashboards.label]: values.grafana.sidecar.dashboards.labelValue });
+    const dashboard = JSON.parse((configMap.inputs.data as Record<string, string>)["llm-serving.json"]!);
+    expect(dashboard.uid).toBe("llm-serving");
+    expect(dependsOnNames(result, configMap)).toEqual([`llm-${stack}-monitoring-ns`]);
+  });
+
+  it("creates the PrometheusRule after the CRDs only; it validates against the operator's schema and every expression parses", () => {
+    const rule = byName(result, `llm-${stack}-llm-alerts-rule`);
+    expect(dependsOnNames(result, rule)).toEqual([`llm-${stack}-monitoring-ns`, `llm-${stack}-prometheus-crds-release`]);
+    expect(validateRule(rule.inputs)).not.toThrow();
+    const exprs = (rule.inputs.spec as Values).groups.flatMap((group: Values) => group.rules.map((r: Values) => r.expr as string));
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const expr of exprs) expect(parsePromql(expr).errors, expr).toEqual([]);
+  });
+
+  it("passes the chart only values keys the pinned upstream charts have", () => {
+    for (const pin of [charts.kubePrometheusStack, charts.dcgmExporter]) {
+      for (const release of releasesOf(result, pin.chart)) expect(unknownValueKeys(pin, valuesOf(release)), release.name).toEqual([]);
+    }
+  });
+});
+
+describe("the PrometheusRule schema check", () => {
+  it("rejects a rule group without a name and a rule without an expression", () => {
+    expect(validateRule({ metadata: { name: "x" }, spec: { groups: [{ rules: [{ alert: "A" }] }] } })).toThrow();
+  });
+});
+
+describe("the chart key check", () => {
+  it("rejects keys the chart does not have, and accepts keys under free-form maps", () => {
+    expect(unknownValueKeys(charts.kubePrometheusStack, { grafana: { adminPasswrd: "x" }, prometheus: { prometheusSpec: { storageSpec: { anything: 1 } } } }))
+      .toEqual(["grafana.adminPasswrd"]);
+  });
+});
+
+describe("alert notifications", () => {
+  const base = {
+    fullname: "kube-prometheus-stack", storageClassName: "standard", retentionDays: 15,
+    prometheusStorageGiB: 50, alertmanagerStorageGiB: 5,
+  };
+
+  it("route every alert to the notify webhook, read from a mounted Secret rather than the values", () => {
+    const values = kubePrometheusStackValues(base, "grafana-admin", true);
+    const alertmanager = values.alertmanager as Values;
+    expect(alertmanager.config.route.receiver).toBe("notify");
+    expect(alertmanager.config.receivers.map((r: Values) => r.name)).toEqual(["null", "notify"]);
+    expect(alertmanager.alertmanagerSpec.secrets).toEqual(["alertmanager-notify"]);
+    expect(alertmanager.config.receivers[1].slack_configs[0].api_url_file).toBe("/etc/alertmanager/secrets/alertmanager-notify/url");
+    expect(unknownValueKeys(charts.kubePrometheusStack, values)).toEqual([]);
+  });
+
+  it("leave the chart's default Alertmanager routing alone without a webhook", () => {
+    const alertmanager = kubePrometheusStackValues(base, "grafana-admin", false).alertmanager as Values;
+    expect(alertmanager.config).toBeUndefined();
+    expect(alertmanager.alertmanagerSpec.secrets).toBeUndefined();
+  });
+});
+
+describe("monitoring without GPU pools or ingress", () => {
+  it("skips the DCGM exporter when the cluster has no GPU pools", () => {
+    expect(releasesOf(stacks.local!, charts.dcgmExporter.chart)).toEqual([]);
+  });
+
+  it("gives Grafana no Ingress and outputs no URL when the ingress is off", () => {
+    const [values] = releasesOf(noIngress, charts.kubePrometheusStack.chart).map(valuesOf);
+    expect(values!.grafana.ingress).toBeUndefined();
+    expect(noIngress.outputs.grafanaUrl).toBeNull();
+    expect(noIngress.outputs.grafanaAdminPassword).toBe("[secret]");
+  });
+});
