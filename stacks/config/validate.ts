@@ -110,6 +110,10 @@ function allowedText(issue: z.core.$ZodIssue): string {
       return `allowed: ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
     case "invalid_format":
       return `expected ${issue.message.startsWith("Invalid") ? issue.format : issue.message}`;
+    case "invalid_key": {
+      const inner = (issue as { issues?: { message: string }[] }).issues?.[0];
+      return inner ? `the key is not ${inner.message}` : issue.message;
+    }
     case "invalid_union": {
       const note = (issue as { note?: string }).note;
       return note ? note.toLowerCase() : issue.message;
