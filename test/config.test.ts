@@ -107,7 +107,7 @@ describe("config mistakes are rejected with the key path, the bad value and what
   });
 
   it("requires the SSH key in provision mode, and each credential only in the mode that uses it", () => {
-    expect(errorsOf(validateStack("k3s-lab"))).toEqual([expect.stringMatching(/^llm-platform:sshPrivateKey: got nothing; required when cluster.mode is "provision": cat ~\/.ssh\/id_ed25519 \| pulumi config set --secret sshPrivateKey$/)]);
+    expect(errorsOf(validateStack("k3s-lab"))).toEqual([expect.stringMatching(/^llm-platform:sshPrivateKey: got nothing; required when cluster.mode is "provision": cat ~\/.ssh\/id_ed25519 \| pulumi config set --secret sshPrivateKey --$/)]);
     expect(errorsOf(validateStack("k3s-lab", [], { ...sshPrivateKey, ...kubeconfig }))).toEqual([
       expect.stringMatching(/^llm-platform:kubeconfig: got \[secret\]; only used when cluster.mode is "existing"/),
     ]);

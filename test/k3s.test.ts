@@ -105,6 +105,15 @@ describe("k3s provision mode (Pulumi.k3s-lab.yaml)", () => {
     expect(cpu["node-label"]).toEqual(["lab.example.com/rack=r1"]);
   });
 
+  it("sets the labels again through the API after each run, since k3s applies node-label only at registration", () => {
+    expect(runs.get("llm-k3s-lab-agent-lab-gpu-1")!.calls.sudo).toContainEqual([
+      "-n", "k3s", "kubectl", "--kubeconfig", k3sPaths.kubeletKubeconfig, "label", "node", "lab-gpu-1", "--overwrite",
+      "lab.example.com/rack=r2", `${gpuNodeConventions.poolLabel}=rtx4090`,
+    ]);
+    const servers = [1, 2, 3].map((server) => runs.get(`llm-k3s-lab-server-lab-server-${server}`)!);
+    for (const run of servers) expect(run.calls.sudo!.filter((argv) => argv.includes("label"))).toEqual([]);
+  });
+
   it("installs the pinned k3s version with the installer of the same tag, and restarts it to apply config", () => {
     for (const [name, run] of runs) {
       expect(run.status, `${name}: ${run.stderr}`).toBe(0);
@@ -232,12 +241,19 @@ describe("hostile values in host config reach each host as literal data", () => 
     expect(serverConfig["node-name"]).toBe(hostile.nodeName);
     expect(serverConfig["node-label"]).toEqual([`example.com/note=${hostile.label}`]);
     expect(serverRun.stdout).toContain(`k3s server ${hostile.nodeName} is running`);
+    expect(serverRun.calls.sudo).toContainEqual([
+      "-n", "k3s", "kubectl", "--kubeconfig", k3sPaths.kubeconfig, "label", "node", hostile.nodeName, "--overwrite", `example.com/note=${hostile.label}`,
+    ]);
     expect(canaries(serverRun.dir)).toEqual([]);
 
     const agentRun = runInSandbox(agent!, token, { gpus: 1, nvidiaRuntime: true }, shell);
     expect(agentRun.status, agentRun.stderr).toBe(0);
     const agentConfig = parse(agentRun.file(k3sPaths.config)!) as Record<string, unknown>;
     expect(agentConfig["node-label"]).toEqual([`${gpuNodeConventions.poolLabel}=${hostile.pool}`]);
+    // Without a node name, k3s registers under the lowercased hostname.
+    expect(agentRun.calls.sudo).toContainEqual([
+      "-n", "k3s", "kubectl", "--kubeconfig", k3sPaths.kubeletKubeconfig, "label", "node", "gpu-host-7", "--overwrite", `${gpuNodeConventions.poolLabel}=${hostile.pool}`,
+    ]);
     expect(canaries(agentRun.dir)).toEqual([]);
 
     // Failure messages carry the value as one literal argument too.

@@ -102,7 +102,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     fail(["kubeconfig"], "only used when cluster.mode is \"existing\" (other clusters' kubeconfig comes from the cluster itself); remove it: pulumi config rm kubeconfig");
   }
   if (provision && config.sshPrivateKey === undefined) {
-    fail(["sshPrivateKey"], "required when cluster.mode is \"provision\": cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey");
+    fail(["sshPrivateKey"], "required when cluster.mode is \"provision\": cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey --");
   } else if (!provision && config.sshPrivateKey !== undefined) {
     fail(["sshPrivateKey"], "only used when cluster.mode is \"provision\"; remove it: pulumi config rm sshPrivateKey");
   }

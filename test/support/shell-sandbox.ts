@@ -33,6 +33,7 @@ const record = (name: string) => `{ printf '%s\\0' ${name} "$@"; printf '\\036';
 
 const stubs = (options: SandboxOptions): Record<string, string> => ({
   id: `${record("id")}\necho 1000`,
+  hostname: `${record("hostname")}\necho GPU-Host-7`,
   sudo: [
     record("sudo"),
     '[ "$1" = -n ] && shift',

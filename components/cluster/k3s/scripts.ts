@@ -28,6 +28,8 @@ export const k3sPaths = {
   podSecurity: "/var/lib/rancher/k3s/server/psa.yaml",
   auditPolicy: "/var/lib/rancher/k3s/server/audit.yaml",
   auditLog: "/var/lib/rancher/k3s/server/logs/audit.log",
+  /** Credentials that may label only their own node (NodeRestriction), on agents. */
+  kubeletKubeconfig: "/var/lib/rancher/k3s/agent/kubelet.kubeconfig",
 } as const;
 
 /** POSIX single-quoting: the value becomes exactly one literal word. */
@@ -70,10 +72,7 @@ const auditPolicy = ["apiVersion: audit.k8s.io/v1", "kind: Policy", "omitStages:
 /** /etc/rancher/k3s/config.yaml for one host. */
 export function k3sConfigYaml(plan: K3sNodePlan): string {
   const taints = plan.gpu ? [`${gpuNodeConventions.taint.key}=${gpuNodeConventions.taint.value}:${gpuNodeConventions.taint.effect}`] : [];
-  const labels = {
-    ...plan.labels,
-    ...(plan.gpu ? { [gpuNodeConventions.poolLabel]: plan.gpu.pool } : {}),
-  };
+  const labels = nodeLabels(plan);
   const lines = [
     `token-file: ${yamlQuote(k3sPaths.token)}`,
     ...(plan.joinUrl ? [`server: ${yamlQuote(plan.joinUrl)}`] : ["cluster-init: true"]),
@@ -116,6 +115,31 @@ export const nvidiaRuntimeMissing =
   "the NVIDIA container runtime (nvidia-container-runtime) is not installed. Install the NVIDIA driver and the NVIDIA Container Toolkit " +
   "(package nvidia-container-toolkit: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html), " +
   "then run pulumi up again; k3s picks the runtime up when it restarts.";
+
+/** Every label the node should carry: the host's own, plus the pool label on GPU agents. */
+export function nodeLabels(plan: K3sNodePlan): Record<string, string> {
+  return { ...plan.labels, ...(plan.gpu ? { [gpuNodeConventions.poolLabel]: plan.gpu.pool } : {}) };
+}
+
+/**
+ * k3s applies node-label only when a node registers, so a re-run (after a label edit) sets them
+ * again through the API, waiting up to 5 minutes for the node to register. Labels removed from
+ * config stay on the node until removed with kubectl.
+ */
+function applyLabels(plan: K3sNodePlan, who: string): string[] {
+  const labels = Object.entries(nodeLabels(plan)).map(([key, value]) => shellQuote(`${key}=${value}`));
+  if (labels.length === 0) return [];
+  const kubeconfig = plan.role === "server" ? k3sPaths.kubeconfig : k3sPaths.kubeletKubeconfig;
+  return [
+    plan.nodeName ? `node_name=${shellQuote(plan.nodeName)}` : "node_name=$(hostname | tr '[:upper:]' '[:lower:]')",
+    "tries=0",
+    `until as_root k3s kubectl --kubeconfig ${shellQuote(kubeconfig)} label node "$node_name" --overwrite ${labels.join(" ")} >/dev/null; do`,
+    "  tries=$((tries + 1))",
+    `  [ "$tries" -lt 60 ] || fail ${shellQuote(`${who}: the node did not register within 5 minutes; see journalctl -u k3s${plan.role === "agent" ? "-agent" : ""}`)}`,
+    "  sleep 5",
+    "done",
+  ];
+}
 
 function gpuChecks(plan: K3sNodePlan, who: string): string[] {
   if (!plan.gpu) return [];
@@ -167,6 +191,7 @@ export function k3sNodeScript(plan: K3sNodePlan, k3sVersion: string): string {
     `curl -sfL --retry 5 -o "$workdir/install.sh" ${shellQuote(installer)} || fail ${shellQuote(`${who}: cannot download ${installer}`)}`,
     // The installer skips the restart when only config.yaml changed; a re-run exists to apply it.
     `as_root env INSTALL_K3S_VERSION=${shellQuote(k3sVersion)} INSTALL_K3S_EXEC=${shellQuote(plan.role)} INSTALL_K3S_FORCE_RESTART=true sh "$workdir/install.sh"`,
+    ...applyLabels(plan, who),
     `echo ${shellQuote(`llm-platform: ${who} is running k3s ${k3sVersion}`)}`,
   ];
   return `${lines.join("\n")}\n`;
