@@ -6,9 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { k3sPaths, rewriteKubeconfigServer, shellQuote } from "../components/cluster/k3s/scripts";
 import { gpuNodeConventions } from "../components/cluster/types";
-import { kubernetesVersions } from "../components/versions";
+import { charts, kubernetesVersions } from "../components/versions";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { synthesize, type SynthResource, type SynthResult } from "../scripts/lib/synthesize";
+import { unknownChartKeys } from "./support/chart-keys";
 import { canaries, runInSandbox, syntaxCheck, type SandboxRun } from "./support/shell-sandbox";
 import { byName, ofType, repoRoot, synthStack } from "./support/synth";
 
@@ -168,6 +169,11 @@ describe("k3s provision mode (Pulumi.k3s-lab.yaml)", () => {
       nodeSelector: { [gpuNodeConventions.poolLabel]: "rtx4090" },
       tolerations: [{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }],
     });
+    expect(unknownChartKeys(charts.nvidiaDevicePlugin, release!.inputs.values as Record<string, unknown>)).toEqual([]);
+    // Baseline Pod Security is enforced cluster-wide; the plugin needs the kubelet's socket directory.
+    const [namespace] = ofType(lab, "kubernetes:core/v1:Namespace").filter((r) => r.name.includes("nvidia"));
+    expect(namespace!.inputs.metadata).toMatchObject({ labels: { "pod-security.kubernetes.io/enforce": "privileged" } });
+    expect(unknownChartKeys(charts.nvidiaDevicePlugin, { gfd: { enabeld: false } })).toEqual(["gfd.enabeld"]);
     expect(lab.outputs.objectStoreUrl).toBe("s3://llm-lab-models");
   });
 

@@ -88,18 +88,19 @@ export class K3sCluster extends pulumi.ComponentResource implements PlatformClus
     const token = new random.RandomPassword(`${name}-token`, { length: 64, special: false }, { parent: this });
     const sshKey = pulumi.secret(args.sshPrivateKey);
     const plans = k3sNodePlans(args);
+    const connectionTo = (host: K3sHostArgs): command.types.input.remote.ConnectionArgs => ({
+      host: host.address,
+      port: host.port ?? 22,
+      user: host.user ?? "root",
+      privateKey: sshKey,
+      ...(host.hostKey ? { hostKey: host.hostKey } : {}),
+    });
 
     const hostCommand = (host: K3sHostArgs, plan: K3sNodePlan, dependsOn: pulumi.Resource[]) =>
       new command.remote.Command(
         `${name}-${plan.role}-${resourceSafe(host.nodeName ?? host.address)}`,
         {
-          connection: {
-            host: host.address,
-            port: host.port ?? 22,
-            user: host.user ?? "root",
-            privateKey: sshKey,
-            ...(host.hostKey ? { hostKey: host.hostKey } : {}),
-          },
+          connection: connectionTo(host),
           // Everything this host receives is in `create`, built from its own config only: an unchanged
           // host is never touched again, and a changed one re-runs its (idempotent) script.
           create: k3sNodeScript(plan, version),
@@ -120,7 +121,7 @@ export class K3sCluster extends pulumi.ComponentResource implements PlatformClus
     const fetch = new command.remote.Command(
       `${name}-kubeconfig`,
       {
-        connection: { host: first.address, port: first.port ?? 22, user: first.user ?? "root", privateKey: sshKey, ...(first.hostKey ? { hostKey: first.hostKey } : {}) },
+        connection: connectionTo(first),
         create: kubeconfigReadScript(),
         logging: "none",
         // A replaced first server may have new credentials.
