@@ -4,7 +4,8 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { k3sPaths, rewriteKubeconfigServer, shellQuote } from "../components/cluster/k3s/scripts";
+import { k3sNodePlans } from "../components/cluster/k3s-cluster";
+import { k3sConfigYaml, k3sPaths, rewriteKubeconfigServer, shellQuote } from "../components/cluster/k3s/scripts";
 import { gpuNodeConventions } from "../components/cluster/types";
 import { charts, kubernetesVersions } from "../components/versions";
 import { readStackFile } from "../scripts/lib/stack-file";
@@ -270,6 +271,19 @@ describe("hostile values in host config reach each host as literal data", () => 
 
   it("quotes with POSIX single quotes", () => {
     expect(shellQuote(`a'b $(c)`)).toBe(`'a'\\''b $(c)'`);
+  });
+});
+
+describe("k3s node plans (pure)", () => {
+  it("puts apiAddress in the servers' certificates and joins agents through it, servers through the first server", () => {
+    const plans = k3sNodePlans({
+      servers: [{ address: "192.0.2.11" }, { address: "192.0.2.12" }, { address: "192.0.2.13" }],
+      agents: [{ address: "192.0.2.21" }],
+      apiAddress: "k8s.lab.example.com",
+    });
+    expect(plans.server.map((plan) => plan.joinUrl)).toEqual([undefined, "https://192.0.2.11:6443", "https://192.0.2.11:6443"]);
+    expect(plans.agent[0]!.joinUrl).toBe("https://k8s.lab.example.com:6443");
+    expect(k3sConfigYaml(plans.server[0]!)).toContain('tls-san:\n  - "192.0.2.11"\n  - "k8s.lab.example.com"\n');
   });
 });
 
