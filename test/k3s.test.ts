@@ -287,10 +287,18 @@ describe("k3s node plans (pure)", () => {
   });
 });
 
-describe("k3s existing mode (Pulumi.local.yaml)", () => {
+describe("k3s existing mode (Pulumi.local.yaml, Pulumi.dev.yaml)", () => {
   let local: SynthResult;
+  let dev: SynthResult;
   beforeAll(async () => {
     local = await synthStack("local");
+    dev = await synthStack("dev");
+  });
+
+  it("installs the device plugin on configured GPU pools too, with RuntimeClass nvidia", () => {
+    const [release] = ofType(dev, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("nvidia"));
+    expect(release!.inputs.values).toMatchObject({ runtimeClassName: "nvidia", nodeSelector: { [gpuNodeConventions.poolLabel]: "l4" } });
+    expect(ofType(dev, remoteCommand)).toEqual([]);
   });
 
   it("adopts the cluster from the kubeconfig secret: no SSH commands, no GPU parts without GPU pools", () => {
