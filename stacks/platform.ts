@@ -18,14 +18,14 @@ export type PlatformOutputs = Record<string, pulumi.Output<unknown>>;
  */
 export function createPlatform(config: LoadedConfig): PlatformOutputs {
   const name = `llm-${pulumi.getStack()}`;
-  const cluster = createCluster(name, config);
   // Default providers are disabled, so even random needs an explicit provider; components inherit it.
   const randomProvider = new random.Provider(`${name}-random`);
   const addonOptions: pulumi.ComponentResourceOptions = { providers: [randomProvider] };
+  const cluster = createCluster(name, config, addonOptions);
 
   const installDevicePlugin = config.cluster.provider === "k3s" && config.cluster.installDevicePlugin;
   if (installDevicePlugin && cluster.gpuPools.length > 0) {
-    new NvidiaDevicePlugin(`${name}-nvidia`, { provider: cluster.provider, gpuPools: cluster.gpuPools });
+    new NvidiaDevicePlugin(`${name}-nvidia`, { provider: cluster.provider, gpuPools: cluster.gpuPools }, addonOptions);
   }
 
   // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive

@@ -3,10 +3,13 @@ import { didYouMean, keyPath } from "../stacks/config/validate";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
 
 const kubeconfig = { kubeconfig: "apiVersion: v1" };
+const sshPrivateKey = { sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
+/** The credentials a stack's owner sets: a kubeconfig to adopt a cluster, or an SSH key to build one. */
+const secretsFor = (stack: string) => (stack === "k3s-lab" ? sshPrivateKey : kubeconfig);
 
 describe("the committed stack files", () => {
-  it.each(["dev", "prod", "local"])("%s is valid", (stack) => {
-    expect(errorsOf(validateStack(stack, [], kubeconfig))).toEqual([]);
+  it.each(["dev", "prod", "local", "k3s-lab"])("%s is valid", (stack) => {
+    expect(errorsOf(validateStack(stack, [], secretsFor(stack)))).toEqual([]);
   });
 });
 
@@ -61,6 +64,25 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "Prometheus retention shorter than the slowest burn-rate window", [{ set: ["addons", "monitoring", "retentionDays"], to: 2 }], "llm-platform:addons.monitoring.retentionDays", /3 days/],
   ["dev", "vLLM reserving more GPU memory than the pressure alert allows", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 0.96 }], "llm-platform:models[0].gpuMemoryUtilization", /gpuMemoryPressure \(0.95\).*never stop firing/],
   ["dev", "SLO target of 100%", [{ set: ["addons", "monitoring", "slo", "availability"], to: 1 }], "llm-platform:addons.monitoring.slo.availability", /must be < 1/],
+  ["k3s-lab", "unknown k3s mode", [{ set: ["cluster", "mode"], to: "provisioned" }], "llm-platform:cluster.mode", /got "provisioned"; allowed: "existing", "provision"/],
+  ["k3s-lab", "k3s cluster without a server", [{ set: ["cluster", "servers"], to: [] }], "llm-platform:cluster.servers", /needs at least one server/],
+  ["k3s-lab", "two servers (no etcd quorum)", [{ set: ["cluster", "servers"], to: [{ address: "192.0.2.11" }, { address: "192.0.2.12" }] }], "llm-platform:cluster.servers", /got 2 servers; use 1, or 3 for HA/],
+  ["k3s-lab", "host address that is not an address", [{ set: ["cluster", "servers", 1, "address"], to: "192.0.2.300" }], "llm-platform:cluster.servers[1].address", /got "192.0.2.300"; an IPv4 address or a lowercase DNS name/],
+  ["k3s-lab", "same host listed twice", [{ set: ["cluster", "agents", 0, "address"], to: "192.0.2.11" }], "llm-platform:cluster.agents[0].address", /duplicate host "192.0.2.11:22", also cluster.servers\[0\]/],
+  ["k3s-lab", "same node name twice", [{ set: ["cluster", "agents", 1, "nodeName"], to: "lab-cpu-1" }], "llm-platform:cluster.agents[1].nodeName", /duplicate node name "lab-cpu-1", also cluster.agents\[0\]/],
+  ["k3s-lab", "GPU agent without a pool", [{ remove: ["cluster", "agents", 1, "gpuPool"] }], "llm-platform:cluster.agents[1].gpuPool", /required when gpu is true/],
+  ["k3s-lab", "GPU agent without a GPU count", [{ remove: ["cluster", "agents", 1, "gpusPerNode"] }], "llm-platform:cluster.agents[1].gpusPerNode", /required when gpu is true/],
+  ["k3s-lab", "GPU pool on a host not marked gpu", [{ set: ["cluster", "agents", 0, "gpuPool"], to: "rtx4090" }], "llm-platform:cluster.agents[0].gpu", /must be true when gpuPool is set/],
+  ["k3s-lab", "GPU pool label set by hand", [{ set: ["cluster", "agents", 0, "labels", "llm-platform.io/gpu-pool"], to: "rtx4090" }], "llm-platform:cluster.agents[0].labels.llm-platform.io/gpu-pool", /use gpu: true and gpuPool/],
+  ["k3s-lab", "GPU flag on a server", [{ set: ["cluster", "servers", 0, "gpu"], to: true }], "llm-platform:cluster.servers[0].gpu", /unknown key.*Allowed here: address, user, port/],
+  ["k3s-lab", "GPU counts differ within a pool", [{ set: ["cluster", "agents", 2], to: { address: "192.0.2.32", gpu: true, gpuPool: "rtx4090", gpusPerNode: 2 } }], "llm-platform:cluster.agents[2].gpusPerNode", /has hosts with 1 GPUs; every host of a pool needs the same count/],
+  ["k3s-lab", "misspelled host key", [{ set: ["cluster", "agents", 1, "gpuPol"], to: "rtx4090" }], "llm-platform:cluster.agents[1].gpuPol", /did you mean "gpuPool"/],
+  ["k3s-lab", "node name with shell syntax", [{ set: ["cluster", "servers", 0, "nodeName"], to: "gpu $(reboot)" }], "llm-platform:cluster.servers[0].nodeName", /a lowercase DNS name/],
+  ["k3s-lab", "node label value with spaces", [{ set: ["cluster", "agents", 0, "labels", "lab.example.com/rack"], to: "rack 1" }], "llm-platform:cluster.agents[0].labels.lab.example.com/rack", /a Kubernetes label value/],
+  ["k3s-lab", "node label key with spaces", [{ set: ["cluster", "agents", 0, "labels", "rack id"], to: "r1" }], "llm-platform:cluster.agents[0].labels.rack id", /the key is not a Kubernetes label key/],
+  ["k3s-lab", "label the kubelet may not set", [{ set: ["cluster", "agents", 0, "labels", "node-role.kubernetes.io/worker"], to: "true" }], "llm-platform:cluster.agents[0].labels.node-role.kubernetes.io/worker", /kubernetes.io or k8s.io/],
+  ["k3s-lab", "SSH port out of range", [{ set: ["cluster", "agents", 0, "port"], to: 70000 }], "llm-platform:cluster.agents[0].port", /must be <= 65535/],
+  ["k3s-lab", "model on a GPU pool no agent forms", [{ set: ["models", 0, "gpuPool"], to: "a100" }], "llm-platform:models[0].gpuPool", /no GPU pool named "a100"; cluster.gpuPools has: rtx4090/],
 ];
 
 describe("config mistakes are rejected with the key path, the bad value and what is allowed", () => {
@@ -69,7 +91,7 @@ describe("config mistakes are rejected with the key path, the bad value and what
   });
 
   it.each(mistakes)("%s: %s", (stack, _kind, mutations, path, words) => {
-    const errors = errorsOf(validateStack(stack, mutations, kubeconfig));
+    const errors = errorsOf(validateStack(stack, mutations, secretsFor(stack)));
     const matching = errors.filter((error) => error.startsWith(`${path}:`));
     expect(matching, `errors were:\n${errors.join("\n")}`).not.toHaveLength(0);
     expect(matching.join("\n")).toMatch(words);
@@ -89,6 +111,16 @@ describe("config mistakes are rejected with the key path, the bad value and what
     const errors = errorsOf(validateStack("local", [{ set: ["notifyWebhookUrl"], to: "http://hooks.example.com/very-secret-token" }], kubeconfig));
     expect(errors.join("\n")).toMatch(/llm-platform:notifyWebhookUrl/);
     expect(errors.join("\n")).not.toContain("very-secret-token");
+  });
+
+  it("requires the SSH key in provision mode, and each credential only in the mode that uses it", () => {
+    expect(errorsOf(validateStack("k3s-lab"))).toEqual([expect.stringMatching(/^llm-platform:sshPrivateKey: got nothing; required when cluster.mode is "provision": cat ~\/.ssh\/id_ed25519 \| pulumi config set --secret sshPrivateKey --$/)]);
+    expect(errorsOf(validateStack("k3s-lab", [], { ...sshPrivateKey, ...kubeconfig }))).toEqual([
+      expect.stringMatching(/^llm-platform:kubeconfig: got \[secret\]; only used when cluster.mode is "existing"/),
+    ]);
+    expect(errorsOf(validateStack("local", [], { ...sshPrivateKey, ...kubeconfig }))).toEqual([
+      expect.stringMatching(/^llm-platform:sshPrivateKey: got \[secret\]; only used when cluster.mode is "provision"/),
+    ]);
   });
 
   it("rejects a credential stored in plaintext", () => {

@@ -35,7 +35,7 @@ async function synthVariant(): Promise<SynthResult> {
     const pulumi = await import("@pulumi/pulumi");
     const { loadConfig } = await import("../stacks/config");
     const { createCluster } = await import("../stacks/cluster");
-    const platform = createCluster("llm-gke-variant", loadConfig());
+    const platform = createCluster("llm-gke-variant", loadConfig(), {});
     const consumer = new pulumi.ComponentResource("test:addon:Consumer", "llm-gke-variant-pipeline");
     const grant = (name: string, bucketAccess: "read" | "readwrite") =>
       platform.identity.grant(`llm-gke-variant-pipeline-${name}`, { namespace: "ml", serviceAccountName: name, bucketAccess }, consumer);

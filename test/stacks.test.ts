@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResult } from "../scripts/lib/synthesize";
+import { secretKeys } from "../stacks/config/schema";
 import { stackNames, synthStack } from "./support/synth";
 
 const stacks = stackNames();
@@ -30,7 +31,7 @@ describe.each(stacks)("stack %s", (stack) => {
 
   it("never shows a secret in plaintext in resources or outputs", () => {
     const text = JSON.stringify([result.resources, result.outputs]);
-    expect(text).not.toContain(secretPlaceholder("kubeconfig"));
+    for (const key of secretKeys) expect(text).not.toContain(secretPlaceholder(key));
     expect(text).not.toMatch(/mock-password-|mockbcrypthash/);
     expect(result.outputs.kubeconfig).toBe("[secret]");
   });

@@ -20,7 +20,13 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
     super("llm-platform:addon:NvidiaDevicePlugin", name, {}, opts);
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: args.namespace ?? "nvidia-device-plugin" } },
+      {
+        metadata: {
+          name: args.namespace ?? "nvidia-device-plugin",
+          // The plugin mounts the kubelet's device-plugin socket directory (hostPath), which baseline forbids.
+          labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+        },
+      },
       { parent: this, provider: args.provider },
     );
     this.releases = args.gpuPools.map((pool) =>

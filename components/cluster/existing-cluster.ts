@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GpuPool, PlatformCluster, Toleration, WorkloadIdentity } from "./types";
+import { noIdentity, s3CompatibleStore, type S3CompatibleStorageArgs } from "./k3s/shared";
+import type { GpuPool, PlatformCluster, Toleration } from "./types";
 
 export interface ExistingGpuPoolArgs {
   readonly name: string;
@@ -19,14 +20,8 @@ export interface ExistingClusterArgs {
   /** @default [] */
   readonly gpuPools?: readonly ExistingGpuPoolArgs[];
   /** Optional S3-compatible bucket; nothing is created for it. */
-  readonly objectStorage?: { readonly endpoint: string; readonly bucket: string; readonly region: string };
+  readonly objectStorage?: S3CompatibleStorageArgs;
 }
-
-/** Without a cloud IAM there is nothing to grant: workloads use in-cluster credentials. */
-const noIdentity: WorkloadIdentity = {
-  kind: "none",
-  grant: () => pulumi.output<Record<string, string>>({}),
-};
 
 /** Adopts a running cluster from a kubeconfig; builds nothing outside Kubernetes. */
 export class ExistingCluster extends pulumi.ComponentResource implements PlatformCluster {
@@ -50,10 +45,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Platfor
       scheduling: { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations, ...(runtimeClassName ? { runtimeClassName } : {}) },
     }));
     this.storageClassName = args.storageClass ?? "local-path";
-    if (args.objectStorage) {
-      const { bucket, endpoint, region } = args.objectStorage;
-      this.objectStore = { kind: "s3-compatible", bucket: pulumi.output(bucket), url: pulumi.output(`s3://${bucket}`), endpoint, region };
-    }
+    this.objectStore = s3CompatibleStore(args.objectStorage);
     this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
   }
 }

@@ -40,12 +40,22 @@ function typeOf(schema: JsonSchema): string {
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
+/** The object options of a union, with nested unions (k3s's modes inside the providers) flattened. */
+function objectVariants(schema: JsonSchema): JsonSchema[] | undefined {
+  const options = schema.oneOf ?? schema.anyOf;
+  if (!options) return undefined;
+  const flat = options.flatMap((option) => (option.properties ? [option] : (objectVariants(option) ?? [option])));
+  return flat.every((option) => option.properties) ? flat : undefined;
+}
+
 function rows(schema: JsonSchema, path: string, required: boolean, out: string[]): void {
-  const variants = schema.oneOf ?? schema.anyOf;
-  if (variants && variants.every((variant) => variant.properties)) {
+  const variants = objectVariants(schema);
+  if (variants) {
     for (const variant of variants) {
-      const discriminator = Object.entries(variant.properties!).find(([, value]) => value.const !== undefined);
-      const label = discriminator ? `${path} (${discriminator[0]}: ${JSON.stringify(discriminator[1].const)})` : path;
+      const discriminators = Object.entries(variant.properties!).filter(([, value]) => value.const !== undefined);
+      const label = discriminators.length
+        ? `${path} (${discriminators.map(([key, value]) => `${key}: ${JSON.stringify(value.const)}`).join(", ")})`
+        : path;
       rows(variant, label, required, out);
     }
     return;

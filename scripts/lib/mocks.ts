@@ -3,6 +3,24 @@ import * as pulumi from "@pulumi/pulumi";
 type State = Record<string, unknown>;
 type Computed = (name: string, inputs: State) => State;
 
+const mockK3sKubeconfig = [
+  "apiVersion: v1",
+  "clusters:",
+  "- cluster:",
+  "    certificate-authority-data: bW9jaw==",
+  "    server: https://127.0.0.1:6443",
+  "  name: default",
+  "contexts:",
+  "- context: {cluster: default, user: default}",
+  "  name: default",
+  "current-context: default",
+  "kind: Config",
+  "users:",
+  "- name: default",
+  "  user: {client-certificate-data: bW9jaw==, client-key-data: bW9jaw==}",
+  "",
+].join("\n");
+
 /**
  * Outputs a real provider would compute, for the resource types whose outputs the program reads.
  * Values are recognisable fakes; secrets are returned as secrets, as the engine would.
@@ -22,6 +40,11 @@ const computedOutputs: Record<string, Computed> = {
   "gcp:serviceaccount/account:Account": (_name, inputs) => ({
     name: `projects/${String(inputs.project)}/serviceAccounts/${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`,
     email: `${String(inputs.accountId)}@${String(inputs.project)}.iam.gserviceaccount.com`,
+  }),
+  // Only the k3s kubeconfig fetch's stdout is read: a k3s admin kubeconfig, as the first server writes it.
+  "command:remote:Command": (name) => ({
+    stdout: name.endsWith("-kubeconfig") ? pulumi.secret(mockK3sKubeconfig) : "",
+    stderr: "",
   }),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => ({
     status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version },

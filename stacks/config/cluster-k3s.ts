@@ -10,13 +10,10 @@ export const existingGpuPool = z.strictObject({
   nodes: positiveInt.describe("Number of such nodes; serving checks that models fit."),
 });
 
-export const k3sCluster = z.strictObject({
+/** Settings both k3s modes share. */
+const k3sCommon = {
   provider: z.literal("k3s"),
-  mode: z.literal("existing").describe("\"existing\": adopt a running cluster from the `kubeconfig` secret."),
-  gpuRuntimeClass: z.string().min(1).nullable().default("nvidia").describe("RuntimeClass GPU pods use; k3s ships \"nvidia\" when the NVIDIA container runtime is installed."),
-  storageClass: z.string().min(1).default("local-path"),
   installDevicePlugin: z.boolean().default(true).describe("Install the NVIDIA device plugin (false if the cluster already runs one)."),
-  gpuPools: z.array(existingGpuPool).default([]),
   objectStorage: z
     .strictObject({
       endpoint: z.url(),
@@ -24,6 +21,61 @@ export const k3sCluster = z.strictObject({
       region: z.string().default("us-east-1"),
     })
     .optional().describe("Optional S3-compatible object storage for models and pipeline artifacts."),
+};
+
+export const k3sExisting = z.strictObject({
+  ...k3sCommon,
+  mode: z.literal("existing").describe("\"existing\": adopt a running cluster from the `kubeconfig` secret."),
+  gpuRuntimeClass: z.string().min(1).nullable().default("nvidia").describe("RuntimeClass GPU pods use; k3s ships \"nvidia\" when the NVIDIA container runtime is installed."),
+  storageClass: z.string().min(1).default("local-path"),
+  gpuPools: z.array(existingGpuPool).default([]),
 });
 
+// Values below end up in shell scripts and k3s config files: the patterns keep them to what
+// Kubernetes and SSH accept anyway, and the script generator quotes them regardless.
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+export const hostAddress = z
+  .string()
+  .max(253)
+  .refine((value) => ipv4.test(value) || (dnsSubdomain.test(value) && !/^[\d.]+$/.test(value)), "an IPv4 address or a lowercase DNS name");
+const labelKey = z
+  .string()
+  .max(316)
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "a Kubernetes label key such as example.com/rack");
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "a Kubernetes label value: up to 63 of A-Z, a-z, 0-9, '-', '_', '.'");
+
+const sshHost = {
+  address: hostAddress.describe("Address Pulumi reaches the host at over SSH; servers also get it in their API certificate."),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a POSIX user name").default("root").describe("SSH user; a user other than root needs passwordless sudo."),
+  port: z.int().min(1).max(65535).default(22),
+  hostKey: z.string().regex(/^(ssh|ecdsa)-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, "a public host key line such as \"ssh-ed25519 AAAA...\"").optional().describe("Expected SSH host key (from ssh-keyscan); without it any key is accepted."),
+  nodeName: z.string().max(63).regex(dnsSubdomain, "a lowercase DNS name (a Kubernetes node name)").optional().describe("Kubernetes node name; the host's hostname when unset."),
+  labels: z.record(labelKey, labelValue).default({}).describe("Extra node labels, set when the node registers."),
+};
+
+export const k3sServer = z.strictObject(sshHost);
+
+export const k3sAgent = z.strictObject({
+  ...sshHost,
+  gpu: z.boolean().default(false).describe("The host has NVIDIA GPUs: it gets the GPU label and taint, and the NVIDIA runtime is checked."),
+  gpuPool: dnsLabel.optional().describe("GPU pool this agent belongs to (required with gpu: true)."),
+  gpusPerNode: positiveInt.optional().describe("GPUs on this host (required with gpu: true)."),
+});
+
+export const k3sProvision = z.strictObject({
+  ...k3sCommon,
+  mode: z.literal("provision").describe("\"provision\": install k3s over SSH on the listed hosts."),
+  servers: z.array(k3sServer).describe("1 server, or 3 for HA with embedded etcd; the first one initialises the cluster."),
+  agents: z.array(k3sAgent).default([]),
+  apiAddress: hostAddress.optional().describe("Address clients and agents reach the API at (a VIP or DNS name); the first server's address when unset."),
+});
+
+export const k3sCluster = z.discriminatedUnion("mode", [k3sExisting, k3sProvision]);
+
 export type K3sClusterConfig = z.infer<typeof k3sCluster>;
+export type K3sProvisionConfig = z.infer<typeof k3sProvision>;
+export type K3sServerConfig = z.infer<typeof k3sServer>;
+export type K3sAgentConfig = z.infer<typeof k3sAgent>;

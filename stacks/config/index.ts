@@ -27,8 +27,8 @@ export function loadConfig(): LoadedConfig {
   const secretConfigKeys = new Set(Object.keys(raw).filter(isConfigSecret));
   const result = validateConfig(raw, secretConfigKeys);
   if (!result.ok) throw new ConfigError(result.errors);
-  const { kubeconfig, hfToken, notifyWebhookUrl, ...rest } = result.config;
-  const plain = { kubeconfig, hfToken, notifyWebhookUrl };
+  const { kubeconfig, sshPrivateKey, hfToken, notifyWebhookUrl, ...rest } = result.config;
+  const plain = { kubeconfig, sshPrivateKey, hfToken, notifyWebhookUrl };
   const secrets: { [K in SecretKey]?: pulumi.Output<string> } = {};
   for (const key of secretKeys) {
     const value = plain[key];

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkGkeRules } from "./rules-gke";
+import { checkK3sProvisionRules, k3sGpuPools } from "./rules-k3s";
 import type { platformSchema } from "./schema";
 
 export type Parsed = z.output<typeof platformSchema>;
@@ -28,8 +29,10 @@ export function gpuPoolCapacities(cluster: Parsed["cluster"]): GpuPoolCapacity[]
         gpusPerNode: pool.accelerator.count,
         maxNodes: pool.maxSize,
       }));
-    case "k3s":
-      return cluster.gpuPools.map((pool) => ({ name: pool.name, gpusPerNode: pool.gpusPerNode, maxNodes: pool.nodes }));
+    case "k3s": {
+      const pools = cluster.mode === "existing" ? cluster.gpuPools : k3sGpuPools(cluster);
+      return pools.map((pool) => ({ name: pool.name, gpusPerNode: pool.gpusPerNode, maxNodes: pool.nodes }));
+    }
   }
 }
 
@@ -47,7 +50,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       fail(["cluster", "gpuPools", index, "minSize"], `must be <= maxSize (${pool.maxSize})`);
     }
   });
-  const poolNames = cluster.gpuPools.map((pool) => pool.name);
+  const poolNames = cluster.provider === "k3s" && cluster.mode === "provision" ? [] : cluster.gpuPools.map((pool) => pool.name);
   poolNames.forEach((name, index) => {
     if (poolNames.indexOf(name) !== index) fail(["cluster", "gpuPools", index, "name"], `duplicate GPU pool name "${name}"`);
   });
@@ -80,9 +83,19 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
 
   if (cluster.provider === "gke") checkGkeRules(cluster, config.environment, fail);
 
-  if (cluster.provider === "k3s" && config.kubeconfig === undefined) {
+  const existing = cluster.provider === "k3s" && cluster.mode === "existing";
+  const provision = cluster.provider === "k3s" && cluster.mode === "provision";
+  if (existing && config.kubeconfig === undefined) {
     fail(["kubeconfig"], "required when cluster.mode is \"existing\": pulumi config set --secret kubeconfig \"$(cat path/to/kubeconfig)\"");
+  } else if (!existing && config.kubeconfig !== undefined) {
+    fail(["kubeconfig"], "only used when cluster.mode is \"existing\" (other clusters' kubeconfig comes from the cluster itself); remove it: pulumi config rm kubeconfig");
   }
+  if (provision && config.sshPrivateKey === undefined) {
+    fail(["sshPrivateKey"], "required when cluster.mode is \"provision\": cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey --");
+  } else if (!provision && config.sshPrivateKey !== undefined) {
+    fail(["sshPrivateKey"], "only used when cluster.mode is \"provision\"; remove it: pulumi config rm sshPrivateKey");
+  }
+  if (cluster.provider === "k3s" && cluster.mode === "provision") checkK3sProvisionRules(cluster, fail);
 
   if (cluster.provider !== "k3s" && config.environment === "prod" && !cluster.protect) {
     fail(["cluster", "protect"], "must be true in prod, so that pulumi destroy cannot delete the cluster, its key or its bucket");
@@ -134,7 +147,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     fail(["addons", "argoWorkflows", "pipeline"], "needs addons.argoWorkflows.enabled: true");
   }
   if (addons.argoWorkflows.enabled && addons.argoWorkflows.pipeline) {
-    if (cluster.gpuPools.length === 0) {
+    if (gpuPoolCapacities(cluster).length === 0) {
       fail(["addons", "argoWorkflows", "pipeline"], "the pipeline trains on a GPU, but cluster.gpuPools is empty: add a GPU pool or set pipeline: false");
     }
     if (cluster.provider === "k3s" && !cluster.objectStorage) {

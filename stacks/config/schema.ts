@@ -10,7 +10,7 @@ import { checkCrossFieldRules } from "./rules";
 export const projectName = "llm-platform";
 
 /** Config keys that hold credentials: they must be set with `pulumi config set --secret`. */
-export const secretKeys = ["kubeconfig", "hfToken", "notifyWebhookUrl"] as const;
+export const secretKeys = ["kubeconfig", "sshPrivateKey", "hfToken", "notifyWebhookUrl"] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
 const hostname = z
@@ -35,6 +35,7 @@ export const platformSchema = z
     addons,
     models: models.describe("Models served by the LLM serving chart, one release each."),
     kubeconfig: z.string().min(1).optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
+    sshPrivateKey: z.string().min(1).optional().describe("Secret: SSH private key for the hosts of a k3s cluster in mode provision."),
     hfToken: z.string().min(1).optional().describe("Secret: Hugging Face token for gated models."),
     notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to and Alertmanager sends alerts to."),
   })

@@ -36,8 +36,21 @@ export function didYouMean(key: string, allowed: readonly string[]): string | un
 
 type AnySchema = z.core.$ZodType;
 
-/** The only discriminated union in the schema is the cluster provider. */
-const clusterProviders = ["eks", "gke", "k3s"] as const;
+/** Whether a union option (an object, or a nested union such as k3s's modes) accepts `value` as its discriminator. */
+function acceptsDiscriminator(option: AnySchema, discriminator: string, value: unknown): boolean {
+  const def = option._zod.def as unknown as { shape?: Record<string, AnySchema>; options?: AnySchema[] };
+  if (def.options) return def.options.some((inner) => acceptsDiscriminator(inner, discriminator, value));
+  const literal = def.shape?.[discriminator]?._zod.def as unknown as { values?: unknown[] } | undefined;
+  return literal?.values?.includes(value) ?? false;
+}
+
+/** The option of a discriminated union that `data` selects. */
+function unionOptionFor(def: Record<string, unknown>, data: unknown): AnySchema | undefined {
+  const discriminator = def.discriminator as string | undefined;
+  if (!discriminator || !data || typeof data !== "object") return undefined;
+  const value = (data as Record<string, unknown>)[discriminator];
+  return (def.options as AnySchema[]).find((option) => acceptsDiscriminator(option, discriminator, value));
+}
 
 /** Finds the object schema that `path` points at, following the data through arrays and unions. */
 function objectKeysAt(schema: AnySchema, path: readonly Segment[], data: unknown): string[] {
@@ -51,14 +64,7 @@ function objectKeysAt(schema: AnySchema, path: readonly Segment[], data: unknown
     case "pipe":
       return objectKeysAt(def.in as AnySchema, path, data);
     case "union": {
-      const options = def.options as AnySchema[];
-      const discriminator = def.discriminator as string | undefined;
-      const value = discriminator && data && typeof data === "object" ? (data as Record<string, unknown>)[discriminator] : undefined;
-      const match = options.find((option) => {
-        const shape = (option._zod.def as unknown as { shape?: Record<string, AnySchema> }).shape;
-        const literal = discriminator ? (shape?.[discriminator]?._zod.def as unknown as { values?: unknown[] } | undefined) : undefined;
-        return literal?.values?.includes(value) ?? false;
-      });
+      const match = unionOptionFor(def, data);
       return match ? objectKeysAt(match, path, data) : [];
     }
     case "array": {
@@ -105,6 +111,10 @@ function allowedText(issue: z.core.$ZodIssue): string {
       return `allowed: ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
     case "invalid_format":
       return `expected ${issue.message.startsWith("Invalid") ? issue.format : issue.message}`;
+    case "invalid_key": {
+      const inner = (issue as { issues?: { message: string }[] }).issues?.[0];
+      return inner ? `the key is not ${inner.message}` : issue.message;
+    }
     case "invalid_union": {
       const note = (issue as { note?: string }).note;
       return note ? note.toLowerCase() : issue.message;
@@ -131,8 +141,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown)
     }
     const raw = valueAt(data, issue.path as Segment[]);
     const value = isSecret && raw !== undefined ? "[secret]" : show(raw);
-    if (issue.code === "invalid_union" && (issue as { discriminator?: string }).discriminator) {
-      messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; allowed: ${clusterProviders.map((p) => `"${p}"`).join(", ")}`);
+    const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
+    if (issue.code === "invalid_union" && discriminator && options) {
+      messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; allowed: ${options.map((option) => JSON.stringify(option)).join(", ")}`);
       continue;
     }
     messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; ${allowedText(issue)}`);
