@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { EksCluster } from "../components/cluster/eks-cluster";
 import { ExistingCluster } from "../components/cluster/existing-cluster";
 import type { PlatformCluster } from "../components/cluster/types";
+import { eksGpuInstances } from "./config/cluster-eks";
 import type { LoadedConfig } from "./config";
 
 /** Picks the cluster component for `cluster.provider`; add-ons only ever see the PlatformCluster. */
@@ -16,7 +18,15 @@ export function createCluster(name: string, config: LoadedConfig): PlatformClust
         objectStorage: cluster.objectStorage,
       });
     case "eks":
+      return new EksCluster(name, {
+        ...cluster,
+        gpuPools: cluster.gpuPools.map((pool) => {
+          // Validation guarantees every type is in the table and all have the same GPU count.
+          const shape = eksGpuInstances[pool.instanceTypes[0]!]!;
+          return { ...pool, gpusPerNode: shape.gpus, gpuModel: shape.gpu };
+        }),
+      });
     case "gke":
-      throw new pulumi.RunError(`cluster.provider "${cluster.provider}" is not implemented yet; use "k3s" with mode "existing"`);
+      throw new pulumi.RunError(`cluster.provider "${cluster.provider}" is not implemented yet; use "eks" or "k3s"`);
   }
 }

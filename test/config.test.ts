@@ -3,6 +3,8 @@ import { didYouMean, keyPath } from "../stacks/config/validate";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
 
 const kubeconfig = { kubeconfig: "apiVersion: v1" };
+/** A valid k3s GPU pool, set into the local (k3s) stack to test k3s pool mistakes. */
+const k3sPool = { name: "l4", nodeSelector: { "llm-platform.io/gpu-pool": "l4" }, gpusPerNode: 1, nodes: 2 };
 
 describe("the committed stack files", () => {
   it.each(["dev", "prod", "local"])("%s is valid", (stack) => {
@@ -29,7 +31,7 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "unknown cluster provider", [{ set: ["cluster", "provider"], to: "aks" }], "llm-platform:cluster.provider", /"eks", "gke", "k3s"/],
   ["dev", "unknown environment", [{ set: ["environment"], to: "qa" }], "llm-platform:environment", /allowed: "dev", "staging", "prod"/],
   ["dev", "missing environment", [{ remove: ["environment"] }], "llm-platform:environment", /got nothing/],
-  ["dev", "negative GPU node count", [{ set: ["cluster", "gpuPools", 0, "nodes"], to: -1 }], "llm-platform:cluster.gpuPools[0].nodes", /got -1; must be >= 1/],
+  ["local", "negative GPU node count", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, nodes: -1 }] }], "llm-platform:cluster.gpuPools[0].nodes", /got -1; must be >= 1/],
   ["dev", "fractional replica count", [{ set: ["models", 0, "maxReplicas"], to: 1.5 }], "llm-platform:models[0].maxReplicas", /got 1.5/],
   ["dev", "string where a number goes", [{ set: ["addons", "monitoring", "retentionDays"], to: "15d" }], "llm-platform:addons.monitoring.retentionDays", /expected number/],
   ["dev", "GPU count that is not a power of two", [{ set: ["models", 0, "gpuCount"], to: 3 }], "llm-platform:models[0].gpuCount", /got 3/],
@@ -49,9 +51,9 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["prod", "prod logging without HA", [{ set: ["addons", "logging", "elasticsearchNodes"], to: 1 }], "llm-platform:addons.logging.elasticsearchNodes", /at least 3/],
   ["dev", "pipeline without Argo Workflows", [{ set: ["addons", "argoWorkflows", "enabled"], to: false }], "llm-platform:addons.argoWorkflows.pipeline", /needs addons.argoWorkflows.enabled/],
   ["dev", "app-of-apps with a bad repo URL", [{ set: ["addons", "argocd", "appOfApps"], to: { repoUrl: "ftp://x" } }], "llm-platform:addons.argocd.appOfApps.repoUrl", /https:\/\/ or git@/],
-  ["dev", "duplicate GPU pool names", [{ set: ["cluster", "gpuPools", 1], to: { name: "l4", nodeSelector: { a: "b" }, gpusPerNode: 1, nodes: 1 } }], "llm-platform:cluster.gpuPools[1].name", /duplicate GPU pool name/],
-  ["dev", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools", 0, "nodeSelector"], to: {} }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
-  ["dev", "toleration with a bad effect", [{ set: ["cluster", "gpuPools", 0, "tolerations", 0, "effect"], to: "NoEntry" }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
+  ["local", "duplicate GPU pool names", [{ set: ["cluster", "gpuPools"], to: [k3sPool, k3sPool] }], "llm-platform:cluster.gpuPools[1].name", /duplicate GPU pool name/],
+  ["local", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, nodeSelector: {} }] }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
+  ["local", "toleration with a bad effect", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, tolerations: [{ key: "nvidia.com/gpu", effect: "NoEntry" }] }] }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
   ["dev", "GPU memory utilization above 0.98", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 1.2 }], "llm-platform:models[0].gpuMemoryUtilization", /must be <= 0.98/],
   ["dev", "SLO target of 100%", [{ set: ["addons", "monitoring", "slo", "availability"], to: 1 }], "llm-platform:addons.monitoring.slo.availability", /must be < 1/],
 ];
