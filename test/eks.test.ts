@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { eksKubeconfig } from "../components/cluster/eks/kubernetes";
 import { bucketAccessPolicy, irsaTrustPolicy, subnetPlan } from "../components/cluster/eks/policies";
 import { gpuNodeConventions } from "../components/cluster/types";
@@ -6,7 +10,7 @@ import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../compone
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { unknownChartKeys } from "./support/chart-keys";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
-import { ofType, synthStack } from "./support/synth";
+import { ofType, repoRoot, synthStack } from "./support/synth";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const inputs = (resource: SynthResource) => resource.inputs as Inputs;
@@ -300,5 +304,25 @@ describe("EKS config mistakes are rejected before any resource, naming the key",
     const matching = errors.filter((error) => error.startsWith(`${path}:`));
     expect(matching, `errors were:\n${errors.join("\n")}`).not.toHaveLength(0);
     expect(matching.join("\n")).toMatch(words);
+  });
+});
+
+describe("a Bottlerocket NVIDIA GPU pool (dev, variant)", () => {
+  let result: SynthResult;
+  beforeAll(async () => {
+    const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, { gpuPools: Record<string, unknown>[] }> };
+    stack.config["llm-platform:cluster"]!.gpuPools[0]!.amiType = "BOTTLEROCKET_x86_64_NVIDIA";
+    const file = join(mkdtempSync(join(tmpdir(), "eks-bottlerocket-")), "Pulumi.dev.yaml");
+    writeFileSync(file, stringify(stack));
+    result = await synthStack("dev", file);
+  });
+
+  it("skips the NVIDIA device plugin, which Bottlerocket NVIDIA ships", () => {
+    expect(ofType(result, "kubernetes:helm.sh/v3:Release").filter((release) => inputs(release).chart === "nvidia-device-plugin")).toEqual([]);
+  });
+
+  it("sizes and encrypts Bottlerocket's data volume, where images live", () => {
+    const template = named(result, "aws:ec2/launchTemplate:LaunchTemplate", "llm-dev-gpu-l4-lt");
+    expect(inputs(template).blockDeviceMappings).toEqual([{ deviceName: "/dev/xvdb", ebs: expect.objectContaining({ volumeSize: 200, encrypted: "true" }) }]);
   });
 });
