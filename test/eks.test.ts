@@ -178,13 +178,18 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     expect(unknownChartKeys("nvidia-device-plugin-0.20.0.json", inputs(plugin).values)).toEqual([]);
   });
 
-  it("installs VPC CNI, CoreDNS, kube-proxy and the EBS CSI driver (with its own IRSA role) at pinned versions", () => {
+  it("installs VPC CNI and the EBS CSI driver (each with its own IRSA role), CoreDNS and kube-proxy at pinned versions", () => {
     const addons: Record<string, Inputs> = Object.fromEntries(ofType(result(), "aws:eks/addon:Addon").map((addon) => [inputs(addon).addonName, inputs(addon)]));
     expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
     for (const [name, addon] of Object.entries(addons)) expect(addon.addonVersion).toBe(eksAddonVersions["1.34"][name as keyof (typeof eksAddonVersions)["1.34"]]);
-    expect(addons["aws-ebs-csi-driver"]!.serviceAccountRoleArn).toMatch(/role\/llm-\w+-ebs-csi-role$/);
-    const trust = JSON.parse(inputs(named(result(), "aws:iam/role:Role", `llm-${stack}-ebs-csi-role`)).assumeRolePolicy);
-    expect(Object.values(trust.Statement[0].Condition.StringEquals)).toContain("system:serviceaccount:kube-system:ebs-csi-controller-sa");
+    const irsa = { "aws-ebs-csi-driver": ["ebs-csi", "ebs-csi-controller-sa"], "vpc-cni": ["vpc-cni", "aws-node"] };
+    for (const [addon, [role, serviceAccount]] of Object.entries(irsa)) {
+      expect(addons[addon]!.serviceAccountRoleArn).toBe(`arn:aws:iam::123456789012:role/llm-${stack}-${role}-role`);
+      const trust = JSON.parse(inputs(named(result(), "aws:iam/role:Role", `llm-${stack}-${role}-role`)).assumeRolePolicy);
+      expect(Object.values(trust.Statement[0].Condition.StringEquals)).toContain(`system:serviceaccount:kube-system:${serviceAccount}`);
+    }
+    const nodePolicies = ofType(result(), "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith(`llm-${stack}-node-`));
+    expect(nodePolicies.map((a) => inputs(a).policyArn)).not.toContain("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
   });
 
   it("makes an encrypted gp3 StorageClass the default", () => {

@@ -131,8 +131,13 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
       }, { ...awsOpts, dependsOn });
+    const vpcCniRole = this.identity.role(`${name}-vpc-cni`, {
+      namespace: systemNamespace,
+      serviceAccount: "aws-node",
+      managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
+    }, this);
     // Networking DaemonSets first: nodes only become Ready once the CNI runs on them.
-    const networking = [addon("vpc-cni", []), addon("kube-proxy", [])];
+    const networking = [addon("vpc-cni", [], vpcCniRole.arn), addon("kube-proxy", [])];
 
     const nodeBase = { clusterName: cluster.name, nodeRoleArn: nodeRole.arn, subnetIds: network.privateSubnetIds, dependsOn: [...networking, ...attachments] };
     const systemNodes = createNodeGroup(`${name}-system`, {

@@ -17,8 +17,8 @@ export function createClusterRoles(name: string, opts: AwsOptions): { clusterRol
     attach(clusterRole, "cluster", "AmazonEKSClusterPolicy"),
     attach(nodeRole, "node", "AmazonEKSWorkerNodePolicy"),
     attach(nodeRole, "node", "AmazonEC2ContainerRegistryReadOnly"),
-    // The VPC CNI runs on the host network before any pod identity exists, so it uses the node role.
-    attach(nodeRole, "node", "AmazonEKS_CNI_Policy"),
+    // No AmazonEKS_CNI_Policy here: the VPC CNI gets it through its own IRSA role, so that no other
+    // host-network pod can manage ENIs with the node's credentials.
   ];
   return { clusterRole, nodeRole, attachments };
 }
