@@ -1,12 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { IrsaIdentity } from "../components/cluster/eks/identity";
 import { eksKubeconfig } from "../components/cluster/eks/kubernetes";
 import { bucketAccessPolicy, irsaTrustPolicy, subnetPlan } from "../components/cluster/eks/policies";
 import { gpuNodeConventions } from "../components/cluster/types";
 import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../components/versions";
+import { createMocks } from "../scripts/lib/mocks";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { unknownChartKeys } from "./support/chart-keys";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
@@ -329,5 +333,42 @@ describe("a Bottlerocket NVIDIA GPU pool (dev, variant)", () => {
   it("sizes and encrypts Bottlerocket's data volume, where images live", () => {
     const template = named(result, "aws:ec2/launchTemplate:LaunchTemplate", "llm-dev-gpu-l4-lt");
     expect(inputs(template).blockDeviceMappings).toEqual([{ deviceName: "/dev/xvdb", ebs: expect.objectContaining({ volumeSize: 200, encrypted: "true" }) }]);
+  });
+});
+
+describe("identity.grant() on the EKS cluster", () => {
+  const created = new Map<string, Inputs>();
+  let annotations: Record<string, string>;
+  beforeAll(async () => {
+    const mocks = createMocks();
+    const newResource = mocks.newResource.bind(mocks);
+    mocks.newResource = (args) => {
+      created.set(args.name, args.inputs);
+      return newResource(args);
+    };
+    await pulumi.runtime.setMocks(mocks, "llm-platform", "grant", false);
+    const provider = new aws.Provider("grant-aws", { region: "eu-west-1" });
+    const issuer = pulumi.output("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC");
+    const oidc = new aws.iam.OpenIdConnectProvider("grant-oidc", { url: issuer, clientIdLists: ["sts.amazonaws.com"] }, { provider });
+    const identity = new IrsaIdentity(oidc, issuer, provider, pulumi.output("arn:aws:s3:::llm-grant-models"));
+    const parent = new pulumi.ComponentResource("llm-platform:test:Addon", "loader", {});
+    const granted = identity.grant("loader-s3", { namespace: "serving", serviceAccountName: "model-loader", bucketAccess: "read" }, parent);
+    annotations = await new Promise((resolve) => granted.apply(resolve));
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  });
+
+  it("returns the IRSA annotation for the service account", () => {
+    expect(annotations).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/loader-s3-role" });
+  });
+
+  it("creates a role only that service account can assume, reading only this stack's bucket", () => {
+    const trust = JSON.parse(created.get("loader-s3-role")!.assumeRolePolicy);
+    expect(trust.Statement[0].Condition.StringEquals).toEqual({
+      "oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:serving:model-loader",
+      "oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
+    });
+    const policy = JSON.parse(created.get("loader-s3-policy")!.policy);
+    expect(policy.Statement.flatMap((statement: Inputs) => [statement.Resource].flat())).toEqual(["arn:aws:s3:::llm-grant-models", "arn:aws:s3:::llm-grant-models/*"]);
+    expect(JSON.stringify(policy)).not.toMatch(/PutObject|DeleteObject|"\*"/);
   });
 });
