@@ -83,3 +83,14 @@ describe("synth of an invalid stack file", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("npm run synth -- --stack prod --preview", () => {
+  it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown", () => {
+    const out = join(scratch, "prod-preview");
+    const run = synth("--stack", "prod", "--preview", "--out", out);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const outputs = JSON.parse(readFileSync(join(out, "outputs.json"), "utf8")) as Record<string, unknown>;
+    expect(outputs).toMatchObject({ kubeconfig: "[unknown]", bucketName: "[unknown]", clusterName: "llm-prod" });
+  });
+});

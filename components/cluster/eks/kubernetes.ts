@@ -72,6 +72,7 @@ export function clusterAutoscalerValues(args: ClusterAutoscalerArgs): Record<str
       "balance-similar-node-groups": true,
       // Idle GPU nodes are the expensive part: give them back after 10 minutes.
       "scale-down-unneeded-time": "10m",
+      // vLLM keeps /dev/shm in an emptyDir; without this its nodes would never scale back down.
       "skip-nodes-with-local-storage": false,
     },
     priorityClassName: "system-cluster-critical",
