@@ -81,6 +81,8 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     const [key] = ofType(result(), "aws:kms/key:Key");
     expect(inputs(key!).enableKeyRotation).toBe(true);
     expect(cluster().encryptionConfig).toEqual({ provider: { keyArn: expect.stringContaining(`key/mock-${key!.name}`) }, resources: ["secrets"] });
+    const keyAccess = JSON.parse(inputs(named(result(), "aws:iam/rolePolicy:RolePolicy", `llm-${stack}-cluster-kms`)).policy);
+    expect(keyAccess.Statement.map((statement: Inputs) => statement.Resource)).toEqual([cluster().encryptionConfig.provider.keyArn]);
   });
 
   it("turns on the api, audit and authenticator control-plane logs, into a group with a retention", () => {

@@ -6,7 +6,7 @@ import { createClusterRoles, createOidcProvider, IrsaIdentity } from "./eks/iden
 import { createDefaultStorageClass, defaultStorageClassName, eksKubeconfig, installClusterAutoscaler, installDevicePlugin } from "./eks/kubernetes";
 import { createNetwork } from "./eks/network";
 import { createNodeGroup } from "./eks/node-groups";
-import { clusterAutoscalerPolicy } from "./eks/policies";
+import { clusterAutoscalerPolicy, secretsKeyPolicy } from "./eks/policies";
 import { createModelBucket } from "./eks/storage";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
 
@@ -75,6 +75,10 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     new aws.kms.Alias(`${name}-secrets`, { name: `alias/${name}-secrets`, targetKeyId: secretsKey.keyId }, awsOpts);
 
     const { clusterRole, nodeRole, attachments } = createClusterRoles(name, awsOpts);
+    const clusterKeyAccess = new aws.iam.RolePolicy(`${name}-cluster-kms`, {
+      role: clusterRole.id,
+      policy: secretsKey.arn.apply((arn) => JSON.stringify(secretsKeyPolicy(arn))),
+    }, awsOpts);
     const network = createNetwork(name, {
       clusterName: name,
       vpcCidr: args.vpcCidr,
@@ -104,7 +108,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       enabledClusterLogTypes: ["api", "audit", "authenticator"],
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
       deletionProtection: args.protect,
-    }, { ...awsOpts, protect: args.protect, dependsOn: [logGroup, ...attachments] });
+    }, { ...awsOpts, protect: args.protect, dependsOn: [logGroup, clusterKeyAccess, ...attachments] });
     this.clusterName = cluster.name;
 
     args.adminRoleArns.forEach((principalArn, index) => {

@@ -50,6 +50,11 @@ export function bucketAccessPolicy(bucketArn: string, access: BucketAccess): Pol
   );
 }
 
+/** What the control plane's role needs on the Secrets key, and on no other key. */
+export function secretsKeyPolicy(keyArn: string): PolicyDocument {
+  return policy({ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: keyArn });
+}
+
 /** Denies any request to the bucket that does not use TLS. */
 export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   return policy({
