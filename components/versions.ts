@@ -34,6 +34,8 @@ export const charts = {
   nvidiaDevicePlugin: { repository: "https://nvidia.github.io/k8s-device-plugin", chart: "nvidia-device-plugin", version: "0.20.0" },
   dcgmExporter: { repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", chart: "dcgm-exporter", version: "4.8.2" },
   keda: { repository: "https://kedacore.github.io/charts", chart: "keda", version: "2.20.2" },
+  // appVersion 1.35.0; the image tag is set per cluster minor below (clusterAutoscalerImageTags).
+  clusterAutoscaler: { repository: "https://kubernetes.github.io/autoscaler", chart: "cluster-autoscaler", version: "9.59.0" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartName = keyof typeof charts;
@@ -66,6 +68,31 @@ export const kubernetesVersions = {
   /** k3s release the provision mode installs (also the version the config defaults to). */
   k3s: ["v1.34.2+k3s1"],
 } as const;
+
+/**
+ * cluster-autoscaler image per EKS minor: upstream supports only the autoscaler minor that matches the
+ * cluster's. Chart 9.59.0 defaults to v1.35.0; older minors use that minor's first release.
+ */
+export const clusterAutoscalerImageTags: Readonly<Record<(typeof kubernetesVersions.eks)[number], string>> = {
+  "1.32": "v1.32.0",
+  "1.33": "v1.33.0",
+  "1.34": "v1.34.0",
+  "1.35": "v1.35.0",
+};
+
+/**
+ * EKS managed add-on versions per cluster minor. Pinned so that an upgrade is a reviewed diff rather
+ * than whatever EKS defaults to that day. Not checked against `aws eks describe-addon-versions`
+ * (no AWS access offline): run it before the first `pulumi up` and correct any that EKS rejects.
+ */
+export const eksAddonVersions: Readonly<Record<(typeof kubernetesVersions.eks)[number], Readonly<Record<EksAddonName, string>>>> = {
+  "1.32": { "vpc-cni": "v1.20.4-eksbuild.1", "kube-proxy": "v1.32.6-eksbuild.8", coredns: "v1.11.4-eksbuild.14", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" },
+  "1.33": { "vpc-cni": "v1.20.4-eksbuild.1", "kube-proxy": "v1.33.3-eksbuild.4", coredns: "v1.12.1-eksbuild.2", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" },
+  "1.34": { "vpc-cni": "v1.20.4-eksbuild.1", "kube-proxy": "v1.34.0-eksbuild.2", coredns: "v1.12.3-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" },
+  "1.35": { "vpc-cni": "v1.20.4-eksbuild.1", "kube-proxy": "v1.35.0-eksbuild.2", coredns: "v1.13.1-eksbuild.1", "aws-ebs-csi-driver": "v1.48.0-eksbuild.1" },
+};
+
+export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "aws-ebs-csi-driver";
 
 /** Stack config default for the Kubernetes version on managed clusters. */
 export const defaultKubernetesVersion = "1.34";

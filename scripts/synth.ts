@@ -1,6 +1,7 @@
 /**
- * npm run synth -- --stack <name> [--out <dir>] [--config-file <path>]
- * Runs the real program under Pulumi's mocks: no CLI, no credentials, no network.
+ * npm run synth -- --stack <name> [--out <dir>] [--config-file <path>] [--preview]
+ * Runs the real program under Pulumi's mocks: no CLI, no credentials, no network. `--preview` runs it
+ * as the preview of a brand-new stack, where everything a provider computes is unknown.
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,17 +11,17 @@ import { synthesize } from "./lib/synthesize";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { stack: { type: "string" }, out: { type: "string" }, "config-file": { type: "string" } },
+    options: { stack: { type: "string" }, out: { type: "string" }, "config-file": { type: "string" }, preview: { type: "boolean", default: false } },
   });
   const stack = values.stack;
   if (!stack) {
-    console.error("usage: npm run synth -- --stack <name> [--out <dir>] [--config-file <path>]");
+    console.error("usage: npm run synth -- --stack <name> [--out <dir>] [--config-file <path>] [--preview]");
     return 2;
   }
   const configFile = resolve(values["config-file"] ?? join(repoRoot, `Pulumi.${stack}.yaml`));
   const outDir = resolve(values.out ?? join(repoRoot, "out", stack));
   const started = performance.now();
-  const result = await synthesize(stack, readStackFile(configFile), () => import(join(repoRoot, "index.ts")));
+  const result = await synthesize(stack, readStackFile(configFile), () => import(join(repoRoot, "index.ts")), { preview: values.preview });
   if (!result.ok) {
     console.error(`${configFile}: invalid stack configuration`);
     for (const error of result.errors) console.error(`  - ${error}`);

@@ -1,8 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { EksCluster } from "../components/cluster/eks-cluster";
 import { ExistingCluster } from "../components/cluster/existing-cluster";
 import { Gke } from "../components/cluster/gke";
 import { K3sCluster } from "../components/cluster/k3s-cluster";
 import type { PlatformCluster } from "../components/cluster/types";
+import { eksGpuInstances } from "./config/cluster-eks";
 import type { LoadedConfig } from "./config";
 
 /** Picks the cluster component for `cluster.provider`; add-ons only ever see the PlatformCluster. */
@@ -41,6 +43,17 @@ export function createCluster(name: string, config: LoadedConfig, opts: pulumi.C
     case "gke":
       return new Gke(name, cluster, opts);
     case "eks":
-      throw new pulumi.RunError(`cluster.provider "${cluster.provider}" is not implemented yet; use "k3s" with mode "existing"`);
+      return new EksCluster(
+        name,
+        {
+          ...cluster,
+          gpuPools: cluster.gpuPools.map((pool) => {
+            // Validation guarantees every type is in the table and all have the same GPU count.
+            const shape = eksGpuInstances[pool.instanceTypes[0]!]!;
+            return { ...pool, gpusPerNode: shape.gpus, gpuModel: shape.gpu };
+          }),
+        },
+        opts,
+      );
   }
 }

@@ -43,6 +43,8 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     clusterName: cluster.clusterName,
     kubeconfig: pulumi.secret(cluster.kubeconfig),
     objectStoreUrl: cluster.objectStore?.url ?? pulumi.output(null),
+    bucketName: cluster.objectStore?.bucket ?? pulumi.output(null),
+    oidcIssuerUrl: cluster.oidcIssuerUrl ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
     ...(serving ? { llmApiKey: serving.apiKey } : {}),
     // llmApiUrl is the first model's, for the common one-model stack; llmApiUrls has every model.

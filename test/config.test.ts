@@ -5,7 +5,9 @@ import { errorsOf, validateStack, type Mutation } from "./support/config";
 const kubeconfig = { kubeconfig: "apiVersion: v1" };
 const sshPrivateKey = { sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
 /** The credentials a stack's owner sets: a kubeconfig to adopt a cluster, or an SSH key to build one. */
-const secretsFor = (stack: string) => (stack === "k3s-lab" ? sshPrivateKey : kubeconfig);
+const secretsFor = (stack: string) => (stack === "k3s-lab" ? sshPrivateKey : stack === "local" ? kubeconfig : {});
+/** A valid k3s GPU pool, set into the local (k3s) stack to test k3s pool mistakes. */
+const k3sPool = { name: "l4", nodeSelector: { "llm-platform.io/gpu-pool": "l4" }, gpusPerNode: 1, nodes: 2 };
 
 describe("the committed stack files", () => {
   it.each(["dev", "prod", "local", "k3s-lab"])("%s is valid", (stack) => {
@@ -32,7 +34,7 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "unknown cluster provider", [{ set: ["cluster", "provider"], to: "aks" }], "llm-platform:cluster.provider", /"eks", "gke", "k3s"/],
   ["dev", "unknown environment", [{ set: ["environment"], to: "qa" }], "llm-platform:environment", /allowed: "dev", "staging", "prod"/],
   ["dev", "missing environment", [{ remove: ["environment"] }], "llm-platform:environment", /got nothing/],
-  ["dev", "negative GPU node count", [{ set: ["cluster", "gpuPools", 0, "nodes"], to: -1 }], "llm-platform:cluster.gpuPools[0].nodes", /got -1; must be >= 1/],
+  ["local", "negative GPU node count", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, nodes: -1 }] }], "llm-platform:cluster.gpuPools[0].nodes", /got -1; must be >= 1/],
   ["dev", "fractional replica count", [{ set: ["models", 0, "maxReplicas"], to: 1.5 }], "llm-platform:models[0].maxReplicas", /got 1.5/],
   ["dev", "string where a number goes", [{ set: ["addons", "monitoring", "retentionDays"], to: "15d" }], "llm-platform:addons.monitoring.retentionDays", /expected number/],
   ["dev", "GPU count that is not a power of two", [{ set: ["models", 0, "gpuCount"], to: 3 }], "llm-platform:models[0].gpuCount", /got 3/],
@@ -52,14 +54,14 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["prod", "prod logging without HA", [{ set: ["addons", "logging", "elasticsearchNodes"], to: 1 }], "llm-platform:addons.logging.elasticsearchNodes", /at least 3/],
   ["dev", "pipeline without Argo Workflows", [{ set: ["addons", "argoWorkflows", "enabled"], to: false }], "llm-platform:addons.argoWorkflows.pipeline", /needs addons.argoWorkflows.enabled/],
   ["local", "ML pipeline without a GPU pool", [{ set: ["addons", "argoWorkflows", "pipeline"], to: true }], "llm-platform:addons.argoWorkflows.pipeline", /trains on a GPU, but cluster.gpuPools is empty/],
-  ["dev", "ML pipeline without object storage", [{ remove: ["cluster", "objectStorage"] }], "llm-platform:addons.argoWorkflows.pipeline", /set cluster.objectStorage or pipeline: false/],
+  ["k3s-lab", "ML pipeline without object storage", [{ remove: ["cluster", "objectStorage"] }], "llm-platform:addons.argoWorkflows.pipeline", /set cluster.objectStorage or pipeline: false/],
   ["dev", "Let's Encrypt without the ingress controller", [{ set: ["tls"], to: { issuer: "letsencrypt", acmeEmail: "a@b.io" } }, { set: ["addons", "ingress", "enabled"], to: false }, { set: ["addons", "certManager", "enabled"], to: true }], "llm-platform:tls.issuer", /HTTP-01 challenges through the ingress controller/],
   ["dev", "app-of-apps with a bad repo URL", [{ set: ["addons", "argocd", "appOfApps"], to: { repoUrl: "ftp://x" } }], "llm-platform:addons.argocd.appOfApps.repoUrl", /https:\/\/ or git@/],
-  ["dev", "duplicate GPU pool names", [{ set: ["cluster", "gpuPools", 1], to: { name: "l4", nodeSelector: { a: "b" }, gpusPerNode: 1, nodes: 1 } }], "llm-platform:cluster.gpuPools[1].name", /duplicate GPU pool name/],
-  ["dev", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools", 0, "nodeSelector"], to: {} }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
-  ["dev", "toleration with a bad effect", [{ set: ["cluster", "gpuPools", 0, "tolerations", 0, "effect"], to: "NoEntry" }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
+  ["local", "duplicate GPU pool names", [{ set: ["cluster", "gpuPools"], to: [k3sPool, k3sPool] }], "llm-platform:cluster.gpuPools[1].name", /duplicate GPU pool name/],
+  ["local", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, nodeSelector: {} }] }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
+  ["local", "toleration with a bad effect", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, tolerations: [{ key: "nvidia.com/gpu", effect: "NoEntry" }] }] }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
   ["dev", "GPU memory utilization above 0.98", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 1.2 }], "llm-platform:models[0].gpuMemoryUtilization", /must be <= 0.98/],
-  ["dev", "weights from the bucket on k3s", [{ set: ["models", 0, "weightsFrom"], to: "bucket" }], "llm-platform:models[0].weightsFrom", /needs a cloud cluster/],
+  ["k3s-lab", "weights from the bucket on k3s", [{ set: ["models", 0, "weightsFrom"], to: "bucket" }], "llm-platform:models[0].weightsFrom", /needs a cloud cluster/],
   ["dev", "TTFT threshold between vLLM's histogram buckets", [{ set: ["addons", "monitoring", "slo", "ttftSeconds"], to: 2 }], "llm-platform:addons.monitoring.slo.ttftSeconds", /bucket boundary of vLLM's TTFT histogram.*1\.0, 2\.5, 5\.0/],
   ["dev", "Prometheus retention shorter than the slowest burn-rate window", [{ set: ["addons", "monitoring", "retentionDays"], to: 2 }], "llm-platform:addons.monitoring.retentionDays", /3 days/],
   ["dev", "vLLM reserving more GPU memory than the pressure alert allows", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 0.96 }], "llm-platform:models[0].gpuMemoryUtilization", /gpuMemoryPressure \(0.95\).*never stop firing/],
@@ -102,7 +104,7 @@ describe("config mistakes are rejected with the key path, the bad value and what
       { set: ["clustr"], to: {} },
       { set: ["models", 0, "gpuCount"], to: -1 },
       { set: ["addons", "logging", "elasticsearchNodes"], to: 0 },
-    ], kubeconfig));
+    ]));
     expect(errors).toHaveLength(3);
   });
 

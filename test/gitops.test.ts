@@ -86,7 +86,8 @@ describe("Argo Workflows", () => {
   it("never runs the server in unauthenticated server mode, and reaches the bucket without static keys", () => {
     const values = releaseOf(dev, "argo-workflows").inputs.values as Record<string, never>;
     expect(values).toMatchObject({ server: { authModes: ["client"] }, useStaticCredentials: false });
-    expect(values).toMatchObject({ artifactRepository: { s3: { bucket: "llm-dev-models", endpoint: "s3.dev.llm.example.com", useSDKCreds: true } } });
+    // dev is EKS: the stack's S3 bucket, reached through IRSA.
+    expect(values).toMatchObject({ artifactRepository: { s3: { bucket: dev.outputs.bucketName, endpoint: "s3.amazonaws.com", region: "us-east-1", useSDKCreds: true } } });
     expect(values).toMatchObject({ server: { ingress: { enabled: true, hosts: ["workflows.dev.llm.example.com"], tls: [{ secretName: "workflows-tls" }] } } });
   });
 
@@ -145,19 +146,18 @@ describe("the ML pipeline", () => {
     expect(names).toEqual(expect.arrayContaining(["dataset-uri", "model-name", "model-version", "gpu-count"]));
   });
 
-  it("trains on the stack's GPU pool with the GPU count parameter, its tolerations and its RuntimeClass", () => {
+  it("trains on the stack's GPU pool with the GPU count parameter and its tolerations (EKS needs no RuntimeClass)", () => {
     const train = templates.find((t) => t.name === "train")!;
     expect(train.nodeSelector).toEqual({ "llm-platform.io/gpu-pool": "l4" });
-    expect(train.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(train.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
     expect(JSON.parse(train.podSpecPatch as string)).toEqual({
-      runtimeClassName: "nvidia",
       containers: [{ name: "main", resources: { limits: { "nvidia.com/gpu": "{{inputs.parameters.gpu-count}}" } } }],
     });
   });
 
   it("uploads the model to the stack's bucket and deploys it under a service account that can only patch Deployments", () => {
     const env = (name: string) => ((templates.find((t) => t.name === name)!.container as { env: { name: string; value: string }[] }).env);
-    expect(env("upload-model")).toContainEqual({ name: "TARGET", value: "s3://llm-dev-models/models/{{workflow.parameters.model-name}}/{{workflow.parameters.model-version}}" });
+    expect(env("upload-model")).toContainEqual({ name: "TARGET", value: `s3://${String(dev.outputs.bucketName)}/models/{{workflow.parameters.model-name}}/{{workflow.parameters.model-version}}` });
     expect(templates.find((t) => t.name === "deploy")!.serviceAccountName).toBe("model-deployer");
     const role = ofType(dev, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name.endsWith("-pipeline-deployer"))!;
     expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }]);
@@ -225,11 +225,14 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
     let resource = resources.get(urn)!;
     while (resource.parent && resources.get(resource.parent)?.type !== "pulumi:pulumi:Stack") resource = resources.get(resource.parent)!;
     if (resource.type === "llm-platform:gitops:MlPipeline") return "llm-platform:gitops:ArgoWorkflows";
+    // The cluster is what every add-on stands on (IAM roles for service accounts live there), not an add-on.
+    if (resource.type.startsWith("llm-platform:cluster:")) return "cluster";
     return resource.type.startsWith("llm-platform:gitops:") ? resource.type : resource.type.split(":").slice(0, 2).join(":");
   };
+  /** Everything a resource waits on, transitively, short of the cluster every add-on stands on. */
   const closure = (urn: string, seen = new Set<string>()): Set<string> => {
     for (const dependency of byUrn().get(urn)!.dependsOn) {
-      if (!seen.has(dependency)) {
+      if (!seen.has(dependency) && addonOf(dependency) !== "cluster") {
         seen.add(dependency);
         closure(dependency, seen);
       }
@@ -240,7 +243,9 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
 
   it("crosses add-ons only for CRDs and the one namespace the pipeline's deploy Role lives in", () => {
     const crossing = variant.resources.flatMap((resource) =>
-      resource.dependsOn.filter((urn) => addonOf(urn) !== addonOf(resource.urn)).map((urn) => `${resource.name} -> ${nameOf(urn)}`),
+      resource.dependsOn
+        .filter((urn) => addonOf(urn) !== addonOf(resource.urn) && addonOf(urn) !== "cluster")
+        .map((urn) => `${resource.name} -> ${nameOf(urn)}`),
     );
     expect([...new Set(crossing)].sort()).toEqual([
       // PodMonitor and ServiceMonitor CRDs of the ECK operator and Fluent Bit.
@@ -259,7 +264,9 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
     const issuer = ofType(variant, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]!;
     expect([...closure(issuer.urn)].map(nameOf)).toEqual(["llm-dev-cert-manager-release", "llm-dev-cert-manager-ns"]);
     for (const template of ofType(variant, workflowTemplateType)) {
-      expect([...closure(template.urn)].map(nameOf).sort()).toEqual(["llm-dev-workflows-ns", "llm-dev-workflows-pipelines-ns", "llm-dev-workflows-release"]);
+      const waitsOn = [...closure(template.urn)];
+      expect(waitsOn.map(nameOf)).toContain("llm-dev-workflows-release");
+      expect(new Set(waitsOn.map(addonOf))).toEqual(new Set(["llm-platform:gitops:ArgoWorkflows"]));
     }
     const [root] = ofType(variant, applicationType);
     expect([...closure(root!.urn)].map(nameOf).sort()).toEqual(["llm-dev-argocd-admin-password", "llm-dev-argocd-ns", "llm-dev-argocd-release"]);

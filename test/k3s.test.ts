@@ -13,6 +13,7 @@ import { synthesize, type SynthResource, type SynthResult } from "../scripts/lib
 import { unknownValueKeys } from "./support/chart-keys";
 import { canaries, runInSandbox, syntaxCheck, type SandboxRun } from "./support/shell-sandbox";
 import { byName, ofType, repoRoot, synthStack } from "./support/synth";
+import { synthVariant } from "./support/variant";
 
 const remoteCommand = "command:remote:Command";
 const version = kubernetesVersions.k3s[0];
@@ -287,18 +288,21 @@ describe("k3s node plans (pure)", () => {
   });
 });
 
-describe("k3s existing mode (Pulumi.local.yaml, Pulumi.dev.yaml)", () => {
+describe("k3s existing mode (Pulumi.local.yaml, and the same with a GPU pool)", () => {
   let local: SynthResult;
-  let dev: SynthResult;
+  let withGpus: SynthResult;
   beforeAll(async () => {
     local = await synthStack("local");
-    dev = await synthStack("dev");
+    withGpus = await synthVariant("local", (config) => {
+      const cluster = config.cluster as Record<string, unknown>;
+      cluster.gpuPools = [{ name: "l4", nodeSelector: { [gpuNodeConventions.poolLabel]: "l4" }, gpusPerNode: 1, nodes: 1 }];
+    });
   });
 
   it("installs the device plugin on configured GPU pools too, with RuntimeClass nvidia", () => {
-    const [release] = ofType(dev, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("nvidia"));
+    const [release] = ofType(withGpus, "kubernetes:helm.sh/v3:Release").filter((r) => r.name.includes("nvidia"));
     expect(release!.inputs.values).toMatchObject({ runtimeClassName: "nvidia", nodeSelector: { [gpuNodeConventions.poolLabel]: "l4" } });
-    expect(ofType(dev, remoteCommand)).toEqual([]);
+    expect(ofType(withGpus, remoteCommand)).toEqual([]);
   });
 
   it("adopts the cluster from the kubeconfig secret: no SSH commands, no GPU parts without GPU pools", () => {

@@ -74,7 +74,7 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(container.resources.requests.memory).toBe(`${heapGiB * 2}Gi`);
     const [claim] = nodeSet.volumeClaimTemplates;
     expect(claim.metadata.name).toBe("elasticsearch-data");
-    expect(claim.spec).toMatchObject({ storageClassName: "local-path", resources: { requests: { storage: `${storageGiB}Gi` } } });
+    expect(claim.spec).toMatchObject({ storageClassName: "gp3", resources: { requests: { storage: `${storageGiB}Gi` } } });
   });
 
   it("connects Kibana to that Elasticsearch and serves it through the ingress with TLS to an HTTPS backend", () => {
@@ -127,7 +127,7 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
   });
 
   it("tolerates the GPU nodes' taints and mounts only /var/log from the host, read-only", () => {
-    expect(fluentBit.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(fluentBit.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
     const hostPaths = [...fluentBit.daemonSetVolumes, ...fluentBit.extraVolumes].filter((volume: Values) => volume.hostPath);
     expect(hostPaths.map((volume: Values) => volume.hostPath.path)).toEqual(["/var/log"]);
     expect(fluentBit.daemonSetVolumeMounts).toEqual([{ name: hostPaths[0].name, mountPath: "/var/log", readOnly: true }]);

@@ -49,7 +49,7 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
     const expected = stack === "prod" ? { days: 30, gib: 200 } : { days: 15, gib: 50 };
     expect(spec.retention).toBe(`${expected.days}d`);
     expect(spec.storageSpec.volumeClaimTemplate.spec).toEqual({
-      storageClassName: "local-path",
+      storageClassName: "gp3",
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: `${expected.gib}Gi` } },
     });
@@ -87,13 +87,14 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
   });
 
   it("runs a DCGM exporter per GPU pool, on that pool's nodes, scraped through its ServiceMonitor after the CRDs", () => {
-    const pool = stack === "prod" ? "a100" : "l4";
+    const pool = stack === "prod" ? "l40s" : "l4";
     const releases = releasesOf(result, charts.dcgmExporter.chart);
     expect(releases.map((r) => r.name)).toEqual([`llm-${stack}-dcgm-${pool}`]);
     const dcgm = valuesOf(releases[0]!);
     expect(dcgm.nodeSelector).toEqual({ "llm-platform.io/gpu-pool": pool });
-    expect(dcgm.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
-    expect(dcgm.runtimeClassName).toBe("nvidia");
+    // EKS GPU pools: their taint, and no RuntimeClass.
+    expect(dcgm.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
+    expect(dcgm.runtimeClassName).toBeUndefined();
     expect(dcgm.serviceMonitor).toEqual({ enabled: true, honorLabels: true });
     expect(dependsOnNames(result, releases[0]!)).toEqual([`llm-${stack}-monitoring-ns`, `llm-${stack}-prometheus-crds-release`]);
   });

@@ -78,10 +78,11 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(container.resources.limits["nvidia.com/gpu"]).toBe(gpus[stack]);
     expect(container.resources.requests["nvidia.com/gpu"]).toBe(gpus[stack]);
     expect(container.args).toEqual(expect.arrayContaining(["--tensor-parallel-size", String(gpus[stack])]));
-    const poolName = stack === "dev" ? "l4" : "a100";
+    // dev and prod run on EKS: the pool's label and taint, and no RuntimeClass (the NVIDIA AMI's default runtime sees GPUs).
+    const poolName = stack === "dev" ? "l4" : "l40s";
     expect(pod().nodeSelector).toEqual({ "llm-platform.io/gpu-pool": poolName });
-    expect(pod().tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
-    expect(pod().runtimeClassName).toBe("nvidia");
+    expect(pod().tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
+    expect(pod().runtimeClassName).toBeUndefined();
     const shm = pod().volumes.find((v: Obj) => v.name === "shm");
     expect(shm.emptyDir.medium).toBe("Memory");
     expect(container.volumeMounts).toContainEqual({ name: "shm", mountPath: "/dev/shm" });
@@ -89,7 +90,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
 
   it("gives each of several replicas its own cache volume from the cluster's StorageClass", () => {
     const cache = pod().volumes.find((v: Obj) => v.name === "model-cache");
-    expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "local-path", accessModes: ["ReadWriteOnce"] });
+    expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3", accessModes: ["ReadWriteOnce"] });
     expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe(stack === "dev" ? "50Gi" : "200Gi");
   });
 
@@ -242,7 +243,7 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
 
   it("keeps its weights on a persistent ReadWriteOnce claim, and installs no KEDA", () => {
     const claim = objects.find((o) => o.kind === "PersistentVolumeClaim")!;
-    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: "50Gi" } } });
+    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "50Gi" } } });
     expect(objects.some((o) => o.kind === "ScaledObject")).toBe(false);
     expect(objects.find((o) => o.kind === "Deployment")!.spec.replicas).toBe(1);
     expect(ofType(result, release).some((r) => r.inputs.chart === "keda")).toBe(false);

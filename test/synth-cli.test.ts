@@ -73,7 +73,7 @@ describe("synth of an invalid stack file", () => {
   beforeAll(() => {
     const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     const cluster = stack.config["llm-platform:cluster"] as { gpuPools: Record<string, unknown>[] };
-    cluster.gpuPools[0]!.nodes = -2;
+    cluster.gpuPools[0]!.maxSize = -2;
     stack.config["llm-platform:adons"] = { ingress: { enabled: false } };
     const file = join(scratch, "Pulumi.broken.yaml");
     writeFileSync(file, stringify(stack));
@@ -82,12 +82,23 @@ describe("synth of an invalid stack file", () => {
 
   it("exits non-zero with one key-path message per problem", () => {
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain("llm-platform:cluster.gpuPools[0].nodes: got -2; must be >= 1");
+    expect(run.stderr).toContain("llm-platform:cluster.gpuPools[0].maxSize: got -2; must be >= 1");
     expect(run.stderr).toContain('llm-platform:adons: unknown key; did you mean "addons"?');
     expect(run.stderr).not.toMatch(/\bat .+\.ts:\d+/);
   });
 
   it("writes nothing", () => {
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("npm run synth -- --stack prod --preview", () => {
+  it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown", () => {
+    const out = join(scratch, "prod-preview");
+    const run = synth("--stack", "prod", "--preview", "--out", out);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const outputs = JSON.parse(readFileSync(join(out, "outputs.json"), "utf8")) as Record<string, unknown>;
+    expect(outputs).toMatchObject({ kubeconfig: "[unknown]", bucketName: "[unknown]", clusterName: "llm-prod" });
   });
 });

@@ -66,6 +66,8 @@ export interface PlatformCluster {
   readonly identity: WorkloadIdentity;
   /** Absent when the stack has no object storage (k3s without an S3-compatible endpoint). */
   readonly objectStore?: ObjectStore;
+  /** The cluster's OIDC issuer, where workload identity federates with the cloud (EKS); absent elsewhere. */
+  readonly oidcIssuerUrl?: pulumi.Output<string>;
 }
 
 /** Looks up a pool by name, failing loudly: config validation should already have caught this. */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { repoRoot } from "./stack-file";
-import type { SynthResource } from "./synthesize";
+import { UNKNOWN, type SynthResource } from "./synthesize";
 import { requireTool } from "./tools";
 
 export interface Manifest {
@@ -52,6 +52,9 @@ export function manifestsOf(resources: readonly SynthResource[]): Manifest[] {
   for (const resource of resources) {
     if (!resource.custom) continue;
     const chartPath = localChartPath(resource);
+    // In a preview of a new stack some values are not known yet (e.g. an IAM role ARN); Pulumi cannot
+    // render such a release either, so it stays in resources.json only.
+    if (chartPath && JSON.stringify(resource.inputs.values ?? {}).includes(JSON.stringify(UNKNOWN))) continue;
     if (chartPath) {
       for (const object of helmTemplate(resource, chartPath)) manifests.push({ source: resource.urn, object });
       continue;

@@ -20,6 +20,8 @@ const mockK3sKubeconfig = [
   "  user: {client-certificate-data: bW9jaw==, client-key-data: bW9jaw==}",
   "",
 ].join("\n");
+const account = "123456789012";
+const mockRegion = "us-east-1";
 
 /**
  * Outputs a real provider would compute, for the resource types whose outputs the program reads.
@@ -49,19 +51,62 @@ const computedOutputs: Record<string, Computed> = {
   "kubernetes:helm.sh/v3:Release": (name, inputs) => ({
     status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version },
   }),
+  "aws:eks/cluster:Cluster": (name, inputs) => ({
+    arn: `arn:aws:eks:${mockRegion}:${account}:cluster/${String(inputs.name ?? name)}`,
+    endpoint: `https://MOCK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}.gr7.${mockRegion}.eks.amazonaws.com`,
+    certificateAuthority: { data: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
+    identities: [{ oidcs: [{ issuer: `https://oidc.eks.${mockRegion}.amazonaws.com/id/MOCK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}` }] }],
+  }),
+  "aws:iam/role:Role": (name, inputs) => ({ arn: `arn:aws:iam::${account}:role/${String(inputs.name ?? name)}`, name: inputs.name ?? name }),
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (name, inputs) => ({
+    arn: `arn:aws:iam::${account}:oidc-provider/${String(inputs.url ?? name).replace(/^https:\/\//, "")}`,
+  }),
+  "aws:kms/key:Key": (name) => ({ arn: `arn:aws:kms:${mockRegion}:${account}:key/mock-${name}`, keyId: `mock-${name}` }),
+  "aws:s3/bucket:Bucket": (name, inputs) => {
+    const bucket = String(inputs.bucket ?? `${name}-mock1234`);
+    return { bucket, arn: `arn:aws:s3:::${bucket}` };
+  },
+  "aws:eks/nodeGroup:NodeGroup": (name) => ({
+    arn: `arn:aws:eks:${mockRegion}:${account}:nodegroup/${name}`,
+    resources: [{ autoscalingGroups: [{ name: `eks-${name}-mock` }] }],
+  }),
+  "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
 };
+
+/** Regions of the mocked AWS providers, by provider id, so that invokes answer for the right region. */
+const providerRegions = new Map<string, string>();
 
 /** Invoke results, for the data sources the program calls. */
-const invokeResults: Record<string, (inputs: State) => State> = {};
-
-export const mocks: pulumi.runtime.Mocks = {
-  newResource(args) {
-    const computed = computedOutputs[args.type]?.(args.name, args.inputs) ?? {};
-    return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
-  },
-  call(args) {
-    const result = invokeResults[args.token];
-    if (!result) throw new Error(`synth has no mock for invoke ${args.token}; add one in scripts/lib/mocks.ts`);
-    return result(args.inputs);
+const invokeResults: Record<string, (inputs: State, region: string) => State> = {
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
+    const names = ["a", "b", "c", "d"].map((letter) => `${region}${letter}`);
+    return { names, zoneIds: names.map((_, index) => `use1-az${index + 1}`), id: region };
   },
 };
+
+/**
+ * `preview: true` answers like `pulumi preview` of a stack that does not exist yet: every value a
+ * provider computes (ids, ARNs, the cluster's endpoint and CA) is unknown; only inputs are known.
+ */
+export function createMocks(options: { preview?: boolean } = {}): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      if (args.type === "pulumi:providers:aws") providerRegions.set(`${args.name}-id`, String(args.inputs.region ?? mockRegion));
+      const computed = computedOutputs[args.type]?.(args.name, args.inputs) ?? {};
+      // Providers keep a known id: the engine configures them during preview too.
+      if (options.preview && !args.type.startsWith("pulumi:providers:")) {
+        const unknown = Object.fromEntries(Object.keys(computed).map((key) => [key, pulumi.runtime.unknownValue]));
+        return { id: "", state: { ...args.inputs, ...unknown } };
+      }
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
+    },
+    call(args) {
+      const result = invokeResults[args.token];
+      if (!result) throw new Error(`synth has no mock for invoke ${args.token}; add one in scripts/lib/mocks.ts`);
+      const providerId = args.provider ? args.provider.slice(args.provider.lastIndexOf("::") + 2) : "";
+      return result(args.inputs, providerRegions.get(providerId) ?? mockRegion);
+    },
+  };
+}
+
+export const mocks = createMocks();

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateConfig } from "../../stacks/config/validate";
 import { secretKeys } from "../../stacks/config/schema";
-import { mocks } from "./mocks";
+import { createMocks } from "./mocks";
 import { projectName, secretPlaceholder, type StackConfig } from "./stack-file";
 
 export const REDACTED = "[secret]";
+/** What a value the engine does not know yet (preview of a new stack) is recorded as. */
+export const UNKNOWN = "[unknown]";
 
 export interface SynthResource {
   urn: string;
@@ -40,10 +42,11 @@ const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
 
 /** Replaces every secret with "[secret]" and resource references with their URNs. */
 export function redact(value: unknown): unknown {
+  if (pulumi.isUnknown(value)) return UNKNOWN;
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[sigKey] === secretSig) return REDACTED;
+    if (record[sigKey] === secretSig) return pulumi.isUnknown(record.value) ? UNKNOWN : REDACTED;
     if (record[sigKey] === resourceSig) return record.urn;
     return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, redact(inner)]));
   }
@@ -52,6 +55,8 @@ export function redact(value: unknown): unknown {
 
 async function resolveOutput(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
+    // An unknown output never runs its apply callbacks, so it must not be awaited through one.
+    if (!(await (value as unknown as { isKnown: Promise<boolean> }).isKnown)) return UNKNOWN;
     if (await pulumi.isSecret(value)) return REDACTED;
     const plain = await new Promise<unknown>((resolve) => value.apply((inner) => resolve(inner)));
     return resolveOutput(plain);
@@ -106,6 +111,14 @@ export function prepareConfig(stack: StackConfig): { config: StackConfig; placeh
   return result.ok ? { config: current, placeholderSecrets } : { errors: result.errors };
 }
 
+export interface SynthOptions {
+  /**
+   * Run as `pulumi preview` of a brand-new stack: providers compute nothing, so ids, ARNs and the
+   * cluster's endpoint (hence the kubeconfig) are unknown. @default false
+   */
+  readonly preview?: boolean;
+}
+
 /**
  * Runs the real program for one stack under Pulumi's mocks and records what it would register.
  * `importProgram` loads index.ts afresh (the caller knows how its module loader caches).
@@ -114,6 +127,7 @@ export async function synthesize(
   stackName: string,
   stack: StackConfig,
   importProgram: () => Promise<unknown>,
+  options: SynthOptions = {},
 ): Promise<SynthResult | SynthFailure> {
   const prepared = prepareConfig(stack);
   if ("errors" in prepared) return { ok: false, stack: stackName, errors: prepared.errors };
@@ -121,7 +135,8 @@ export async function synthesize(
 
   const project = projectName();
   pulumi.runtime.setAllConfig(config.config, config.secretKeys);
-  await pulumi.runtime.setMocks(mocks, project, stackName, false);
+  const mocks = createMocks({ preview: options.preview ?? false });
+  await pulumi.runtime.setMocks(mocks, project, stackName, options.preview ?? false);
 
   const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitorLike }).getMonitor();
   const resources: SynthResource[] = [];
@@ -146,29 +161,24 @@ export async function synthesize(
   };
   // Keep the inputs the mocks saw, keyed by type and name, to attach after registration.
   const seenInputs = new Map<string, Record<string, unknown>>();
-  const originalNewResource = mocks.newResource;
+  const newResource = mocks.newResource.bind(mocks);
   mocks.newResource = (args) => {
     seenInputs.set(`${args.type}::${args.name}`, args.inputs);
-    const result = originalNewResource(args) as { id: string; state: Record<string, unknown> };
-    return result;
+    return newResource(args);
   };
 
+  let outputs: Record<string, unknown> = {};
   try {
-    let outputs: Record<string, unknown> = {};
-    try {
-      const program = (await importProgram()) as { default?: Record<string, unknown> };
-      outputs = (await resolveOutput(program.default ?? {})) as Record<string, unknown>;
-    } catch (error) {
-      if (error instanceof pulumi.RunError) return { ok: false, stack: stackName, errors: [error.message] };
-      throw error;
-    }
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    for (const resource of resources) {
-      resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}) as Record<string, unknown>;
-    }
-    resources.sort((a, b) => a.urn.localeCompare(b.urn));
-    return { ok: true, stack: stackName, resources, outputs, placeholderSecrets };
-  } finally {
-    mocks.newResource = originalNewResource;
+    const program = (await importProgram()) as { default?: Record<string, unknown> };
+    outputs = (await resolveOutput(program.default ?? {})) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof pulumi.RunError) return { ok: false, stack: stackName, errors: [error.message] };
+    throw error;
   }
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  for (const resource of resources) {
+    resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}) as Record<string, unknown>;
+  }
+  resources.sort((a, b) => a.urn.localeCompare(b.urn));
+  return { ok: true, stack: stackName, resources, outputs, placeholderSecrets };
 }

@@ -57,6 +57,10 @@ export const eksCluster = z.strictObject({
     })
     .prefault({}),
   gpuPools: z.array(eksGpuPool).default([]),
+  logRetentionDays: z
+    .union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)])
+    .default(90)
+    .describe("Days CloudWatch keeps the control-plane logs (api, audit, authenticator)."),
   protect: z.boolean().default(false).describe("Protect the cluster, KMS key and bucket from `pulumi destroy`."),
 });
 

@@ -79,6 +79,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     if (config.environment === "prod" && cluster.publicAccessCidrs.some((c) => c.endsWith("/0"))) {
       fail(["cluster", "publicAccessCidrs"], "prod never exposes the API endpoint to the whole internet; list your office or VPN CIDRs, or none for a private endpoint");
     }
+    checkEksRules(config, cluster, fail);
   }
 
   if (cluster.provider === "gke") checkGkeRules(cluster, config.environment, fail);
@@ -167,4 +168,30 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     if (!tls.acmeEmail) fail(["tls", "acmeEmail"], `required when tls.issuer is "${tls.issuer}": Let's Encrypt sends expiry notices there`);
     if (!publicDomain(config.domain)) fail(["tls", "issuer"], `Let's Encrypt cannot issue for "${config.domain}"; use "self-signed" for private domains`);
   }
+}
+
+type EksConfig = Extract<Parsed["cluster"], { provider: "eks" }>;
+
+/** EKS-only rules: network sizing, HA in prod, and access entries. */
+function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, message: string) => void): void {
+  const prefix = Number(cluster.vpcCidr.split("/")[1]);
+  if (prefix < 16 || prefix > 20) {
+    fail(["cluster", "vpcCidr"], `a /${prefix} VPC cannot be used: AWS allows /16 at most, and below /20 the private subnets run out of pod IPs (the VPC CNI gives every pod a VPC address); use /16 to /20`);
+  }
+  cluster.adminRoleArns.forEach((arn, index) => {
+    if (cluster.adminRoleArns.indexOf(arn) !== index) fail(["cluster", "adminRoleArns", index], "duplicate role; EKS allows one access entry per principal");
+  });
+  if (config.environment !== "prod") return;
+  if (cluster.availabilityZones < 3) {
+    fail(["cluster", "availabilityZones"], "prod spans 3 AZs, so that losing one AZ leaves a majority of nodes and subnets");
+  }
+  if (cluster.natGateways !== "perAz") {
+    fail(["cluster", "natGateways"], "must be \"perAz\" in prod: with a single NAT gateway, one AZ outage cuts every private subnet off the internet");
+  }
+  const servingPools = new Set(config.models.map((model) => model.gpuPool));
+  cluster.gpuPools.forEach((pool, index) => {
+    if (!servingPools.has(pool.name)) return;
+    if (pool.spot) fail(["cluster", "gpuPools", index, "spot"], `must be false in prod: pool "${pool.name}" serves a model, and a spot reclaim takes its GPUs away mid-request`);
+    if (pool.minSize < 1) fail(["cluster", "gpuPools", index, "minSize"], `must be >= 1 in prod: pool "${pool.name}" serves a model, and a GPU node from zero takes minutes to boot and load weights`);
+  });
 }

@@ -4,7 +4,8 @@ import { validateStack } from "./config";
 
 /** A committed stack's validated config, as the program sees it (without secrets), for pure builders. */
 export function loadStackConfig(stack: string): LoadedConfig {
-  const result = validateStack(stack, [], { kubeconfig: "apiVersion: v1" });
+  // Only a stack that adopts an existing cluster takes a kubeconfig.
+  const result = validateStack(stack, [], stack === "local" ? { kubeconfig: "apiVersion: v1" } : {});
   if (!result.ok) throw new Error(result.errors.join("\n"));
   const config: Partial<typeof result.config> = { ...result.config };
   for (const key of secretKeys) delete config[key];

@@ -1,16 +1,16 @@
 import { join } from "node:path";
 import { vi } from "vitest";
 import { readStackFile, repoRoot, stackNames } from "../../scripts/lib/stack-file";
-import { synthesize, type SynthResource, type SynthResult } from "../../scripts/lib/synthesize";
+import { synthesize, type SynthOptions, type SynthResource, type SynthResult } from "../../scripts/lib/synthesize";
 
 export { stackNames, repoRoot };
 
 /** Synthesizes a committed stack file (never a copy of it) with the real program. */
-export async function synthStack(stack: string, configFile = join(repoRoot, `Pulumi.${stack}.yaml`)): Promise<SynthResult> {
+export async function synthStack(stack: string, configFile = join(repoRoot, `Pulumi.${stack}.yaml`), options: SynthOptions = {}): Promise<SynthResult> {
   const result = await synthesize(stack, readStackFile(configFile), async () => {
     vi.resetModules();
     return import("../../index");
-  });
+  }, options);
   if (!result.ok) throw new Error(`stack ${stack} failed to synthesize:\n${result.errors.join("\n")}`);
   return result;
 }
