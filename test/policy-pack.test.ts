@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { policies } from "../policy/policies";
 import { repoRoot } from "./support/synth";
 
 const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), "utf8")) as Record<string, Record<string, string>>;
@@ -22,6 +23,13 @@ describe("policy pack project (policy/)", () => {
     const project = parse(readFileSync(join(repoRoot, "policy", "PulumiPolicy.yaml"), "utf8")) as { name: string; runtime: string };
     expect(project.runtime).toBe("nodejs");
     expect(readFileSync(join(repoRoot, "policy", "index.ts"), "utf8")).toContain(`new PolicyPack("${project.name}"`);
+  });
+
+  it("is documented: the README's policy table lists exactly the pack's policies", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Policies:"), readme.indexOf("### Asking for a policy exception"));
+    const documented = [...section.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((match) => match[1]);
+    expect(documented.sort()).toEqual(policies.map((policy) => policy.name).sort());
   });
 
   it("starts: constructing the PolicyPack serves it and prints the gRPC port, as the Pulumi CLI expects", async () => {
