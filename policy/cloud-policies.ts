@@ -1,5 +1,8 @@
-import type * as aws from "@pulumi/aws";
-import type * as gcp from "@pulumi/gcp";
+// Deep imports: the policy runtime type-checks the pack on every run, and the SDKs' root modules
+// pull in every service's declarations.
+import type * as ec2 from "@pulumi/aws/ec2";
+import type * as eks from "@pulumi/aws/eks";
+import type * as container from "@pulumi/gcp/container";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { forType, forTypes, isProd } from "./lib";
 
@@ -26,13 +29,13 @@ export const clusterSecretsEncryption: ResourceValidationPolicy = {
   description: "EKS and GKE clusters envelope-encrypt Kubernetes Secrets with a KMS key.",
   enforcementLevel: "mandatory",
   validateResource: forTypes({
-    [types.eksCluster]: forType<aws.eks.ClusterArgs>(types.eksCluster, (props, _args, report) => {
+    [types.eksCluster]: forType<eks.ClusterArgs>(types.eksCluster, (props, _args, report) => {
       const config = props.encryptionConfig;
       if (!config?.resources?.includes("secrets") || !has(config.provider, "keyArn")) {
         report('encryptionConfig must encrypt resources ["secrets"] with a KMS key (provider.keyArn).');
       }
     }),
-    [types.gkeCluster]: forType<gcp.container.ClusterArgs>(types.gkeCluster, (props, _args, report) => {
+    [types.gkeCluster]: forType<container.ClusterArgs>(types.gkeCluster, (props, _args, report) => {
       const encryption = props.databaseEncryption;
       if (encryption?.state !== "ENCRYPTED" || !has(encryption, "keyName")) {
         report('databaseEncryption must be { state: "ENCRYPTED", keyName: <Cloud KMS key> }.');
@@ -46,11 +49,11 @@ export const clusterAuditLogging: ResourceValidationPolicy = {
   description: "EKS clusters ship audit logs to CloudWatch; GKE clusters keep system and API server logs in Cloud Logging.",
   enforcementLevel: "mandatory",
   validateResource: forTypes({
-    [types.eksCluster]: forType<aws.eks.ClusterArgs>(types.eksCluster, (props, _args, report) => {
+    [types.eksCluster]: forType<eks.ClusterArgs>(types.eksCluster, (props, _args, report) => {
       const logTypes = props.enabledClusterLogTypes ?? [];
       if (!logTypes.includes("audit")) report(`enabledClusterLogTypes must include "audit" (got ${JSON.stringify(logTypes)}).`);
     }),
-    [types.gkeCluster]: forType<gcp.container.ClusterArgs>(types.gkeCluster, (props, _args, report) => {
+    [types.gkeCluster]: forType<container.ClusterArgs>(types.gkeCluster, (props, _args, report) => {
       // Admin Activity audit logs are always on in GKE; these keep the control plane's own logs too.
       if (props.loggingService === "none") report('loggingService must not be "none".');
       const components = props.loggingConfig?.enableComponents ?? [];
@@ -65,7 +68,7 @@ export const noPublicApiEndpointInProd: ResourceValidationPolicy = {
   description: "In prod stacks the Kubernetes API is private or reachable only from listed CIDRs, never from 0.0.0.0/0.",
   enforcementLevel: "mandatory",
   validateResource: forTypes({
-    [types.eksCluster]: forType<aws.eks.ClusterArgs>(types.eksCluster, (props, args, report) => {
+    [types.eksCluster]: forType<eks.ClusterArgs>(types.eksCluster, (props, args, report) => {
       if (!isProd(args)) return args.notApplicable("not a prod stack");
       const vpc = props.vpcConfig;
       // EKS defaults: public endpoint on, open to 0.0.0.0/0 when publicAccessCidrs is not given.
@@ -75,7 +78,7 @@ export const noPublicApiEndpointInProd: ResourceValidationPolicy = {
         report("vpcConfig: set endpointPublicAccess false, or publicAccessCidrs to specific networks (not 0.0.0.0/0).");
       }
     }),
-    [types.gkeCluster]: forType<gcp.container.ClusterArgs>(types.gkeCluster, (props, args, report) => {
+    [types.gkeCluster]: forType<container.ClusterArgs>(types.gkeCluster, (props, args, report) => {
       if (!isProd(args)) return args.notApplicable("not a prod stack");
       if (props.privateClusterConfig?.enablePrivateEndpoint === true) return;
       if (props.controlPlaneEndpointsConfig?.ipEndpointsConfig?.enabled === false) return;
@@ -104,13 +107,13 @@ export const imdsv2Required: ResourceValidationPolicy = {
   description: "EC2 nodes require IMDSv2 with a hop limit of 1; managed node groups use a launch template that says so.",
   enforcementLevel: "mandatory",
   validateResource: forTypes({
-    [types.launchTemplate]: forType<aws.ec2.LaunchTemplateArgs>(types.launchTemplate, (props, _args, report) =>
+    [types.launchTemplate]: forType<ec2.LaunchTemplateArgs>(types.launchTemplate, (props, _args, report) =>
       checkImds(props.metadataOptions, report),
     ),
-    [types.ec2Instance]: forType<aws.ec2.InstanceArgs>(types.ec2Instance, (props, _args, report) =>
+    [types.ec2Instance]: forType<ec2.InstanceArgs>(types.ec2Instance, (props, _args, report) =>
       checkImds(props.metadataOptions, report),
     ),
-    [types.eksNodeGroup]: forType<aws.eks.NodeGroupArgs>(types.eksNodeGroup, (props, _args, report) => {
+    [types.eksNodeGroup]: forType<eks.NodeGroupArgs>(types.eksNodeGroup, (props, _args, report) => {
       // Without a launch template EKS picks the metadata options (hop limit 2 on its default template).
       if (!props.launchTemplate) report("node groups must use a launch template (which sets IMDSv2, hop limit 1).");
     }),
@@ -125,23 +128,23 @@ export const noPublicNodeIps: ResourceValidationPolicy = {
   description: "Nodes get no public IP addresses: private subnets, launch templates, GKE private nodes.",
   enforcementLevel: "mandatory",
   validateResource: forTypes({
-    [types.launchTemplate]: forType<aws.ec2.LaunchTemplateArgs>(types.launchTemplate, (props, _args, report) => {
+    [types.launchTemplate]: forType<ec2.LaunchTemplateArgs>(types.launchTemplate, (props, _args, report) => {
       const exposed = (props.networkInterfaces ?? []).filter((nic) => nic.associatePublicIpAddress === "true");
       if (exposed.length > 0) report('networkInterfaces must not set associatePublicIpAddress "true".');
     }),
-    [types.ec2Instance]: forType<aws.ec2.InstanceArgs>(types.ec2Instance, (props, _args, report) => {
+    [types.ec2Instance]: forType<ec2.InstanceArgs>(types.ec2Instance, (props, _args, report) => {
       if (props.associatePublicIpAddress === true) report("associatePublicIpAddress must not be true.");
     }),
-    [types.subnet]: forType<aws.ec2.SubnetArgs>(types.subnet, (props, _args, report) => {
+    [types.subnet]: forType<ec2.SubnetArgs>(types.subnet, (props, _args, report) => {
       if (props.mapPublicIpOnLaunch !== true) return;
       if (props.tags?.[publicLoadBalancerTag] !== "1") {
         report(`mapPublicIpOnLaunch is only allowed on public load-balancer subnets (tag ${publicLoadBalancerTag}=1).`);
       }
     }),
-    [types.gkeCluster]: forType<gcp.container.ClusterArgs>(types.gkeCluster, (props, _args, report) => {
+    [types.gkeCluster]: forType<container.ClusterArgs>(types.gkeCluster, (props, _args, report) => {
       if (props.privateClusterConfig?.enablePrivateNodes !== true) report("privateClusterConfig.enablePrivateNodes must be true.");
     }),
-    [types.gkeNodePool]: forType<gcp.container.NodePoolArgs>(types.gkeNodePool, (props, _args, report) => {
+    [types.gkeNodePool]: forType<container.NodePoolArgs>(types.gkeNodePool, (props, _args, report) => {
       if (props.networkConfig?.enablePrivateNodes === false) report("networkConfig.enablePrivateNodes must not be false.");
     }),
   }),

@@ -1,4 +1,5 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type { ServiceArgs } from "@pulumi/kubernetes/core/v1";
+import type { ReleaseArgs } from "@pulumi/kubernetes/helm/v3";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { globMatch, hostAccessExceptions, loadBalancerExceptions, type HostAccessException } from "./allow-list";
 import { exactSemver, forType, forTypes, parentType, unpinnedImage } from "./lib";
@@ -109,9 +110,6 @@ export const noHostAccess: ResourceValidationPolicy = {
     }
   }),
 };
-
-type ServiceArgs = k8s.core.v1.ServiceArgs;
-type ReleaseArgs = k8s.helm.v3.ReleaseArgs;
 
 export const noLoadBalancerServices: ResourceValidationPolicy = {
   name: "no-loadbalancer-services",

@@ -1,9 +1,9 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { Unwrap } from "@pulumi/pulumi";
 
-export type PodSpec = Unwrap<k8s.types.input.core.v1.PodSpec>;
-export type Container = Unwrap<k8s.types.input.core.v1.Container>;
-type ObjectMeta = Unwrap<k8s.types.input.meta.v1.ObjectMeta>;
+export type PodSpec = Unwrap<k8s.core.v1.PodSpec>;
+export type Container = Unwrap<k8s.core.v1.Container>;
+type ObjectMeta = Unwrap<k8s.meta.v1.ObjectMeta>;
 
 /** Where each workload kind keeps its pod spec. */
 const podSpecPaths: Record<string, string[]> = {
