@@ -21,11 +21,22 @@ const upstreamParents = new Set([
   "kubernetes:yaml:ConfigFile",
 ]);
 
-/** Every value in a Helm values tree, with its key path. */
+/**
+ * Every value in a Helm values tree, with its key path. During preview the policy server hands over
+ * a proxy that throws on reading a value not known yet (say, a bucket name from another resource);
+ * those leaves are skipped, so that one unknown value does not turn the whole check into a warning.
+ */
 function* walk(value: unknown, path: string[] = []): Generator<[string[], unknown]> {
   yield [path, value];
-  if (value && typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) yield* walk(inner, [...path, key]);
+  if (!value || typeof value !== "object") return;
+  for (const key of Object.keys(value)) {
+    let inner: unknown;
+    try {
+      inner = (value as Record<string, unknown>)[key];
+    } catch {
+      continue;
+    }
+    yield* walk(inner, [...path, key]);
   }
 }
 

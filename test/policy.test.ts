@@ -235,6 +235,22 @@ describe("policy pack: each policy fails on a resource that violates it", () => 
     );
   });
 
+  it("still checks Helm values when some of them are unknown during preview", async () => {
+    // The policy server's proxy throws on reading an unknown value; mimic it for one key.
+    const values = new Proxy(
+      { bucket: "unknown", service: { type: "LoadBalancer" } },
+      {
+        get: (target, key) => {
+          if (key === "bucket") throw new Error("string value at .values.bucket can't be known during preview");
+          return target[key as keyof typeof target];
+        },
+      },
+    );
+    const rule = policies.find((p) => p.name === "no-loadbalancer-services")!;
+    const verdict = await runPolicy(rule, { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "x", values } });
+    expect(verdict).toMatchObject({ violations: [expect.stringMatching(/values.service.type/)] });
+  });
+
   it("applies the prod-only rules to prod stacks only", async () => {
     const openEks = patched(eks, { vpcConfig: { subnetIds: ["subnet-a"] } });
     const rule = policies.find((p) => p.name === "no-public-api-endpoint-in-prod")!;
