@@ -1,0 +1,128 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { requireTool } from "../scripts/lib/tools";
+import { repoRoot, stackNames } from "./support/synth";
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  uses?: string;
+  with?: Record<string, unknown>;
+  needs?: string | string[];
+  environment?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix: Record<string, unknown[]> };
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const dir = join(repoRoot, ".github", "workflows");
+const files = readdirSync(dir).filter((file) => /\.ya?ml$/.test(file));
+const texts = Object.fromEntries(files.map((file) => [file, readFileSync(join(dir, file), "utf8")]));
+const workflows = Object.fromEntries(files.map((file) => [file, parse(texts[file]!) as Workflow]));
+const stepsOf = (file: string) => Object.values(workflows[file]!.jobs).flatMap((job) => job.steps ?? []);
+const pulumiSteps = (file: string) => stepsOf(file).filter((step) => step.uses?.startsWith("pulumi/actions@"));
+
+describe("GitHub workflows", () => {
+  it("pass actionlint", () => {
+    // shellcheck is left out so that the result does not depend on what else the machine has installed.
+    const run = () => execFileSync(requireTool("actionlint"), ["-no-color", "-oneline", "-shellcheck="], { cwd: repoRoot, encoding: "utf8" });
+    let findings = "";
+    try {
+      run();
+    } catch (error) {
+      findings = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(findings).toBe("");
+  });
+
+  it("pin every action to a full commit SHA, with the version it is in a comment", () => {
+    let actions = 0;
+    for (const [file, text] of Object.entries(texts)) {
+      for (const [, action, ref, comment] of text.matchAll(/uses:\s*([\w.-]+\/[\w./-]+)@(\S+)(.*)/g)) {
+        actions++;
+        expect(ref, `${file}: ${action}`).toMatch(/^[0-9a-f]{40}$/);
+        expect(comment, `${file}: ${action}`).toMatch(/# v\d+\.\d+\.\d+$/);
+      }
+    }
+    expect(actions).toBeGreaterThanOrEqual(10);
+  });
+
+  it("hold no long-lived credentials: no repository secrets, OIDC tokens only where Pulumi runs", () => {
+    for (const [file, text] of Object.entries(texts)) {
+      expect(text, file).not.toMatch(/secrets\.|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE/);
+      for (const [name, job] of Object.entries(workflows[file]!.jobs)) {
+        const runsPulumi = (job.steps ?? []).some((step) => step.uses?.startsWith("pulumi/"));
+        const callsUp = job.uses === "./.github/workflows/pulumi-up.yml";
+        if (runsPulumi || callsUp) expect(job.permissions?.["id-token"], `${file} ${name}`).toBe("write");
+        else expect(job.permissions?.["id-token"], `${file} ${name}`).toBeUndefined();
+      }
+      expect(workflows[file]!.permissions, file).toEqual({ contents: "read" });
+    }
+  });
+
+  it("run the checks (npm test) before any preview or deploy", () => {
+    expect(stepsOf("checks.yml").map((step) => step.run)).toEqual(expect.arrayContaining(["npm ci --no-audit --no-fund", "npm test"]));
+    expect(stepsOf("checks.yml").find((s) => s.uses?.startsWith("actions/setup-node@"))?.with).toMatchObject({
+      "node-version-file": ".nvmrc",
+      cache: "npm",
+    });
+    for (const file of ["pull-request.yml", "deploy.yml"]) {
+      expect(workflows[file]!.jobs.checks?.uses, file).toBe("./.github/workflows/checks.yml");
+    }
+    expect(workflows["pull-request.yml"]!.jobs.preview?.needs).toBe("checks");
+    expect(workflows["deploy.yml"]!.jobs.dev?.needs).toBe("checks");
+  });
+
+  it("preview every CI-managed stack on pull requests, with the policy pack and the diff on the PR", () => {
+    const preview = workflows["pull-request.yml"]!.jobs.preview!;
+    const matrixStacks = preview.strategy!.matrix.stack as string[];
+    expect(matrixStacks).toEqual(expect.arrayContaining(["dev", "prod"]));
+    for (const stack of matrixStacks) expect(stackNames()).toContain(stack);
+    expect(pulumiSteps("pull-request.yml")).toEqual([
+      expect.objectContaining({ with: expect.objectContaining({ command: "preview", "comment-on-pr": true, policyPacks: "policy" }) }),
+    ]);
+  });
+
+  it("deploy dev automatically, then prod behind the production environment, each stack one update at a time", () => {
+    const deploy = workflows["deploy.yml"]!;
+    expect(deploy.on).toEqual({ push: { branches: ["main"] } });
+    expect(deploy.jobs.dev?.with).toMatchObject({ stack: "dev", environment: "dev" });
+    expect(deploy.jobs.prod?.with).toMatchObject({ stack: "prod", environment: "production", "require-head-of-main": true });
+    expect(deploy.jobs.prod?.needs).toBe("dev");
+
+    const up = workflows["pulumi-up.yml"]!.jobs.up!;
+    expect(up.environment).toBe("${{ inputs.environment }}");
+    expect(up.concurrency).toEqual({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
+    expect(pulumiSteps("pulumi-up.yml")).toEqual([
+      expect.objectContaining({ with: expect.objectContaining({ command: "up", policyPacks: "policy" }) }),
+    ]);
+  });
+
+  it("install the Pulumi CLI at the version of the @pulumi/pulumi SDK", () => {
+    const sdk = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+    expect(readFileSync(join(repoRoot, ".pulumi-version"), "utf8").trim()).toBe(sdk["@pulumi/pulumi"]);
+    for (const file of ["pull-request.yml", "pulumi-up.yml"]) {
+      for (const step of pulumiSteps(file)) expect(step.with?.["pulumi-version-file"], file).toBe(".pulumi-version");
+    }
+  });
+
+  it("give the CI-managed stacks their credentials through a Pulumi ESC environment", () => {
+    const stacks = workflows["pull-request.yml"]!.jobs.preview!.strategy!.matrix.stack as string[];
+    for (const stack of stacks) {
+      const file = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { environment?: string[] };
+      expect(file.environment, stack).toEqual([`llm-platform/${stack}`]);
+    }
+  });
+});
