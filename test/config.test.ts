@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { didYouMean, keyPath } from "../stacks/config/validate";
+import { checkStackName, didYouMean, keyPath } from "../stacks/config/validate";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
 
 const kubeconfig = { kubeconfig: "apiVersion: v1" };
@@ -12,6 +12,15 @@ const k3sPool = { name: "l4", nodeSelector: { "llm-platform.io/gpu-pool": "l4" }
 describe("the committed stack files", () => {
   it.each(["dev", "prod", "local", "k3s-lab"])("%s is valid", (stack) => {
     expect(errorsOf(validateStack(stack, [], secretsFor(stack)))).toEqual([]);
+  });
+});
+
+describe("stack names", () => {
+  it("accept the committed stacks and reject names that cannot be part of cloud resource names", () => {
+    for (const stack of ["dev", "prod", "gke-dev", "k3s-lab", "local"]) expect(checkStackName(stack)).toEqual([]);
+    for (const stack of ["Prod", "dev.eu", "my_stack", "a-very-long-stack-name-indeed", "-dev"]) {
+      expect(checkStackName(stack), stack).toEqual([expect.stringMatching(new RegExp(`^stack name "${stack.replace(".", "\\.")}": must be a lowercase DNS label`))]);
+    }
   });
 });
 

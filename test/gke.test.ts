@@ -186,6 +186,31 @@ describe("cluster", () => {
   });
 });
 
+describe("first deploy ordering", () => {
+  it("lets the private control plane reach the nodes' webhook ports (KEDA 6443, ingress-nginx 8443, ECK 9443)", () => {
+    const [rule] = ofType(dev, "gcp:compute/firewall:Firewall");
+    expect(inputs(rule!)).toMatchObject({
+      direction: "INGRESS",
+      sourceRanges: [clusterConfig.network?.masterCidr ?? "172.16.0.0/28"],
+      allows: [{ protocol: "tcp", ports: ["6443", "8443", "9443"] }],
+    });
+    expect(inputs(rule!).targetServiceAccounts).toEqual([`${inputs(nodeAccount(dev)).accountId}@${clusterConfig.project}.iam.gserviceaccount.com`]);
+  });
+
+  it("starts Kubernetes work only once the system pool has nodes and the webhook ports are open", () => {
+    const provider = ofType(dev, "pulumi:providers:kubernetes")[0]!;
+    const waitsOn = provider.dependsOn.map((urn) => urn.split("::").pop());
+    expect(waitsOn).toEqual(expect.arrayContaining(["llm-gke-dev-system", "llm-gke-dev-cp-webhooks"]));
+  });
+
+  it("binds Workload Identity only after the cluster has created the project's identity pool", () => {
+    const bindings = ofType(dev, "gcp:serviceaccount/iAMMember:IAMMember").filter((r) => r.name.endsWith("-wi"));
+    expect(bindings.length).toBeGreaterThan(0);
+    const cluster = one(dev, "gcp:container/cluster:Cluster").urn;
+    for (const binding of bindings) expect(binding.dependsOn, binding.name).toContain(cluster);
+  });
+});
+
 describe("node pools", () => {
   const pools = () => ofType(dev, "gcp:container/nodePool:NodePool");
   const nodeAccountEmail = () => `${inputs(nodeAccount(dev)).accountId}@${clusterConfig.project}.iam.gserviceaccount.com`;

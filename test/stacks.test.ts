@@ -36,6 +36,18 @@ describe.each(stacks)("stack %s", (stack) => {
     expect(result.outputs.kubeconfig).toBe("[secret]");
   });
 
+  it("lets only the namespaces of node agents (logs, metrics, GPU plugin) run privileged under Pod Security", () => {
+    const privileged = result.resources
+      .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+      .map((r) => r.inputs.metadata as { name: string; labels?: Record<string, string> })
+      .filter((metadata) => metadata.labels?.["pod-security.kubernetes.io/enforce"] === "privileged")
+      .map((metadata) => metadata.name);
+    const expected = ["monitoring", "logging", "nvidia-device-plugin"].filter((namespace) =>
+      result.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as { name: string }).name === namespace),
+    );
+    expect(privileged.sort()).toEqual(expected.sort());
+  });
+
   it("names every child after its parent component", () => {
     const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
     for (const resource of result.resources) {

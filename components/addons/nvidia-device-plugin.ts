@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GpuPool } from "../cluster/types";
 import { charts } from "../versions";
 import { chartRelease } from "./chart-release";
+import { podSecurityLabels } from "./pod-security";
 
 export interface NvidiaDevicePluginArgs {
   readonly provider: k8s.Provider;
@@ -24,7 +25,7 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
         metadata: {
           name: args.namespace ?? "nvidia-device-plugin",
           // The plugin mounts the kubelet's device-plugin socket directory (hostPath), which baseline forbids.
-          labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+          labels: podSecurityLabels("privileged"),
         },
       },
       { parent: this, provider: args.provider },

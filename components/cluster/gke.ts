@@ -39,6 +39,9 @@ export interface GkeArgs {
 /** pd-balanced, WaitForFirstConsumer (zonal disks follow the pod's zone) and expandable; GKE ships it. */
 export const gkeStorageClass = "standard-rwo";
 
+/** Ports on the nodes the control plane calls: KEDA's metrics API, ingress-nginx and ECK webhooks. */
+export const controlPlaneWebhookPorts = ["6443", "8443", "9443"];
+
 /** 90 days: Secrets written after a rotation use the new key version; old versions stay for decryption. */
 const keyRotationPeriod = "7776000s";
 
@@ -145,7 +148,7 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
     );
     this.clusterName = this.cluster.name;
 
-    createNodePools(
+    const pools = createNodePools(
       name,
       {
         cluster: this.cluster,
@@ -178,7 +181,22 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
       url: pulumi.interpolate`gs://${bucket.name}`,
       region,
     };
-    this.identity = new GkeWorkloadIdentity({ project, bucket, provider: this.gcpProvider });
+    this.identity = new GkeWorkloadIdentity({ project, bucket, provider: this.gcpProvider, cluster: this.cluster });
+
+    // GKE's own rule lets the private control plane reach nodes on 443 and 10250 only; admission
+    // webhooks (ingress-nginx 8443, ECK 9443) and KEDA's metrics API (6443) need their ports too.
+    const controlPlaneToWebhooks = new gcp.compute.Firewall(
+      `${name}-cp-webhooks`,
+      {
+        project,
+        network: network.network.id,
+        direction: "INGRESS",
+        sourceRanges: [args.network.masterCidr],
+        targetServiceAccounts: [nodeAccount.account.email],
+        allows: [{ protocol: "tcp", ports: controlPlaneWebhookPorts }],
+      },
+      gcpOpts,
+    );
 
     this.kubeconfig = pulumi.secret(
       pulumi
@@ -187,7 +205,12 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
           gkeKubeconfig({ clusterName, endpoint, caCertificate: masterAuth.clusterCaCertificate ?? "" }),
         ),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    // Add-ons wait for nodes to run on and for the webhook ports, not just for the control plane.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+      { parent: this, dependsOn: [pools.system, controlPlaneToWebhooks] },
+    );
 
     const { taint, poolLabel } = gpuNodeConventions;
     this.gpuPools = (args.gpuPools ?? []).map((pool) => ({

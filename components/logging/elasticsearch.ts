@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { podSecurityLabels } from "../addons/pod-security";
 import * as pulumi from "@pulumi/pulumi";
 import { elasticStackVersion } from "../versions";
 
@@ -78,7 +79,12 @@ export class Elasticsearch extends pulumi.ComponentResource {
   constructor(name: string, args: ElasticsearchArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:logging:Elasticsearch", name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider };
-    this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace } }, k8sOpts);
+    // Fluent Bit runs here too (next to ECK's secrets) and reads the host's /var/log.
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: args.namespace, labels: podSecurityLabels("privileged") } },
+      k8sOpts,
+    );
     const manifest = elasticsearchManifest(args);
     this.cluster = new k8s.apiextensions.CustomResource(
       `${name}-cluster`,

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { podSecurityLabels } from "../addons/pod-security";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { chartRelease } from "../addons/chart-release";
@@ -133,7 +134,12 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
   constructor(name: string, args: KubePrometheusStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:monitoring:KubePrometheusStack", name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider };
-    this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace } }, k8sOpts);
+    // node-exporter needs hostNetwork, hostPID and host paths, and the DCGM exporter runs here too.
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: args.namespace, labels: podSecurityLabels("privileged") } },
+      k8sOpts,
+    );
 
     const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
     this.grafanaAdminPassword = pulumi.secret(password.result);

@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
@@ -81,7 +82,7 @@ export class LlmServing extends pulumi.ComponentResource {
         metadata: {
           name: args.namespace ?? "llm-serving",
           // The chart's pods meet the restricted profile; enforce it so nothing weaker lands here.
-          labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted" },
+          labels: podSecurityLabels("restricted"),
         },
       },
       k8sOpts,

@@ -184,3 +184,10 @@ export function validateConfig(raw: Readonly<Record<string, string>>, secretConf
   if (!parsed.success) errors.push(...formatIssues(parsed.error.issues, data));
   return errors.length === 0 && parsed.success ? { ok: true, config: parsed.data } : { ok: false, errors };
 }
+
+/** Stack names become part of cloud resource names (EKS and GKE cluster names, IAM roles, buckets). */
+export function checkStackName(stack: string): string[] {
+  return /^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/.test(stack)
+    ? []
+    : [`stack name "${stack}": must be a lowercase DNS label (a-z, 0-9, '-') of at most 20 characters, because it becomes part of cloud resource names`];
+}

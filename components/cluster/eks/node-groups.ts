@@ -64,6 +64,9 @@ export function createNodeGroup(name: string, args: NodeGroupArgs, opts: AwsOpti
     dependsOn: args.dependsOn,
     // cluster-autoscaler owns the desired size once the group exists.
     ignoreChanges: ["scalingConfig.desiredSize"],
+    // The group's name is fixed, so a replacement (new instance types, spot, AMI) must delete first;
+    // EKS rejects a second group of the same name.
+    deleteBeforeReplace: true,
   });
 
   if (args.gpu) {

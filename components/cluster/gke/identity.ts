@@ -61,6 +61,8 @@ export interface GkeWorkloadIdentityArgs {
   /** The stack's bucket: the only bucket a grant gives access to. */
   readonly bucket: gcp.storage.Bucket;
   readonly provider: gcp.Provider;
+  /** The project's Workload Identity pool exists only once a cluster with it does. */
+  readonly cluster: gcp.container.Cluster;
 }
 
 /**
@@ -92,7 +94,8 @@ export class GkeWorkloadIdentity implements WorkloadIdentity {
         role: "roles/iam.workloadIdentityUser",
         member: `serviceAccount:${project}.svc.id.goog[${grant.namespace}/${grant.serviceAccountName}]`,
       },
-      opts,
+      // GCP rejects a binding to the <project>.svc.id.goog pool until a cluster has created it.
+      { ...opts, dependsOn: [this.args.cluster] },
     );
     const bucketAccess = new gcp.storage.BucketIAMMember(
       `${name}-bucket`,
