@@ -194,6 +194,8 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
       const trust = JSON.parse(inputs(named(result(), "aws:iam/role:Role", `llm-${stack}-${role}-role`)).assumeRolePolicy);
       expect(Object.values(trust.Statement[0].Condition.StringEquals)).toContain(`system:serviceaccount:kube-system:${serviceAccount}`);
     }
+    // Without the CNI's network policy agent, EKS ignores every NetworkPolicy the platform creates.
+    expect(JSON.parse(addons["vpc-cni"]!.configurationValues)).toEqual({ enableNetworkPolicy: "true" });
     const nodePolicies = ofType(result(), "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith(`llm-${stack}-node-`));
     expect(nodePolicies.map((a) => inputs(a).policyArn)).not.toContain("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
   });

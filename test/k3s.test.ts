@@ -103,6 +103,15 @@ describe("k3s provision mode (Pulumi.k3s-lab.yaml)", () => {
     const gpu = configOf("llm-k3s-lab-agent-lab-gpu-1");
     expect(gpu["node-taint"]).toEqual(["nvidia.com/gpu=present:NoSchedule"]);
     expect(gpu["node-label"]).toEqual(expect.arrayContaining([`${gpuNodeConventions.poolLabel}=rtx4090`, "lab.example.com/rack=r2"]));
+    // The device plugin's required affinity must match what the GPU agent really carries, and only that.
+    const plugin = ofType(lab, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === charts.nvidiaDevicePlugin.chart)!;
+    const terms = (plugin.inputs.values as { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } } } })
+      .affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toHaveLength(1);
+    for (const { key, operator, values } of terms[0]!.matchExpressions) {
+      expect(operator).toBe("In");
+      expect(gpu["node-label"]).toContain(`${key}=${values[0]}`);
+    }
     const cpu = configOf("llm-k3s-lab-agent-lab-cpu-1");
     expect(cpu["node-taint"]).toBeUndefined();
     expect(cpu["node-label"]).toEqual(["lab.example.com/rack=r1"]);

@@ -13,6 +13,12 @@ export interface NvidiaDevicePluginArgs {
   readonly namespace?: string;
 }
 
+/** A required node affinity that matches exactly the nodes carrying all of `labels`. */
+export function poolAffinity(labels: Readonly<Record<string, string>>) {
+  const matchExpressions = Object.entries(labels).map(([key, value]) => ({ key, operator: "In", values: [value] }));
+  return { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } };
+}
+
 /** Advertises `nvidia.com/gpu` on GPU nodes; one DaemonSet per pool, so each gets its own selector. */
 export class NvidiaDevicePlugin extends pulumi.ComponentResource {
   readonly releases: k8s.helm.v3.Release[];
@@ -38,6 +44,10 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
           namespace: namespace.metadata.name,
           values: {
             nodeSelector: pool.scheduling.nodeSelector,
+            // The chart's default affinity requires labels from node-feature-discovery (or
+            // nvidia.com/gpu.present), which our nodes do not carry; the pool's own labels select them.
+            // Helm replaces lists, so this term list replaces the default one.
+            affinity: poolAffinity(pool.scheduling.nodeSelector),
             tolerations: pool.scheduling.tolerations,
             ...(pool.scheduling.runtimeClassName ? { runtimeClassName: pool.scheduling.runtimeClassName } : {}),
             // GPU feature discovery needs node-feature-discovery; the pool labels already say what the GPU is.

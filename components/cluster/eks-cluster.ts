@@ -125,12 +125,13 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     const oidcProvider = createOidcProvider(name, this.oidcIssuerUrl, awsOpts);
     this.identity = new IrsaIdentity(oidcProvider, this.oidcIssuerUrl, awsProvider, bucket.arn);
 
-    const addon = (addonName: EksAddonName, dependsOn: pulumi.Resource[], serviceAccountRoleArn?: pulumi.Output<string>) =>
+    const addon = (addonName: EksAddonName, dependsOn: pulumi.Resource[], serviceAccountRoleArn?: pulumi.Output<string>, configuration?: object) =>
       new aws.eks.Addon(`${name}-${addonName}`, {
         clusterName: cluster.name,
         addonName,
         addonVersion: eksAddonVersions[args.kubernetesVersion][addonName],
         serviceAccountRoleArn,
+        ...(configuration ? { configurationValues: JSON.stringify(configuration) } : {}),
         // EKS pre-installs self-managed copies of some of these; the managed add-on takes them over.
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
@@ -141,7 +142,9 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
     }, this);
     // Networking DaemonSets first: nodes only become Ready once the CNI runs on them.
-    const networking = [addon("vpc-cni", [], vpcCniRole.arn), addon("kube-proxy", [])];
+    // The VPC CNI's network policy agent is off by default; without it every NetworkPolicy the
+    // add-ons and the serving chart create would be ignored.
+    const networking = [addon("vpc-cni", [], vpcCniRole.arn, { enableNetworkPolicy: "true" }), addon("kube-proxy", [])];
 
     const nodeBase = { clusterName: cluster.name, nodeRoleArn: nodeRole.arn, subnetIds: network.privateSubnetIds, dependsOn: [...networking, ...attachments] };
     const systemNodes = createNodeGroup(`${name}-system`, {

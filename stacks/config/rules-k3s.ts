@@ -28,7 +28,7 @@ export function k3sGpuPools(cluster: Pick<K3sProvisionConfig, "agents">): K3sGpu
 const reservedLabelDomains = /^([^/]*\.)?(kubernetes\.io|k8s\.io)\//;
 
 /** Rules for mode "provision": quorum, unique hosts, and GPU flags that agree with each other. */
-export function checkK3sProvisionRules(cluster: K3sProvisionConfig, fail: Fail): void {
+export function checkK3sProvisionRules(cluster: K3sProvisionConfig, environment: string, fail: Fail): void {
   const servers = cluster.servers.length;
   if (servers === 0) {
     fail(["cluster", "servers"], "needs at least one server: list 1 server, or 3 for HA with embedded etcd");
@@ -41,6 +41,12 @@ export function checkK3sProvisionRules(cluster: K3sProvisionConfig, fail: Fail):
     ...cluster.agents.map((host, index) => ({ ...host, path: ["cluster", "agents", index] as Path })),
   ];
   const where = (path: Path) => `cluster.${path[1]}[${path[2]}]`;
+  if (environment === "prod") {
+    // Without a pinned host key the join token and the admin kubeconfig go to whoever answers.
+    for (const host of [...cluster.servers, ...cluster.agents].map((h, i) => ({ ...h, path: hosts[i]!.path }))) {
+      if (!host.hostKey) fail([...host.path, "hostKey"], "required in prod: pin each host's SSH key (ssh-keyscan -t ed25519 <address>), so the cluster token and admin kubeconfig only go to that host");
+    }
+  }
   const seenAddresses = new Map<string, Path>();
   const seenNames = new Map<string, Path>();
   for (const host of hosts) {

@@ -96,7 +96,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
   } else if (!provision && config.sshPrivateKey !== undefined) {
     fail(["sshPrivateKey"], "only used when cluster.mode is \"provision\"; remove it: pulumi config rm sshPrivateKey");
   }
-  if (cluster.provider === "k3s" && cluster.mode === "provision") checkK3sProvisionRules(cluster, fail);
+  if (cluster.provider === "k3s" && cluster.mode === "provision") checkK3sProvisionRules(cluster, config.environment, fail);
 
   if (cluster.provider !== "k3s" && config.environment === "prod" && !cluster.protect) {
     fail(["cluster", "protect"], "must be true in prod, so that pulumi destroy cannot delete the cluster, its key or its bucket");
