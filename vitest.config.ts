@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Synthesizes every committed stack once, for all test files (test/support/synth-cache.ts).
+    globalSetup: ["test/support/synth-cache.ts"],
   },
 });

@@ -203,7 +203,7 @@ describe("k3s provision mode (Pulumi.k3s-lab.yaml)", () => {
       new Map(ofType(result, remoteCommand).map((r: SynthResource) => [r.name, JSON.stringify(r.inputs)]));
 
     it("an unchanged stack produces exactly the same command inputs, so pulumi up again changes nothing", async () => {
-      const again = await synthStack("k3s-lab");
+      const again = await synthStack("k3s-lab", undefined, { fresh: true });
       expect(inputsByHost(again)).toEqual(inputsByHost(lab));
     });
 

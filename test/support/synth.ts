@@ -1,12 +1,30 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { vi } from "vitest";
 import { readStackFile, repoRoot, stackNames } from "../../scripts/lib/stack-file";
 import { synthesize, type SynthOptions, type SynthResource, type SynthResult } from "../../scripts/lib/synthesize";
+import { synthCacheVariable } from "./synth-cache";
 
 export { stackNames, repoRoot };
 
-/** Synthesizes a committed stack file (never a copy of it) with the real program. */
-export async function synthStack(stack: string, configFile = join(repoRoot, `Pulumi.${stack}.yaml`), options: SynthOptions = {}): Promise<SynthResult> {
+/**
+ * Synthesizes a committed stack file (never a copy of it) with the real program. The committed
+ * stacks are synthesized once per test run (test/support/synth-cache.ts) and read from there, unless
+ * `fresh` asks for a run of its own.
+ */
+export async function synthStack(
+  stack: string,
+  configFile = join(repoRoot, `Pulumi.${stack}.yaml`),
+  options: SynthOptions & { fresh?: boolean } = {},
+): Promise<SynthResult> {
+  const { fresh, ...synthOptions } = options;
+  const cached = join(process.env[synthCacheVariable] ?? "/nonexistent", `${stack}.json`);
+  const committed = configFile === join(repoRoot, `Pulumi.${stack}.yaml`);
+  if (committed && !fresh && !synthOptions.preview && existsSync(cached)) return JSON.parse(readFileSync(cached, "utf8")) as SynthResult;
+  return synthesizeInProcess(stack, configFile, synthOptions);
+}
+
+async function synthesizeInProcess(stack: string, configFile: string, options: SynthOptions): Promise<SynthResult> {
   const result = await synthesize(stack, readStackFile(configFile), async () => {
     vi.resetModules();
     return import("../../index");
