@@ -70,8 +70,10 @@ export function createGitops(
           runnerServiceAccount: argoWorkflowsConventions.runnerServiceAccount,
           gpu: gpuPool.scheduling,
           objectStore: cluster.objectStore,
-          servingNamespace: servingConventions.namespace,
-          ...(layers.servingNamespace ? { servingNamespaceResource: layers.servingNamespace } : {}),
+          // Without models there is no serving namespace: no deploy rights, and deploy says why it cannot run.
+          ...(layers.servingNamespace
+            ? { servingNamespace: servingConventions.namespace, servingNamespaceResource: layers.servingNamespace }
+            : {}),
           ...(config.secrets.notifyWebhookUrl ? { notifyWebhookUrl: config.secrets.notifyWebhookUrl } : {}),
           ...(config.secrets.hfToken ? { hfToken: config.secrets.hfToken } : {}),
         },

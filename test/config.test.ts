@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { replicaRequests } from "../components/serving/values";
+import { eksGpuInstances } from "../stacks/config/cluster-eks";
+import { fitsNode } from "../stacks/config/rules";
 import { checkStackName, didYouMean, keyPath } from "../stacks/config/validate";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
 
 const kubeconfig = { kubeconfig: "apiVersion: v1" };
 const sshPrivateKey = { sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
-/** The credentials a stack's owner sets: a kubeconfig to adopt a cluster, or an SSH key to build one. */
-const secretsFor = (stack: string) => (stack === "k3s-lab" ? sshPrivateKey : stack === "local" ? kubeconfig : {});
+const hfToken = { hfToken: "hf_test" };
+/**
+ * The credentials a stack's owner sets: a kubeconfig to adopt a cluster, an SSH key to build one,
+ * or the Hugging Face token prod's gated model needs (from the stack's ESC environment or the CLI).
+ */
+const secretsFor = (stack: string) =>
+  stack === "k3s-lab" ? sshPrivateKey : stack === "local" ? kubeconfig : stack === "prod" ? hfToken : {};
 /** A valid k3s GPU pool, set into the local (k3s) stack to test k3s pool mistakes. */
 const k3sPool = { name: "l4", nodeSelector: { "llm-platform.io/gpu-pool": "l4" }, gpusPerNode: 1, nodes: 2 };
 
@@ -21,6 +29,14 @@ describe("stack names", () => {
     for (const stack of ["Prod", "dev.eu", "my_stack", "a-very-long-stack-name-indeed", "-dev"]) {
       expect(checkStackName(stack), stack).toEqual([expect.stringMatching(new RegExp(`^stack name "${stack.replace(".", "\\.")}": must be a lowercase DNS label`))]);
     }
+  });
+});
+
+describe("serving's default CPU and memory requests", () => {
+  it("fit one node of every EKS GPU instance type, the smallest (4 vCPU, 16 GiB) included", () => {
+    for (const [type, node] of Object.entries(eksGpuInstances)) expect(fitsNode(replicaRequests(node.gpus), node), type).toBe(true);
+    // The old sizing, 4 CPU and 16 GiB per GPU, could never be scheduled on a g6.xlarge.
+    expect(fitsNode({ cpu: 4, memoryGiB: 16 }, eksGpuInstances["g6.xlarge"]!)).toBe(false);
   });
 });
 
@@ -50,6 +66,10 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "model on a pool that does not exist", [{ set: ["models", 0, "gpuPool"], to: "h100" }], "llm-platform:models[0].gpuPool", /no GPU pool named "h100"; cluster.gpuPools has: l4/],
   ["local", "serving without any GPU pool", [{ set: ["models"], to: [{ name: "m", model: "x/y", gpuPool: "l4" }] }], "llm-platform:models[0].gpuPool", /cluster.gpuPools is empty/],
   ["dev", "model larger than a node", [{ set: ["models", 0, "gpuCount"], to: 2 }], "llm-platform:models[0].gpuCount", /do not fit on one node/],
+  ["dev", "replica requests larger than the pool's first instance type", [{ set: ["models", 0, "requests"], to: { cpu: 6, memoryGiB: 24 } }], "llm-platform:models[0].gpuPool", /6 CPU and 24 GiB \(models\[\]\.requests\), which do not fit a g6\.xlarge node \(cluster\.gpuPools\[0\]\.instanceTypes\[0\]: 4 vCPU, 16 GiB/],
+  ["prod", "replica requests larger than a later instance type of the pool", [{ set: ["cluster", "gpuPools", 0, "instanceTypes"], to: ["g6e.24xlarge", "g6e.12xlarge"] }, { set: ["models", 0, "requests"], to: { cpu: 60, memoryGiB: 100 } }], "llm-platform:models[0].gpuPool", /do not fit a g6e\.12xlarge node \(cluster\.gpuPools\[0\]\.instanceTypes\[1\]: 48 vCPU, 384 GiB/],
+  ["dev", "gated model without a Hugging Face token", [{ set: ["models", 0, "model"], to: "meta-llama/Llama-3.2-1B-Instruct" }], "llm-platform:hfToken", /got nothing; required because models\[0\]\.model "meta-llama\/Llama-3\.2-1B-Instruct" is gated.*pulumi config set --secret hfToken/],
+  ["dev", "Gemma without a Hugging Face token", [{ set: ["models", 0, "model"], to: "google/gemma-3-4b-it" }], "llm-platform:hfToken", /models\[0\]\.model "google\/gemma-3-4b-it" is gated/],
   ["dev", "more replicas than GPUs", [{ set: ["models", 0, "maxReplicas"], to: 5 }], "llm-platform:models[0].maxReplicas", /exceed pool "l4"/],
   ["dev", "min replicas above max", [{ set: ["models", 0, "minReplicas"], to: 3 }], "llm-platform:models[0].minReplicas", /must be <= maxReplicas/],
   ["dev", "duplicate model names", [{ set: ["models", 1], to: { name: "qwen-small", model: "a/b", gpuPool: "l4" } }], "llm-platform:models[1].name", /duplicate model name/],
@@ -133,6 +153,15 @@ describe("config mistakes are rejected with the key path, the bad value and what
     expect(errorsOf(validateStack("local", [], { ...sshPrivateKey, ...kubeconfig }))).toEqual([
       expect.stringMatching(/^llm-platform:sshPrivateKey: got \[secret\]; only used when cluster.mode is "provision"/),
     ]);
+  });
+
+  it("requires hfToken for prod's gated Llama, so that synth fills a placeholder and pulumi up asks for the secret", () => {
+    expect(errorsOf(validateStack("prod"))).toEqual([expect.stringMatching(/^llm-platform:hfToken: got nothing; required because models\[0\]\.model "meta-llama\/Llama-3\.3-70B-Instruct" is gated/)]);
+  });
+
+  it("needs no token for a gated model copied from the bucket, nor for a public one", () => {
+    expect(errorsOf(validateStack("dev", [{ set: ["models", 0, "model"], to: "meta-llama/Llama-3.2-1B-Instruct" }, { set: ["models", 0, "weightsFrom"], to: "bucket" }]))).toEqual([]);
+    expect(errorsOf(validateStack("dev"))).toEqual([]);
   });
 
   it("rejects a credential stored in plaintext", () => {

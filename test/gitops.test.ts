@@ -12,6 +12,8 @@ import { charts } from "../components/versions";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { ingressLayer } from "../stacks/ingress";
+import { eksGpuInstances } from "../stacks/config/cluster-eks";
+import { fitsNode } from "../stacks/config/rules";
 import { unknownValueKeys } from "./support/chart-keys";
 import { loadStackConfig } from "./support/loaded-config";
 import { ofType, repoRoot, synthStack } from "./support/synth";
@@ -27,8 +29,13 @@ const templatesOf = (resource: SynthResource) => (resource.inputs.spec as { temp
 
 let dev: SynthResult;
 let variant: SynthResult;
+let noModels: SynthResult;
 beforeAll(async () => {
   dev = await synthStack("dev");
+  // The pipeline on a stack that serves nothing: there is no serving namespace.
+  noModels = await synthVariant("dev", (config) => {
+    config.models = [];
+  });
   // The same dev stack with the optional parts on: an app-of-apps root and a failure webhook.
   variant = await synthVariant("dev", (config) => {
     (config.addons as Record<string, unknown>).argocd = { appOfApps: { repoUrl: "https://github.com/example/platform-apps.git" } };
@@ -116,6 +123,7 @@ describe("Argo Workflows", () => {
 describe("the ML pipeline", () => {
   let pipeline: SynthResource;
   let templates: Template[];
+  const env = (name: string) => ((templates.find((t) => t.name === name)!.container as { env: { name: string; value: string }[] }).env);
   beforeAll(() => {
     pipeline = ofType(dev, workflowTemplateType).find((r) => (r.inputs.metadata as { name: string }).name === "llm-pipeline")!;
     templates = templatesOf(pipeline);
@@ -156,11 +164,31 @@ describe("the ML pipeline", () => {
   });
 
   it("uploads the model to the stack's bucket and deploys it under a service account that can only patch Deployments", () => {
-    const env = (name: string) => ((templates.find((t) => t.name === name)!.container as { env: { name: string; value: string }[] }).env);
     expect(env("upload-model")).toContainEqual({ name: "TARGET", value: `s3://${String(dev.outputs.bucketName)}/models/{{workflow.parameters.model-name}}/{{workflow.parameters.model-version}}` });
     expect(templates.find((t) => t.name === "deploy")!.serviceAccountName).toBe("model-deployer");
     const role = ofType(dev, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name.endsWith("-pipeline-deployer"))!;
     expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }]);
+  });
+
+  it("without models, gives deploy no rights anywhere and no namespace, so it stops saying why (pulumi up cannot fail on a missing namespace)", () => {
+    const roles = [...ofType(noModels, "kubernetes:rbac.authorization.k8s.io/v1:Role"), ...ofType(noModels, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")];
+    expect(roles.map((r) => (r.inputs.metadata as { namespace: string }).namespace)).not.toContain("llm-serving");
+    expect(ofType(noModels, "kubernetes:core/v1:Namespace").map((r) => (r.inputs.metadata as { name: string }).name)).not.toContain("llm-serving");
+    const pipelineTemplate = ofType(noModels, workflowTemplateType).find((r) => (r.inputs.metadata as { name: string }).name === "llm-pipeline")!;
+    const deploy = templatesOf(pipelineTemplate).find((t) => t.name === "deploy")!.container as { env: { name: string; value: string }[] };
+    expect(deploy.env).toContainEqual({ name: "NAMESPACE", value: "" });
+    expect(env("deploy")).toContainEqual({ name: "NAMESPACE", value: "llm-serving" });
+  });
+
+  it("sizes train and evaluate to fit one node of the first GPU pool's first instance type (EKS dev) and a g2-standard-8 (GKE dev)", () => {
+    const devPool = (parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, { gpuPools: { instanceTypes: string[] }[] }> })
+      .config["llm-platform:cluster"]!.gpuPools[0]!.instanceTypes[0]!;
+    const nodes = { [devPool]: eksGpuInstances[devPool]!, "g2-standard-8": { vcpus: 8, memoryGiB: 32 } };
+    for (const name of ["train", "evaluate"]) {
+      const { requests } = (templates.find((t) => t.name === name)!.script as { resources: { requests: { cpu: string; memory: string } } }).resources;
+      const request = { cpu: Number(requests.cpu), memoryGiB: Number(requests.memory.replace(/Gi$/, "")) };
+      for (const [type, node] of Object.entries(nodes)) expect(fitsNode(request, node), `${name} on ${type}`).toBe(true);
+    }
   });
 
   it("notifies on failure only, through a webhook URL kept in a Secret, with a body Slack and Discord accept", () => {

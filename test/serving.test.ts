@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,8 @@ import { manifestsOf, toYaml } from "../scripts/lib/manifests";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { requireTool } from "../scripts/lib/tools";
+import { eksGpuInstances } from "../stacks/config/cluster-eks";
+import { fitsNode } from "../stacks/config/rules";
 import { unknownValueKeys } from "./support/chart-keys";
 import { lintChart, renderChart } from "./support/helm";
 import { validateManifest } from "./support/kube-models";
@@ -88,6 +90,17 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(container.volumeMounts).toContainEqual({ name: "shm", mountPath: "/dev/shm" });
   });
 
+  it("requests 3 CPU and 12 GiB per GPU, which fit one node of every instance type of the pool", () => {
+    const { requests, limits } = vllm().resources;
+    expect(requests).toMatchObject({ cpu: String(3 * gpus[stack]), memory: `${12 * gpus[stack]}Gi` });
+    expect(limits).toMatchObject({ cpu: String(6 * gpus[stack]), memory: `${24 * gpus[stack]}Gi` });
+    const stackFile = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, { gpuPools: { instanceTypes: string[] }[] }> };
+    const request = { cpu: Number(requests.cpu), memoryGiB: Number(String(requests.memory).replace(/Gi$/, "")) };
+    for (const type of stackFile.config["llm-platform:cluster"]!.gpuPools[0]!.instanceTypes) {
+      expect(fitsNode(request, eksGpuInstances[type]!), type).toBe(true);
+    }
+  });
+
   it("gives each of several replicas its own cache volume from the cluster's StorageClass", () => {
     const cache = pod().volumes.find((v: Obj) => v.name === "model-cache");
     expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3", accessModes: ["ReadWriteOnce"] });
@@ -130,7 +143,11 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(s().kind("ServiceAccount").automountServiceAccountToken).toBe(false);
     const apiKey = vllm().env.find((e: Obj) => e.name === "VLLM_API_KEY");
     expect(apiKey.valueFrom.secretKeyRef).toEqual({ name: "llm-api-key", key: "api-key" });
-    expect(s().kind("Secret").metadata.name).toBe("llm-api-key");
+    const secrets = s().objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name as string);
+    // prod serves a gated Llama: its hfToken (required by a config rule) becomes the Secret hf-token.
+    expect(secrets.sort()).toEqual(stack === "prod" ? ["hf-token", "llm-api-key"] : ["llm-api-key"]);
+    const hfToken = vllm().env.find((e: Obj) => e.name === "HF_TOKEN");
+    expect(hfToken?.valueFrom.secretKeyRef).toEqual(stack === "prod" ? { name: "hf-token", key: "token" } : undefined);
   });
 
   it("lets only the ingress controller and Prometheus reach the server", () => {
@@ -197,7 +214,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
 
   it("renders manifests that validate against the upstream Kubernetes, KEDA and Prometheus Operator schemas", () => {
     expect(s().objects.map((o) => o.kind).sort()).toEqual(
-      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "ScaledObject", "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
+      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
     );
     for (const object of s().objects) {
       // Synth redacts the Secret's data; validate its shape with a stand-in value.

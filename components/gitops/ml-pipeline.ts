@@ -14,8 +14,11 @@ export interface MlPipelineArgs {
   /** Scheduling of the GPU pool train and evaluate run on. */
   readonly gpu: GpuScheduling;
   readonly objectStore: ObjectStore;
-  /** Namespace of the LLM serving Deployments the deploy step may patch. */
-  readonly servingNamespace: string;
+  /**
+   * Namespace of the LLM serving Deployments the deploy step may patch; absent when the stack serves
+   * no models, and then deploy gets no rights anywhere (and fails saying why).
+   */
+  readonly servingNamespace?: string;
   /** The resource that creates that namespace, when this stack creates it: the deploy Role waits for it. */
   readonly servingNamespaceResource?: pulumi.Resource;
   /** Secret webhook URL; without it the pipeline has no failure notice. */
@@ -65,25 +68,28 @@ export class MlPipeline extends pulumi.ComponentResource {
     // namespace (nothing else, nowhere else) and report its result like every step.
     const deployerAccount = new k8s.core.v1.ServiceAccount(`${name}-deployer`, { metadata: { name: deployer, namespace: args.namespace } }, k8sOpts);
     const subject = { kind: "ServiceAccount", name: deployerAccount.metadata.name, namespace: args.namespace };
-    // Only the Role and its binding live in the serving namespace, so only they wait for it.
-    const inServingNamespace = { ...k8sOpts, dependsOn: args.servingNamespaceResource ? [args.servingNamespaceResource] : [] };
-    const patchServing = new k8s.rbac.v1.Role(
-      `${name}-deployer`,
-      {
-        metadata: { name: deployer, namespace: args.servingNamespace },
-        rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }],
-      },
-      inServingNamespace,
-    );
-    new k8s.rbac.v1.RoleBinding(
-      `${name}-deployer`,
-      {
-        metadata: { name: deployer, namespace: args.servingNamespace },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: patchServing.metadata.name },
-        subjects: [subject],
-      },
-      inServingNamespace,
-    );
+    const servingNamespace = args.servingNamespace;
+    if (servingNamespace !== undefined) {
+      // Only the Role and its binding live in the serving namespace, so only they wait for it.
+      const inServingNamespace = { ...k8sOpts, dependsOn: args.servingNamespaceResource ? [args.servingNamespaceResource] : [] };
+      const patchServing = new k8s.rbac.v1.Role(
+        `${name}-deployer`,
+        {
+          metadata: { name: deployer, namespace: servingNamespace },
+          rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }],
+        },
+        inServingNamespace,
+      );
+      new k8s.rbac.v1.RoleBinding(
+        `${name}-deployer`,
+        {
+          metadata: { name: deployer, namespace: servingNamespace },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: patchServing.metadata.name },
+          subjects: [subject],
+        },
+        inServingNamespace,
+      );
+    }
     new k8s.rbac.v1.RoleBinding(
       `${name}-deployer-results`,
       {
@@ -102,7 +108,7 @@ export class MlPipeline extends pulumi.ComponentResource {
         gpu: args.gpu,
         bucketUrl,
         s3RemoteOptions: s3RemoteOptions(args.objectStore),
-        servingNamespace: args.servingNamespace,
+        ...(args.servingNamespace === undefined ? {} : { servingNamespace: args.servingNamespace }),
         notifyOnFailure: args.notifyWebhookUrl !== undefined,
       }),
     );

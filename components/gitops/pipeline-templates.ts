@@ -39,13 +39,19 @@ export interface PipelineTemplateArgs {
   readonly bucketUrl: string;
   /** rclone backend options for `s3://` URIs, e.g. `provider=AWS,env_auth=true`. */
   readonly s3RemoteOptions: string;
-  readonly servingNamespace: string;
+  /** Where the serving Deployments live; absent when the stack serves no models (deploy then fails saying so). */
+  readonly servingNamespace?: string;
   /** Adds the exit handler that reports failures (needs the webhook Secret). */
   readonly notifyOnFailure: boolean;
 }
 
 const param = (name: string) => `{{workflow.parameters.${name}}}`;
 const work = { name: "work", mountPath: "/work" };
+/**
+ * CPU and memory of train and evaluate: they fit one single-GPU L4 node (g6.xlarge: 4 vCPU and
+ * 16 GiB; g2-standard-8 on GKE) after the kubelet and DaemonSets, so the autoscaler can add one.
+ */
+export const gpuStepResources = { requests: { cpu: "3", memory: "12Gi" }, limits: { cpu: "8", memory: "24Gi" } } as const;
 const smallStep = { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
 const envOf = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
 
@@ -133,25 +139,37 @@ print(f"model check passed (perplexity {perplexity:.3f} <= {limit})")
 
 /**
  * Points the serving Deployment at the uploaded model. The JSON patch relies on the llm-serving
- * chart's layout (model-loader init container with SOURCE first, vllm container with the model
- * directory as first argument, /models/preloaded/<sha256(source)[:16]>) and "test" ops make it fail,
- * changing nothing, if the layout differs.
+ * chart's layout: the model-loader init container with SOURCE then TARGET, TARGET being
+ * /models/preloaded/<sha256(source)[:16]> (the chart's llm-serving.preloadedDir), and the vllm
+ * container loading that directory as its first argument. "test" ops make the API server refuse
+ * the patch, changing nothing, if the layout differs. A model served from the Hub has no loader to
+ * point anywhere (and vLLM runs offline only with one), so deploy stops before patching.
  */
-const deployScript = `set -eu
+export const deployScript = `set -eu
+fail() { echo "deploy: $*" >&2; exit 1; }
+[ -n "$NAMESPACE" ] || fail "this stack serves no models (models: []), so there is no Deployment to update; add the model to models[] with weightsFrom: bucket"
 sa=/var/run/secrets/kubernetes.io/serviceaccount
+api="https://kubernetes.default.svc/apis/apps/v1/namespaces/$NAMESPACE/deployments/$DEPLOYMENT"
+call() { curl -sS --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" -w '\n%{http_code}' "$@" "$api"; }
+status() { printf '%s' "$1" | tail -n 1; }
+current=$(call) || fail "cannot reach the Kubernetes API"
+[ "$(status "$current")" = 200 ] || fail "cannot read Deployment $NAMESPACE/$DEPLOYMENT (HTTP $(status "$current")); model-name must be a models[].name of this stack"
+printf '%s' "$current" | grep -Eq '"name": *"model-loader"' ||
+  fail "models[] entry $DEPLOYMENT loads its weights from the Hugging Face Hub (weightsFrom: hub), so it has no model loader to point at $MODEL_SOURCE; set weightsFrom: bucket for it and run pulumi up first"
 dir="/models/preloaded/$(printf %s "$MODEL_SOURCE" | sha256sum | cut -c1-16)"
 patch=$(cat <<EOF
 [{"op":"test","path":"/spec/template/spec/initContainers/0/name","value":"model-loader"},
  {"op":"test","path":"/spec/template/spec/initContainers/0/env/0/name","value":"SOURCE"},
+ {"op":"test","path":"/spec/template/spec/initContainers/0/env/1/name","value":"TARGET"},
  {"op":"test","path":"/spec/template/spec/containers/0/name","value":"vllm"},
  {"op":"replace","path":"/spec/template/spec/initContainers/0/env/0/value","value":"$MODEL_SOURCE"},
+ {"op":"replace","path":"/spec/template/spec/initContainers/0/env/1/value","value":"$dir"},
  {"op":"replace","path":"/spec/template/spec/containers/0/args/0","value":"$dir"}]
 EOF
 )
-curl -fsS --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" \\
-  -H "Content-Type: application/json-patch+json" -X PATCH --data "$patch" \\
-  "https://kubernetes.default.svc/apis/apps/v1/namespaces/$NAMESPACE/deployments/$DEPLOYMENT" >/dev/null
-echo "deployment $NAMESPACE/$DEPLOYMENT now serves $MODEL_SOURCE"
+result=$(call -H "Content-Type: application/json-patch+json" -X PATCH --data "$patch") || fail "cannot reach the Kubernetes API"
+[ "$(status "$result")" = 200 ] || fail "the API server refused the patch (HTTP $(status "$result")): $(printf '%s' "$result" | sed '$d')"
+echo "deployment $NAMESPACE/$DEPLOYMENT now serves $MODEL_SOURCE from $dir"
 `;
 
 function pythonStep(
@@ -190,8 +208,8 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
     ...(Object.keys(podSpecPatch).length > 0 ? { podSpecPatch: JSON.stringify(podSpecPatch) } : {}),
   });
   const gpuResources = (gpus?: string) => ({
-    requests: { cpu: "4", memory: "32Gi" },
-    limits: { cpu: "8", memory: "64Gi", ...(gpus ? { "nvidia.com/gpu": gpus } : {}) },
+    requests: { ...gpuStepResources.requests },
+    limits: { ...gpuStepResources.limits, ...(gpus ? { "nvidia.com/gpu": gpus } : {}) },
   });
   // Container resources are typed quantities, so a parameter can only set the GPU count through the
   // pod spec patch (Argo's documented way), applied to the script container, "main".
@@ -252,7 +270,7 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
         command: ["/bin/sh", "-c"],
         args: [deployScript],
         env: envOf({
-          NAMESPACE: args.servingNamespace,
+          NAMESPACE: args.servingNamespace ?? "",
           DEPLOYMENT: param("model-name"),
           MODEL_SOURCE: modelUri,
         }),

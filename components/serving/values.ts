@@ -12,6 +12,8 @@ export interface ServedModel {
   readonly maxModelLen?: number;
   readonly gpuMemoryUtilization: number;
   readonly cacheGiB: number;
+  /** Overrides `replicaRequests(gpuCount)`. */
+  readonly requests?: { readonly cpu: number; readonly memoryGiB: number };
   readonly weightsFrom: "hub" | "bucket";
 }
 
@@ -66,13 +68,25 @@ const selector = (labels: Readonly<Record<string, string>>) => ({ matchLabels: {
 const namespaceSelector = (namespace: string) => selector({ "kubernetes.io/metadata.name": namespace });
 
 /**
- * CPU and memory per replica, scaled by GPU count: vLLM's CPU side (tokenizer, scheduler, one worker
+ * CPU and memory a replica requests, per GPU: vLLM's CPU side (tokenizer, scheduler, one worker
  * process per GPU) and the weights staged in host memory both grow with the tensor-parallel size.
+ * Sized so that one GPU's share fits the smallest single-GPU nodes (g5/g6.xlarge, 4 vCPU and 16 GiB)
+ * after the kubelet's reservation and the DaemonSets; a config rule checks every pool against it.
  */
-function resources(gpuCount: number) {
+export const requestPerGpu = { cpu: 3, memoryGiB: 12 } as const;
+
+/** The CPU (cores) and memory (GiB) one replica of a `gpuCount`-GPU model requests. */
+export const replicaRequests = (gpuCount: number) => ({
+  cpu: requestPerGpu.cpu * gpuCount,
+  memoryGiB: requestPerGpu.memoryGiB * gpuCount,
+});
+
+/** The model's requests (default `replicaRequests`); limits let a replica burst to twice that. */
+function resources(model: ServedModel) {
+  const { cpu, memoryGiB } = model.requests ?? replicaRequests(model.gpuCount);
   return {
-    requests: { cpu: String(4 * gpuCount), memory: `${16 * gpuCount}Gi`, "ephemeral-storage": "5Gi" },
-    limits: { cpu: String(8 * gpuCount), memory: `${32 * gpuCount}Gi`, "ephemeral-storage": "20Gi" },
+    requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": "5Gi" },
+    limits: { cpu: String(2 * cpu), memory: `${2 * memoryGiB}Gi`, "ephemeral-storage": "20Gi" },
   };
 }
 
@@ -114,7 +128,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
     },
     // NCCL between tensor-parallel workers goes through /dev/shm; one GPU needs little.
     shm: { sizeLimit: model.gpuCount > 1 ? `${4 * model.gpuCount}Gi` : "2Gi" },
-    resources: resources(model.gpuCount),
+    resources: resources(model),
     cache: cache(model, input.storageClassName),
     ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },

@@ -3,31 +3,32 @@ import { kubernetesVersions, defaultKubernetesVersion } from "../../components/v
 import { cidr, dnsLabel, nonNegativeInt, positiveInt } from "./common";
 
 /**
- * GPU instance families EKS GPU pools may use, with the GPUs each size carries.
- * A pool's instance types must all come from this table, so that serving can check that a model fits on a node.
+ * GPU instance families EKS GPU pools may use, with the GPUs, vCPUs and memory (GiB) each size has
+ * (AWS's published figures). A pool's instance types must all come from this table, so that the
+ * config rules can check that a model's GPUs, CPU and memory fit on a node.
  */
-export const eksGpuInstances: Readonly<Record<string, { gpus: number; gpu: string }>> = {
-  "g5.xlarge": { gpus: 1, gpu: "A10G" },
-  "g5.2xlarge": { gpus: 1, gpu: "A10G" },
-  "g5.4xlarge": { gpus: 1, gpu: "A10G" },
-  "g5.8xlarge": { gpus: 1, gpu: "A10G" },
-  "g5.12xlarge": { gpus: 4, gpu: "A10G" },
-  "g5.24xlarge": { gpus: 4, gpu: "A10G" },
-  "g5.48xlarge": { gpus: 8, gpu: "A10G" },
-  "g6.xlarge": { gpus: 1, gpu: "L4" },
-  "g6.2xlarge": { gpus: 1, gpu: "L4" },
-  "g6.4xlarge": { gpus: 1, gpu: "L4" },
-  "g6.8xlarge": { gpus: 1, gpu: "L4" },
-  "g6.12xlarge": { gpus: 4, gpu: "L4" },
-  "g6.24xlarge": { gpus: 4, gpu: "L4" },
-  "g6.48xlarge": { gpus: 8, gpu: "L4" },
-  "g6e.xlarge": { gpus: 1, gpu: "L40S" },
-  "g6e.2xlarge": { gpus: 1, gpu: "L40S" },
-  "g6e.12xlarge": { gpus: 4, gpu: "L40S" },
-  "g6e.24xlarge": { gpus: 4, gpu: "L40S" },
-  "g6e.48xlarge": { gpus: 8, gpu: "L40S" },
-  "p4d.24xlarge": { gpus: 8, gpu: "A100" },
-  "p5.48xlarge": { gpus: 8, gpu: "H100" },
+export const eksGpuInstances: Readonly<Record<string, { gpus: number; gpu: string; vcpus: number; memoryGiB: number }>> = {
+  "g5.xlarge": { gpus: 1, gpu: "A10G", vcpus: 4, memoryGiB: 16 },
+  "g5.2xlarge": { gpus: 1, gpu: "A10G", vcpus: 8, memoryGiB: 32 },
+  "g5.4xlarge": { gpus: 1, gpu: "A10G", vcpus: 16, memoryGiB: 64 },
+  "g5.8xlarge": { gpus: 1, gpu: "A10G", vcpus: 32, memoryGiB: 128 },
+  "g5.12xlarge": { gpus: 4, gpu: "A10G", vcpus: 48, memoryGiB: 192 },
+  "g5.24xlarge": { gpus: 4, gpu: "A10G", vcpus: 96, memoryGiB: 384 },
+  "g5.48xlarge": { gpus: 8, gpu: "A10G", vcpus: 192, memoryGiB: 768 },
+  "g6.xlarge": { gpus: 1, gpu: "L4", vcpus: 4, memoryGiB: 16 },
+  "g6.2xlarge": { gpus: 1, gpu: "L4", vcpus: 8, memoryGiB: 32 },
+  "g6.4xlarge": { gpus: 1, gpu: "L4", vcpus: 16, memoryGiB: 64 },
+  "g6.8xlarge": { gpus: 1, gpu: "L4", vcpus: 32, memoryGiB: 128 },
+  "g6.12xlarge": { gpus: 4, gpu: "L4", vcpus: 48, memoryGiB: 192 },
+  "g6.24xlarge": { gpus: 4, gpu: "L4", vcpus: 96, memoryGiB: 384 },
+  "g6.48xlarge": { gpus: 8, gpu: "L4", vcpus: 192, memoryGiB: 768 },
+  "g6e.xlarge": { gpus: 1, gpu: "L40S", vcpus: 4, memoryGiB: 32 },
+  "g6e.2xlarge": { gpus: 1, gpu: "L40S", vcpus: 8, memoryGiB: 64 },
+  "g6e.12xlarge": { gpus: 4, gpu: "L40S", vcpus: 48, memoryGiB: 384 },
+  "g6e.24xlarge": { gpus: 4, gpu: "L40S", vcpus: 96, memoryGiB: 768 },
+  "g6e.48xlarge": { gpus: 8, gpu: "L40S", vcpus: 192, memoryGiB: 1536 },
+  "p4d.24xlarge": { gpus: 8, gpu: "A100", vcpus: 96, memoryGiB: 1152 },
+  "p5.48xlarge": { gpus: 8, gpu: "H100", vcpus: 192, memoryGiB: 2048 },
 };
 
 export const eksGpuPool = z.strictObject({

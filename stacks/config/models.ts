@@ -11,6 +11,13 @@ export const servedModel = z.strictObject({
   maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length; vLLM's default is the model's own."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
   cacheGiB: gibibytes(5, 4096).default(50).describe("Weight cache per replica; must hold the model's weights."),
+  requests: z
+    .strictObject({
+      cpu: z.number().positive().max(192),
+      memoryGiB: z.number().positive().max(2048),
+    })
+    .optional()
+    .describe("CPU and memory (GiB) one replica requests; limits are twice that. Default: 3 CPU and 12 GiB per GPU, which fits every GPU instance type. Must fit every instance type of the pool (EKS)."),
   weightsFrom: z
     .enum(["hub", "bucket"])
     .default("hub")

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { replicaRequests, requestPerGpu } from "../../components/serving/values";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkGkeRules } from "./rules-gke";
 import { checkK3sProvisionRules, k3sGpuPools } from "./rules-k3s";
@@ -35,6 +36,23 @@ export function gpuPoolCapacities(cluster: Parsed["cluster"]): GpuPoolCapacity[]
     }
   }
 }
+
+/**
+ * What a node keeps for itself before pods get any: the kubelet's and the system's reservation
+ * (about 0.1 vCPU and 1 GiB on a 4 vCPU EKS node) plus the platform's DaemonSets (CNI, kube-proxy,
+ * CSI, device plugin, DCGM and node exporters, log shipper), rounded up.
+ */
+export const nodeReserve = { cpu: 0.75, memoryGiB: 3 } as const;
+
+/** Whether CPU and memory requests fit one node of this size once `nodeReserve` is set aside. */
+export const fitsNode = (request: { cpu: number; memoryGiB: number }, node: { vcpus: number; memoryGiB: number }) =>
+  request.cpu <= node.vcpus - nodeReserve.cpu && request.memoryGiB <= node.memoryGiB - nodeReserve.memoryGiB;
+
+/**
+ * Hugging Face organisations whose models are gated (the Hub answers 401 without an accepted licence
+ * and a token). Not exhaustive: the Hub has no offline list, so this names the common ones.
+ */
+export const gatedModelPrefixes = ["meta-llama/", "google/gemma"] as const;
 
 const publicDomain = (domain: string) => !/\.(local|localhost|internal|test|example|invalid)$/.test(domain);
 
@@ -111,6 +129,14 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     if (model.weightsFrom === "bucket" && cluster.provider === "k3s") {
       fail(at("weightsFrom"), "\"bucket\" needs a cloud cluster (eks or gke): the loader reads the bucket through workload identity, which k3s does not have; use \"hub\"");
     }
+    // The path is hfToken with no value, so offline synth fills a placeholder as for any missing secret.
+    if (model.weightsFrom === "hub" && config.hfToken === undefined) {
+      const gated = gatedModelPrefixes.find((prefix) => model.model.startsWith(prefix));
+      if (gated) {
+        fail(["hfToken"], `required because models[${index}].model "${model.model}" is gated on Hugging Face (${gated}): without a token vLLM gets 401 and the release rolls back; ` +
+          "accept the licence on the model's page, then: pulumi config set --secret hfToken hf_... (or serve it with weightsFrom: bucket)");
+      }
+    }
     const pool = capacities.find((candidate) => candidate.name === model.gpuPool);
     if (!pool) {
       const known = capacities.map((candidate) => candidate.name);
@@ -118,6 +144,19 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
         ? "serving needs GPUs, but cluster.gpuPools is empty: add a GPU pool"
         : `no GPU pool named "${model.gpuPool}"; cluster.gpuPools has: ${known.join(", ")}`);
       return;
+    }
+    if (cluster.provider === "eks") {
+      const poolIndex = cluster.gpuPools.findIndex((candidate) => candidate.name === pool.name);
+      const request = model.requests ?? replicaRequests(model.gpuCount);
+      cluster.gpuPools[poolIndex]!.instanceTypes.forEach((type, typeIndex) => {
+        const node = eksGpuInstances[type];
+        if (!node || node.gpus < model.gpuCount || fitsNode(request, node)) return;
+        const source = model.requests ? "models[].requests" : `${requestPerGpu.cpu} CPU and ${requestPerGpu.memoryGiB} GiB per GPU`;
+        fail(at("gpuPool"), `a replica requests ${request.cpu} CPU and ${request.memoryGiB} GiB (${source}), ` +
+          `which do not fit a ${type} node (cluster.gpuPools[${poolIndex}].instanceTypes[${typeIndex}]: ${node.vcpus} vCPU, ${node.memoryGiB} GiB, ` +
+          `less about ${nodeReserve.cpu} vCPU and ${nodeReserve.memoryGiB} GiB for the kubelet and DaemonSets); cluster-autoscaler sizes new nodes ` +
+          "from the first instance type and the group may launch any of them, so the pod would stay Pending: list only types that fit, or lower the requests");
+      });
     }
     if (pool.gpusPerNode > 0 && model.gpuCount > pool.gpusPerNode) {
       fail(at("gpuCount"), `${model.gpuCount} GPUs do not fit on one node of pool "${pool.name}" (${pool.gpusPerNode} per node)`);
