@@ -295,7 +295,7 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
     expect(rootWaitsOn.map(nameOf).sort()).toEqual(["llm-dev-argocd-admin-password", "llm-dev-argocd-ns", "llm-dev-argocd-release"]);
   });
 
-  it("installs the add-on releases without waiting on one another", () => {
+  it("installs the add-on releases without waiting on one another, but for monitor CRDs and the ingress webhook", () => {
     const releases = ofType(variant, "kubernetes:helm.sh/v3:Release");
     for (const release of releases) {
       const others = [...closure(release.urn)].filter((urn) => addonOf(urn) !== addonOf(release.urn));
