@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import { CertManager } from "../components/ingress/cert-manager";
 import { IngressNginx } from "../components/ingress/ingress-nginx";
-import type { IngressLayer } from "../components/ingress/types";
+import type { IngressLayer, IngressRouting } from "../components/ingress/types";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
 
@@ -15,8 +15,8 @@ export const ingressConventions = {
   clusterIssuer: (issuer: LoadedConfig["tls"]["issuer"]) => `llm-platform-${issuer}`,
 } as const;
 
-/** The ingress layer add-ons expose endpoints through, or undefined when ingress is off. Pure. */
-export function ingressLayer(config: LoadedConfig): IngressLayer | undefined {
+/** How add-ons route through the ingress layer, or undefined when ingress is off. Pure. */
+export function ingressRouting(config: LoadedConfig): IngressRouting | undefined {
   if (!config.addons.ingress.enabled) return undefined;
   const issuer = ingressConventions.clusterIssuer(config.tls.issuer);
   return {
@@ -42,10 +42,11 @@ export function createIngress(
   monitoring: MonitoringLayer | undefined,
   opts: pulumi.ComponentResourceOptions,
 ): IngressLayer | undefined {
-  const layer = ingressLayer(config);
+  const routing = ingressRouting(config);
   const { addons, tls } = config;
-  if (layer) {
-    new IngressNginx(
+  let layer: IngressLayer | undefined;
+  if (routing) {
+    const controller = new IngressNginx(
       `${name}-ingress-nginx`,
       {
         provider: cluster.provider,
@@ -57,6 +58,8 @@ export function createIngress(
       },
       opts,
     );
+    // The release waits for its post-install hook, which patches the admission webhook's caBundle.
+    layer = { ...routing, ready: controller.release };
   }
   if (addons.certManager.enabled) {
     new CertManager(

@@ -31,7 +31,7 @@ export function gpuTolerations(cluster: Pick<PlatformCluster, "gpuPools">): Tole
 
 /**
  * EFK: the ECK operator, Elasticsearch and Kibana (both wait only on the operator), Fluent Bit on every
- * node, and the ILM retention Job. Returns the stack outputs, or none when logging is off.
+ * node (after the Elasticsearch resource, whose secrets it mounts), and the ILM retention Job. Returns the stack outputs, or none when logging is off.
  */
 export function createLogging(
   name: string,
@@ -82,6 +82,7 @@ export function createLogging(
     {
       provider: cluster.provider,
       namespace,
+      elasticsearch: elasticsearch.cluster,
       elasticsearchHost: `${names.httpService}.${conventions.namespace}.svc`,
       credentialsSecret: names.elasticUserSecret,
       caSecret: names.httpCaSecret,

@@ -11,7 +11,7 @@ import { failureNoticeBody, pipelineTasks } from "../components/gitops/pipeline-
 import { charts } from "../components/versions";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
-import { ingressLayer } from "../stacks/ingress";
+import { ingressRouting } from "../stacks/ingress";
 import { eksGpuInstances } from "../stacks/config/cluster-eks";
 import { fitsNode } from "../stacks/config/rules";
 import { unknownValueKeys } from "./support/chart-keys";
@@ -46,7 +46,7 @@ beforeAll(async () => {
 
 describe("Argo CD", () => {
   it("passes only values keys that the pinned argo-cd chart has", () => {
-    const layer = ingressLayer(loadStackConfig("dev"));
+    const layer = ingressRouting(loadStackConfig("dev"));
     expect(unknownValueKeys(charts.argoCd, argoCdValues(layer, "$2a$10$hash"))).toEqual([]);
   });
 
@@ -57,7 +57,7 @@ describe("Argo CD", () => {
   });
 
   it("serves through the ingress with TLS, plain HTTP behind it, read-only by default, without Dex", () => {
-    const values = argoCdValues(ingressLayer(loadStackConfig("dev")), "hash") as {
+    const values = argoCdValues(ingressRouting(loadStackConfig("dev")), "hash") as {
       configs: { params: Record<string, unknown>; rbac: Record<string, unknown> };
       dex: { enabled: boolean };
       server: { ingress: { enabled: boolean; hostname: string; ingressClassName: string; annotations: Record<string, string>; extraTls: unknown[] } };
@@ -276,39 +276,66 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
         .map((urn) => `${resource.name} -> ${nameOf(urn)}`),
     );
     expect([...new Set(crossing)].sort()).toEqual([
+      // Everything that creates an Ingress (these four releases render one, Kibana's is its own) waits
+      // for the ingress controller's admission webhook (failurePolicy Fail), whose caBundle a
+      // post-install hook of the controller's release patches in.
+      "llm-dev-argocd-release -> llm-dev-ingress-nginx-release",
       // PodMonitor and ServiceMonitor CRDs of the ECK operator and Fluent Bit.
       "llm-dev-eck-release -> llm-dev-prometheus-crds-release",
       "llm-dev-fluent-bit-release -> llm-dev-prometheus-crds-release",
       // ServiceMonitor CRD for the controller's metrics.
       "llm-dev-ingress-nginx-release -> llm-dev-prometheus-crds-release",
+      "llm-dev-kibana-ingress -> llm-dev-ingress-nginx-release",
+      "llm-dev-llm-qwen-small -> llm-dev-ingress-nginx-release",
       // ServiceMonitor CRD of the serving release (its ScaledObject CRD comes from KEDA, same add-on).
       "llm-dev-llm-qwen-small -> llm-dev-prometheus-crds-release",
+      "llm-dev-monitoring-release -> llm-dev-ingress-nginx-release",
       // The Role that lets deploy patch serving lives in the serving namespace.
       "llm-dev-pipeline-deployer -> llm-dev-llm-ns",
+      "llm-dev-workflows-release -> llm-dev-ingress-nginx-release",
     ]);
+  });
+
+  it("creates no Ingress before the ingress controller's admission webhook answers", () => {
+    const controller = releaseOf(variant, "ingress-nginx");
+    const waitsOnController = variant.resources.filter((resource) => resource.dependsOn.includes(controller.urn)).map((r) => r.name).sort();
+    // Exactly the Ingress objects and the releases whose charts render one (Argo CD, Argo Workflows,
+    // Grafana, each model); nothing else is held back.
+    expect(waitsOnController).toEqual([
+      "llm-dev-argocd-release", "llm-dev-kibana-ingress", "llm-dev-llm-qwen-small", "llm-dev-monitoring-release", "llm-dev-workflows-release",
+    ]);
+    for (const ingress of ofType(variant, "kubernetes:networking.k8s.io/v1:Ingress")) expect(waitsOnController).toContain(ingress.name);
   });
 
   it("orders the ClusterIssuer after cert-manager, the WorkflowTemplates after the Argo Workflows CRDs, the Application after Argo CD", () => {
     const issuer = ofType(variant, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]!;
     expect([...closure(issuer.urn)].map(nameOf)).toEqual(["llm-dev-cert-manager-release", "llm-dev-cert-manager-ns"]);
+    // Beyond their own add-on, both reach only the ingress controller, through their release's Ingress.
+    const controller = releaseOf(variant, "ingress-nginx").urn;
+    const throughController = new Set([controller, ...closure(controller)]);
     for (const template of ofType(variant, workflowTemplateType)) {
       const waitsOn = [...closure(template.urn)];
       expect(waitsOn.map(nameOf)).toContain("llm-dev-workflows-release");
-      expect(new Set(waitsOn.map(addonOf))).toEqual(new Set(["llm-platform:gitops:ArgoWorkflows"]));
+      expect(new Set(waitsOn.filter((urn) => !throughController.has(urn)).map(addonOf))).toEqual(new Set(["llm-platform:gitops:ArgoWorkflows"]));
     }
     const [root] = ofType(variant, applicationType);
-    expect([...closure(root!.urn)].map(nameOf).sort()).toEqual(["llm-dev-argocd-admin-password", "llm-dev-argocd-ns", "llm-dev-argocd-release"]);
+    const rootWaitsOn = [...closure(root!.urn)].filter((urn) => !throughController.has(urn));
+    expect(rootWaitsOn.map(nameOf).sort()).toEqual(["llm-dev-argocd-admin-password", "llm-dev-argocd-ns", "llm-dev-argocd-release"]);
   });
 
-  it("installs the add-on releases without waiting on one another", () => {
+  it("installs the add-on releases without waiting on one another, but for monitor CRDs and the ingress webhook", () => {
     const releases = ofType(variant, "kubernetes:helm.sh/v3:Release");
     for (const release of releases) {
       const others = [...closure(release.urn)].filter((urn) => addonOf(urn) !== addonOf(release.urn));
-      // Only monitoring, for the Prometheus Operator CRDs of the monitors these releases ship.
-      const usesMonitors = ["ingress-nginx", "./charts/llm-serving", "eck-operator", "fluent-bit"].includes(String(release.inputs.chart));
-      const crdsOnly = others.every((urn) => byUrn().get(urn)!.name.includes("prometheus-crds"));
-      expect([...new Set(others.map(addonOf))], release.name).toEqual(usesMonitors ? ["llm-platform:monitoring"] : []);
-      expect(crdsOnly, release.name).toBe(true);
+      // Monitoring, for the Prometheus Operator CRDs of the monitors these releases ship, and the
+      // ingress controller (with what it waits on) for the admission webhook of the Ingresses they render.
+      const chart = String(release.inputs.chart);
+      const usesMonitors = ["ingress-nginx", "./charts/llm-serving", "eck-operator", "fluent-bit"].includes(chart);
+      const rendersIngress = ["argo-cd", "argo-workflows", "kube-prometheus-stack", "./charts/llm-serving"].includes(chart);
+      const webhookOrCrdsOnly = others.every((urn) => /prometheus-crds|ingress-nginx/.test(byUrn().get(urn)!.name));
+      expect(others.map(nameOf).includes("llm-dev-ingress-nginx-release"), release.name).toBe(rendersIngress);
+      if (usesMonitors) expect(others.map(nameOf), release.name).toContain("llm-dev-prometheus-crds-release");
+      expect(webhookOrCrdsOnly, release.name).toBe(true);
     }
   });
 });

@@ -91,6 +91,8 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(path.backend.service).toEqual({ name: `${kibana.metadata.name}-kb-http`, port: { number: 5601 } });
     expect(kibana.spec.config["server.publicBaseUrl"]).toBe(`https://kibana.${domain}`);
     expect(result.outputs.kibanaUrl).toBe(`https://kibana.${domain}`);
+    // Created before the ingress controller's admission webhook answers, the Ingress would be rejected.
+    expect(dependsOnNames(result, byName(result, `llm-${stack}-kibana-ingress`))).toEqual([`llm-${stack}-elasticsearch-ns`, `llm-${stack}-ingress-nginx-release`]);
     // Authentication is Elasticsearch's own: nothing may switch security off or let anonymous users in.
     expect(JSON.stringify([elasticsearch, kibana])).not.toMatch(/xpack\.security\.enabled|anonymous|disableElasticUser/);
   });
@@ -160,29 +162,45 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(operator.inputs.values).toMatchObject({ podMonitor: { enabled: true }, config: { metrics: { port: "8080" } } });
     expect(dependsOnNames(result, operator)).toEqual([`llm-${stack}-eck-ns`, crds]);
     expect(fluentBit.serviceMonitor).toEqual({ enabled: true });
-    expect(dependsOnNames(result, releasesOf(result, charts.fluentBit.chart)[0]!)).toEqual([`llm-${stack}-elasticsearch-ns`, crds]);
+    expect(dependsOnNames(result, releasesOf(result, charts.fluentBit.chart)[0]!)).toContain(crds);
+  });
+
+  it("installs Fluent Bit after the Elasticsearch resource, whose credentials and CA secrets its pods mount", () => {
+    expect(dependsOnNames(result, releasesOf(result, charts.fluentBit.chart)[0]!)).toEqual([
+      `llm-${stack}-elasticsearch-cluster`, `llm-${stack}-elasticsearch-ns`, `llm-${stack}-prometheus-crds-release`,
+    ]);
   });
 });
 
 describe("the logging namespace's network policies", () => {
   const policies = (result: SynthResult) =>
     Object.fromEntries(ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [(r.inputs.metadata as Values).name as string, r.inputs as Values])) as Record<string, Values>;
+  /** The one ingress rule of a policy that lets only the ingress controller's pods in, on `port`. */
+  const fromIngressController = (port: number) => [{
+    from: [{
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+    }],
+    ports: [{ protocol: "TCP", port }],
+  }];
 
   it("admit only the namespace itself, the ECK operator, the ingress controller to Kibana and Prometheus to Fluent Bit", () => {
     const dev = policies(stacks.dev!);
-    expect(Object.keys(dev).sort()).toEqual(["fluent-bit-from-prometheus", "from-eck-operator", "kibana-from-ingress", "same-namespace-only"]);
+    expect(Object.keys(dev).sort()).toEqual([
+      "acme-solver-from-ingress", "fluent-bit-from-prometheus", "from-eck-operator", "kibana-from-ingress", "same-namespace-only",
+    ]);
     for (const policy of Object.values(dev)) expect(policy.metadata.namespace).toBe("logging");
     expect(dev["same-namespace-only"]!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] });
     const kibana = dev["kibana-from-ingress"]!.spec;
     expect(kibana.podSelector).toEqual({ matchLabels: { "kibana.k8s.elastic.co/name": "kibana" } });
-    expect(kibana.ingress).toEqual([{
-      from: [{
-        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
-        podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
-      }],
-      ports: [{ protocol: "TCP", port: 5601 }],
-    }]);
+    expect(kibana.ingress).toEqual(fromIngressController(5601));
     expect(dev["fluent-bit-from-prometheus"]!.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("monitoring");
+  });
+
+  it("let the ingress controller reach cert-manager's HTTP-01 solver, so Kibana's ACME certificate can issue", () => {
+    const solver = policies(stacks.prod!)["acme-solver-from-ingress"]!.spec;
+    expect(solver.podSelector).toEqual({ matchLabels: { "acme.cert-manager.io/http01-solver": "true" } });
+    expect(solver.ingress).toEqual(fromIngressController(8089));
   });
 
   it("let nothing from Prometheus in when monitoring is off", () => {
@@ -197,7 +215,7 @@ describe("logging without monitoring", () => {
     expect(dependsOnNames(withoutMonitoring, operator)).toEqual(["llm-local-eck-ns"]);
     const fluentBit = releasesOf(withoutMonitoring, charts.fluentBit.chart)[0]!;
     expect((fluentBit.inputs.values as Values).serviceMonitor).toEqual({ enabled: false });
-    expect(dependsOnNames(withoutMonitoring, fluentBit)).toEqual(["llm-local-elasticsearch-ns"]);
+    expect(dependsOnNames(withoutMonitoring, fluentBit)).toEqual(["llm-local-elasticsearch-cluster", "llm-local-elasticsearch-ns"]);
     expect(ofType(withoutMonitoring, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).not.toContain(charts.kubePrometheusStack.chart);
   });
 });
@@ -207,15 +225,19 @@ describe.each(["dev", "prod", "local"])("add-on ordering in %s", (stack) => {
     const result = stacks[stack]!;
     // Releases that install CRDs or webhooks other resources use.
     const providers = new Set(
-      ["prometheus-crds", "eck", "cert-manager", "workflows", "argocd", "keda"].map((addon) => `llm-${stack}-${addon}-release`),
+      // ingress-nginx: its admission webhook validates every Ingress, so whatever creates one waits on it.
+      ["prometheus-crds", "eck", "cert-manager", "ingress-nginx", "workflows", "argocd", "keda"].map((addon) => `llm-${stack}-${addon}-release`),
     );
     const workloads = result.resources.filter(
       (r) => (r.type === "kubernetes:helm.sh/v3:Release" && !providers.has(r.name)) || r.type.includes("k8s.elastic.co"),
     );
     expect(workloads.length).toBeGreaterThanOrEqual(4);
     const workloadUrns = new Set(workloads.map((r) => r.urn));
+    // Fluent Bit's pods mount the credentials and CA secrets ECK creates for the Elasticsearch resource:
+    // a real dependency, and the resource (not Elasticsearch being up) is all it waits for.
+    const allowed = new Set([`llm-${stack}-fluent-bit-release -> llm-${stack}-elasticsearch-cluster`]);
     for (const resource of result.resources) {
-      const waitsOn = resource.dependsOn.filter((urn) => workloadUrns.has(urn));
+      const waitsOn = resource.dependsOn.filter((urn) => workloadUrns.has(urn) && !allowed.has(`${resource.name} -> ${urn.split("::").pop()}`));
       expect(waitsOn, resource.name).toEqual([]);
     }
   });

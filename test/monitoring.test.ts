@@ -34,12 +34,15 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
     [values] = releasesOf(result, charts.kubePrometheusStack.chart).map(valuesOf);
   });
 
-  it("installs kube-prometheus-stack at the pinned version, after the operator CRDs only, without its own CRDs", () => {
+  it("installs kube-prometheus-stack at the pinned version, after the operator CRDs and the ingress controller only, without its own CRDs", () => {
     const [release] = releasesOf(result, charts.kubePrometheusStack.chart);
     expect(release!.inputs.version).toBe(charts.kubePrometheusStack.version);
     expect(release!.inputs.namespace).toBe("monitoring");
     expect(values.crds).toEqual({ enabled: false });
-    expect(dependsOnNames(result, release!)).toEqual([`llm-${stack}-monitoring-grafana-admin`, `llm-${stack}-monitoring-ns`, `llm-${stack}-prometheus-crds-release`]);
+    // The ingress controller: its admission webhook must answer before Grafana's Ingress is created.
+    expect(dependsOnNames(result, release!)).toEqual([
+      `llm-${stack}-ingress-nginx-release`, `llm-${stack}-monitoring-grafana-admin`, `llm-${stack}-monitoring-ns`, `llm-${stack}-prometheus-crds-release`,
+    ]);
     expect(result.outputs.prometheusUrl).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
     expect(values.fullnameOverride).toBe("kube-prometheus-stack");
   });
@@ -124,6 +127,20 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
   });
 });
 
+describe.each(["dev", "prod", "local"])("control-plane targets in %s", (stack) => {
+  it("neither scrapes nor alerts on the controller manager, scheduler, etcd or kube-proxy, which EKS, GKE and k3s do not expose", () => {
+    const [values] = releasesOf(stacks[stack]!, charts.kubePrometheusStack.chart).map(valuesOf);
+    for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
+      expect(values![component], component).toEqual({ enabled: false });
+    }
+    // Off explicitly, so no chart version that ignores the scrape switch can bring KubeSchedulerDown & co. back.
+    expect(values!.defaultRules.rules).toEqual({
+      kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false,
+    });
+    expect(unknownValueKeys(charts.kubePrometheusStack, values!)).toEqual([]);
+  });
+});
+
 describe("the PrometheusRule schema check", () => {
   it("rejects a rule group without a name and a rule without an expression", () => {
     expect(validateRule({ metadata: { name: "x" }, spec: { groups: [{ rules: [{ alert: "A" }] }] } })).toThrow();
@@ -168,6 +185,7 @@ describe("monitoring without GPU pools or ingress", () => {
   it("gives Grafana no Ingress and outputs no URL when the ingress is off", () => {
     const [values] = releasesOf(noIngress, charts.kubePrometheusStack.chart).map(valuesOf);
     expect(values!.grafana.ingress).toBeUndefined();
+    expect(dependsOnNames(noIngress, releasesOf(noIngress, charts.kubePrometheusStack.chart)[0]!)).not.toContain("llm-local-ingress-nginx-release");
     expect(noIngress.outputs.grafanaUrl).toBeNull();
     expect(noIngress.outputs.grafanaAdminPassword).toBe("[secret]");
   });

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { chartRelease } from "../addons/chart-release";
-import type { IngressLayer } from "../ingress/types";
+import type { IngressLayer, IngressRouting } from "../ingress/types";
 import { charts } from "../versions";
 
 export interface AppOfApps {
@@ -23,7 +23,7 @@ export interface ArgoCdArgs {
 
 /** Chart values; pure, so tests can check every key against the pinned chart. */
 export function argoCdValues(
-  ingress: IngressLayer | undefined,
+  ingress: IngressRouting | undefined,
   adminPasswordBcrypt: pulumi.Input<string>,
 ): Record<string, unknown> {
   const host = ingress?.host("argocd");
@@ -95,7 +95,8 @@ export class ArgoCd extends pulumi.ComponentResource {
       `${name}-release`,
       charts.argoCd,
       { namespace: namespace.metadata.name, values: argoCdValues(args.ingress, pulumi.secret(password.bcryptHash)) },
-      { parent: this, provider: args.provider },
+      // The chart's Ingress needs the ingress controller's admission webhook to answer.
+      { parent: this, provider: args.provider, dependsOn: args.ingress ? [args.ingress.ready] : [] },
     );
     if (args.appOfApps) {
       const root = rootApplication(args.appOfApps, namespaceName);

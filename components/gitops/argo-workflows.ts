@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease } from "../addons/chart-release";
 import type { ObjectStore, WorkloadIdentity } from "../cluster/types";
-import type { IngressLayer } from "../ingress/types";
+import type { IngressLayer, IngressRouting } from "../ingress/types";
 import { charts } from "../versions";
 
 export interface ArgoWorkflowsArgs {
@@ -60,7 +60,7 @@ export function artifactRepositoryValues(store: ObjectStore | undefined): Record
 /** Chart values; pure, so tests can check every key against the pinned chart. */
 export function argoWorkflowsValues(args: {
   workflowNamespace: string;
-  ingress: IngressLayer | undefined;
+  ingress: IngressRouting | undefined;
   objectStore: ObjectStore | undefined;
   serverAnnotations: pulumi.Input<Record<string, string>>;
 }): Record<string, unknown> {
@@ -160,7 +160,8 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
           serverAnnotations,
         }),
       },
-      k8sOpts,
+      // The chart's Ingress needs the ingress controller's admission webhook to answer.
+      { ...k8sOpts, dependsOn: args.ingress ? [args.ingress.ready] : [] },
     );
     if (args.ingress) this.url = pulumi.output(`https://${args.ingress.host(argoWorkflowsConventions.host)}`);
     this.registerOutputs({ url: this.url, workflowNamespace: this.workflowNamespace });

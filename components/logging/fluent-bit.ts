@@ -10,6 +10,11 @@ export interface FluentBitArgs {
   readonly namespace: pulumi.Input<string>;
   /** In-cluster host of Elasticsearch's HTTPS service, e.g. `logs-es-http.logging.svc`. */
   readonly elasticsearchHost: string;
+  /**
+   * The Elasticsearch resource. ECK creates the two secrets below when it first reconciles it; until
+   * then the pods cannot start, and the atomic release could time out and roll back.
+   */
+  readonly elasticsearch: pulumi.Resource;
   /** ECK's `<es>-es-elastic-user` secret (key `elastic`). */
   readonly credentialsSecret: string;
   /** ECK's `<es>-es-http-certs-public` secret (key `ca.crt`). */
@@ -73,7 +78,7 @@ pipeline:
 }
 
 /** Helm values for the fluent-bit chart; pure. */
-export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespace">) {
+export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespace" | "elasticsearch">) {
   return {
     kind: "DaemonSet",
     // The chart has no YAML-config switch: ship the YAML file next to the classic one and point at it.
@@ -105,7 +110,11 @@ export class FluentBit extends pulumi.ComponentResource {
       `${name}-release`,
       charts.fluentBit,
       { namespace: args.namespace, values: fluentBitValues(args) },
-      { parent: this, provider: args.provider, dependsOn: args.monitoringCrds ? [args.monitoringCrds] : [] },
+      {
+        parent: this,
+        provider: args.provider,
+        dependsOn: [args.elasticsearch, ...(args.monitoringCrds ? [args.monitoringCrds] : [])],
+      },
     );
     this.registerOutputs({ status: this.release.status });
   }

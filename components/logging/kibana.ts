@@ -90,7 +90,8 @@ export class Kibana extends pulumi.ComponentResource {
             ],
           },
         },
-        k8sOpts,
+        // Rejected by the ingress controller's admission webhook until it can answer.
+        { ...k8sOpts, dependsOn: [args.ingress.ready] },
       );
     }
     this.registerOutputs({ url: this.url });

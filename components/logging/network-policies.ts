@@ -15,7 +15,10 @@ export interface LoggingNetworkPoliciesArgs {
   readonly operatorNamespace: string;
   /** Name of the Kibana resource; ECK labels its pods `kibana.k8s.elastic.co/name: <name>`. */
   readonly kibanaName: string;
-  /** The ingress controller's pods, which alone may reach Kibana from outside; none when undefined. */
+  /**
+   * The ingress controller's pods, which alone may reach Kibana (and cert-manager's HTTP-01 solver)
+   * from outside; none when undefined.
+   */
   readonly ingressController?: PeerPods;
   /** Prometheus's pods, which may scrape Fluent Bit; none when undefined. */
   readonly prometheus?: PeerPods;
@@ -45,6 +48,13 @@ export function loggingNetworkPolicySpecs(args: Omit<LoggingNetworkPoliciesArgs,
       podSelector: { matchLabels: { "kibana.k8s.elastic.co/name": args.kibanaName } },
       policyTypes: ["Ingress"],
       ingress: [{ from: [fromPods(args.ingressController)], ports: [{ protocol: "TCP", port: 5601 }] }],
+    };
+    // With an ACME issuer, cert-manager proves Kibana's host by running a solver pod here, which the
+    // ACME server reaches through the ingress controller; without this the certificate never issues.
+    specs["acme-solver-from-ingress"] = {
+      podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [fromPods(args.ingressController)], ports: [{ protocol: "TCP", port: 8089 }] }],
     };
   }
   if (args.prometheus) {

@@ -32,8 +32,9 @@ const adminSecretKeys = { user: "admin-user", password: "admin-password" } as co
 const notifySecret = { name: "alertmanager-notify", key: "url" } as const;
 
 /**
- * Routes every alert to the webhook, keeping the chart's default routes (Watchdog and InfoInhibitor to
- * "null"). The URL is read from a mounted Secret (`api_url_file`), so it never enters the Helm values.
+ * Routes every alert to the webhook, keeping the chart's default sub-route (Watchdog to "null") and its
+ * inhibit rules (one of which silences InfoInhibitor). The URL is read from a mounted Secret
+ * (`api_url_file`), so it never enters the Helm values.
  */
 const notifyingConfig = {
   route: { receiver: "notify" },
@@ -72,6 +73,17 @@ export function kubePrometheusStackValues(
     fullnameOverride: args.fullname,
     // The CRDs come from their own release, which ServiceMonitors and rules elsewhere wait on.
     crds: { enabled: false },
+    // The chart scrapes these control-plane parts by default, but no stack of ours exposes them: EKS
+    // and GKE manage them out of reach, k3s runs them inside its one server process, and kube-proxy
+    // (EKS, GKE, k3s) binds its metrics to 127.0.0.1. Their targets would stay down and the chart's
+    // critical *Down alerts fire forever, so the scrapes and their rule groups are off.
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeEtcd: { enabled: false },
+    kubeProxy: { enabled: false },
+    defaultRules: {
+      rules: { kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false },
+    },
     prometheus: {
       prometheusSpec: {
         retention: `${args.retentionDays}d`,
@@ -171,8 +183,12 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
         values: kubePrometheusStackValues(args, adminSecret.metadata.name, notifySecretResource !== undefined),
       },
       // Prometheus and Grafana need the operator's CRDs (Prometheus, Alertmanager, ServiceMonitor, ...).
-      // Alertmanager mounts the webhook Secret, so it must exist first.
-      { ...k8sOpts, dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : [])] },
+      // Alertmanager mounts the webhook Secret, so it must exist first. Grafana's Ingress needs the
+      // ingress controller's admission webhook to answer.
+      {
+        ...k8sOpts,
+        dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : []), ...(args.ingress ? [args.ingress.ready] : [])],
+      },
     );
     const host = args.ingress?.host("grafana");
     this.grafanaUrl = host ? `https://${host}` : undefined;

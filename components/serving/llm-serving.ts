@@ -142,6 +142,8 @@ export class LlmServing extends pulumi.ComponentResource {
       const dependsOn: pulumi.Resource[] = [apiKeySecret, ...(hfTokenSecret ? [hfTokenSecret] : [])];
       if (monitoring) dependsOn.push(monitoring.crds);
       if (autoscale) dependsOn.push(args.keda!);
+      // The release's Ingress needs the ingress controller's admission webhook to answer.
+      if (ingress) dependsOn.push(ingress.ready);
 
       releases[model.name] = new k8s.helm.v3.Release(
         `${name}-${model.name}`,
