@@ -38,14 +38,11 @@ export const charts = {
   clusterAutoscaler: { repository: "https://kubernetes.github.io/autoscaler", chart: "cluster-autoscaler", version: "9.59.0" },
 } as const satisfies Record<string, ChartPin>;
 
-export type ChartName = keyof typeof charts;
-
 const vllmImage = "docker.io/vllm/vllm-openai:v0.29.0";
 
 /** Container images the platform itself runs (chart images are pinned by the chart versions above). */
 export const images = {
-  /** Runs the ML pipeline's steps that only need a shell and the cloud CLIs. */
-  pipelineTools: "docker.io/amazon/aws-cli:2.31.3",
+  /** Runs the small HTTP steps: the pipeline's notifications and deploy, the ILM retention Job. */
   curl: "docker.io/curlimages/curl:8.17.0",
   /** vLLM's OpenAI-compatible server; also the default in charts/llm-serving/values.yaml (a test keeps them equal). */
   vllm: vllmImage,

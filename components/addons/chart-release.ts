@@ -36,3 +36,22 @@ export function chartRelease(
     opts,
   );
 }
+
+/**
+ * A pinned chart in a namespace of its own: `${name}-ns` (created first, with `labels`) and
+ * `${name}-release` in it. Most add-ons are exactly this.
+ */
+export function chartReleaseInNamespace(
+  name: string,
+  pin: ChartPin,
+  args: Omit<ChartReleaseArgs, "namespace"> & { readonly namespace: string; readonly labels?: Record<string, string> },
+  opts: pulumi.CustomResourceOptions & { provider: k8s.Provider },
+): { namespace: k8s.core.v1.Namespace; release: k8s.helm.v3.Release } {
+  const namespace = new k8s.core.v1.Namespace(
+    `${name}-ns`,
+    { metadata: { name: args.namespace, ...(args.labels ? { labels: args.labels } : {}) } },
+    { parent: opts.parent, provider: opts.provider },
+  );
+  const release = chartRelease(`${name}-release`, pin, { ...args, namespace: namespace.metadata.name }, opts);
+  return { namespace, release };
+}

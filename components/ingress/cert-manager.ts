@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartRelease } from "../addons/chart-release";
+import { chartReleaseInNamespace } from "../addons/chart-release";
 import { charts } from "../versions";
 
 export type IssuerKind = "letsencrypt" | "letsencrypt-staging" | "self-signed";
@@ -49,17 +49,12 @@ export class CertManager extends pulumi.ComponentResource {
 
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:ingress:CertManager", name, {}, opts);
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      { metadata: { name: args.namespace ?? "cert-manager" } },
-      { parent: this, provider: args.provider },
-    );
-    this.release = chartRelease(
-      `${name}-release`,
+    ({ release: this.release } = chartReleaseInNamespace(
+      name,
       charts.certManager,
-      { namespace: namespace.metadata.name, values: certManagerValues },
+      { namespace: args.namespace ?? "cert-manager", values: certManagerValues },
       { parent: this, provider: args.provider },
-    );
+    ));
     const manifest = clusterIssuerManifest(args);
     // Needs the CRD and the admission webhook, which the (atomic) release waits for.
     this.clusterIssuer = new k8s.apiextensions.CustomResource(

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartRelease } from "../addons/chart-release";
+import { chartReleaseInNamespace } from "../addons/chart-release";
 import type { MonitoringLayer } from "../monitoring/types";
 import { charts } from "../versions";
 
@@ -43,18 +43,13 @@ export class IngressNginx extends pulumi.ComponentResource {
 
   constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:ingress:IngressNginx", name, {}, opts);
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      { metadata: { name: args.namespace } },
-      { parent: this, provider: args.provider },
-    );
-    this.release = chartRelease(
-      `${name}-release`,
+    ({ release: this.release } = chartReleaseInNamespace(
+      name,
       charts.ingressNginx,
-      { namespace: namespace.metadata.name, values: ingressNginxValues(args) },
+      { namespace: args.namespace, values: ingressNginxValues(args) },
       // The ServiceMonitor is the only thing here that needs another add-on: the operator's CRDs.
       { parent: this, provider: args.provider, dependsOn: args.monitoring ? [args.monitoring.crds] : [] },
-    );
+    ));
     this.registerOutputs({ status: this.release.status });
   }
 }

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartRelease } from "../addons/chart-release";
+import { chartReleaseInNamespace } from "../addons/chart-release";
 import { charts } from "../versions";
 
 export interface EckOperatorArgs {
@@ -33,13 +33,12 @@ export class EckOperator extends pulumi.ComponentResource {
   constructor(name: string, args: EckOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:logging:EckOperator", name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider };
-    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace ?? "elastic-system" } }, k8sOpts);
-    this.release = chartRelease(
-      `${name}-release`,
+    ({ release: this.release } = chartReleaseInNamespace(
+      name,
       charts.eckOperator,
-      { namespace: namespace.metadata.name, values: eckOperatorValues(args.monitoringCrds !== undefined) },
+      { namespace: args.namespace ?? "elastic-system", values: eckOperatorValues(args.monitoringCrds !== undefined) },
       { ...k8sOpts, dependsOn: args.monitoringCrds ? [args.monitoringCrds] : [] },
-    );
+    ));
     this.registerOutputs({ status: this.release.status });
   }
 }

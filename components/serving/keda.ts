@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartRelease } from "../addons/chart-release";
+import { chartReleaseInNamespace } from "../addons/chart-release";
 import { charts } from "../versions";
 
 export interface KedaArgs {
@@ -18,18 +18,13 @@ export class Keda extends pulumi.ComponentResource {
 
   constructor(name: string, args: KedaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:serving:Keda", name, {}, opts);
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      { metadata: { name: args.namespace ?? "keda" } },
-      { parent: this, provider: args.provider },
-    );
-    this.release = chartRelease(
-      `${name}-release`,
+    ({ release: this.release } = chartReleaseInNamespace(
+      name,
       charts.keda,
       // The chart's own CRDs, so that the ScaledObject kind exists once this release is ready.
-      { namespace: namespace.metadata.name, values: { crds: { install: true } } },
+      { namespace: args.namespace ?? "keda", values: { crds: { install: true } } },
       { parent: this, provider: args.provider },
-    );
+    ));
     this.registerOutputs({ status: this.release.status });
   }
 }

@@ -108,5 +108,3 @@ export function createMocks(options: { preview?: boolean } = {}): pulumi.runtime
     },
   };
 }
-
-export const mocks = createMocks();
