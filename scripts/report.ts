@@ -11,7 +11,6 @@ import { buildReport, type StackReport } from "./lib/stack-report/build";
 import { diffReports } from "./lib/stack-report/diff";
 import { loadReport } from "./lib/stack-report/load";
 import { renderMarkdown, renderText } from "./lib/stack-report/render";
-import { synthesize } from "./lib/synthesize";
 
 const usage = "usage: npm run report -- --stack <name> [--stack <name> ...] [--synth DIR] [--base PATH] [--json | --markdown]";
 
@@ -21,6 +20,8 @@ async function headReport(stack: string, synthDir: string | undefined): Promise<
     if (!report) throw new Error(`${synthDir}: no synth output for stack ${stack}`);
     return report;
   }
+  // Loaded only here: the Pulumi SDK takes seconds to import, and reading synth folders needs none of it.
+  const { synthesize } = await import("./lib/synthesize");
   const result = await synthesize(stack, readStackFile(join(repoRoot, `Pulumi.${stack}.yaml`)), () => import(join(repoRoot, "index.ts")));
   if (!result.ok) throw new Error(`Pulumi.${stack}.yaml: invalid stack configuration\n${result.errors.map((e) => `  - ${e}`).join("\n")}`);
   return buildReport(stack, result.resources);

@@ -156,3 +156,21 @@ describe("cost arithmetic", () => {
     expect(estimateCost([res("aws", { type: "pulumi:providers:aws", inputs: { region: "mars-1" } }), cluster]).unpriced).toEqual(["region mars-1"]);
   });
 });
+
+describe("Helm waits", () => {
+  const release = (inputs: Record<string, unknown>) => deployTime([res("r", { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "argo-cd", ...inputs } })]).releases[0]!;
+
+  it("waits for a release's workloads unless it skips the await, and atomic turns the wait back on", () => {
+    expect(release({}).seconds).toBe(120);
+    expect(release({ skipAwait: true }).seconds).toBe(10);
+    expect(release({ skipAwait: true, atomic: true }).seconds).toBe(120);
+  });
+
+  it("adds the load balancer wait for a Service of type LoadBalancer, per platform, and uses Helm's 5 min default timeout", () => {
+    const nginx = deployTime([
+      res("cluster", { type: "gcp:container/cluster:Cluster" }),
+      res("r", { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "ingress-nginx", values: { controller: { service: { type: "LoadBalancer" } } } } }),
+    ]).releases[0]!;
+    expect(nginx).toEqual({ name: "r", seconds: 60 + 60, timeoutSeconds: 300 });
+  });
+});

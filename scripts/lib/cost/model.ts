@@ -157,12 +157,11 @@ export function estimateCost(resources: readonly SynthResource[]): CostEstimate 
   const unpriced = new Set<string>();
   const prices = region ? regions[region] : undefined;
   if (platform !== "k3s" && !prices) unpriced.add(`region ${region ?? "(none)"}`);
-  const byScenario = Object.fromEntries(
-    scenarios.map((scenario) => {
-      const lines = platform === "k3s" || !prices ? [] : cloudLines(resources, prices, scenario, unpriced);
-      return [scenario, { monthlyUsd: round2(lines.reduce((sum, entry) => sum + entry.monthlyUsd, 0)), lines }];
-    }),
-  ) as Record<Scenario, ScenarioCost>;
+  const costOf = (scenario: Scenario): ScenarioCost => {
+    const lines = platform === "k3s" || !prices ? [] : cloudLines(resources, prices, scenario, unpriced);
+    return { monthlyUsd: round2(lines.reduce((sum, entry) => sum + entry.monthlyUsd, 0)), lines };
+  };
+  const byScenario: Record<Scenario, ScenarioCost> = { idle: costOf("idle"), configured: costOf("configured"), max: costOf("max") };
   return {
     currency: "USD",
     platform,

@@ -80,13 +80,17 @@ function servingDuration(resource: SynthResource, context: Context): ModeledDura
 }
 
 function releaseDuration(resource: SynthResource, context: Context): ModeledDuration {
-  if (isServingRelease(resource)) return servingDuration(resource, context);
   const chart = String(resource.inputs.chart ?? "");
+  // `atomic` turns the wait back on; without either, Helm returns once the objects are applied.
+  if (resource.inputs.skipAwait === true && resource.inputs.atomic !== true) {
+    return { seconds: waits.releaseWithoutWait.seconds, parts: [part(`chart ${chart}`, waits.releaseWithoutWait)], fallback: false };
+  }
+  if (isServingRelease(resource)) return servingDuration(resource, context);
   const base = chartDurations[chart] ?? unknownChartDuration;
   let seconds = base.seconds;
   const parts = [part(`chart ${chart}`, base)];
-  for (const _service of loadBalancerServices(resource)) {
-    const wait = waits.loadBalancer[context.platform];
+  const wait = waits.loadBalancer[context.platform];
+  for (let i = loadBalancerServices(resource).length; i > 0; i--) {
     seconds += wait.seconds;
     parts.push(part("load balancer", wait));
   }
