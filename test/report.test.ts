@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { regions } from "../scripts/lib/cost/prices";
 import { buildReport, reportSchemaVersion, type StackReport } from "../scripts/lib/stack-report/build";
 import { diffReports } from "../scripts/lib/stack-report/diff";
+import { loadReport } from "../scripts/lib/stack-report/load";
 import { commentMarker } from "../scripts/lib/stack-report/render";
 import type { SynthResource } from "../scripts/lib/synthesize";
 import { repoRoot, stackNames, synthStack } from "./support/synth";
@@ -45,6 +46,18 @@ describe.each(stackNames())("report of stack %s", (stack) => {
 });
 
 describe("report figures of the committed stacks", () => {
+  it("reads property dependencies from the synth: dev's NAT gateway waits on its Elastic IP and subnet (inputs), not only its explicit dependsOn", () => {
+    const urnOf = (name: string, type: string) => resourcesOf.dev!.find((r) => r.name === name && r.type === type)!.urn;
+    const nat = resourcesOf.dev!.find((r) => r.type === "aws:ec2/natGateway:NatGateway")!;
+    expect(nat.dependsOn).toEqual(
+      expect.arrayContaining([
+        urnOf("llm-dev-igw", "aws:ec2/internetGateway:InternetGateway"),
+        urnOf("llm-dev-nat-0", "aws:ec2/eip:Eip"),
+        urnOf("llm-dev-public-0", "aws:ec2/subnet:Subnet"),
+      ]),
+    );
+  });
+
   it("prices k3s stacks at $0 cloud cost and says so", () => {
     for (const stack of ["k3s-lab", "local"]) {
       const { cost } = reports[stack]!;
@@ -107,6 +120,21 @@ describe("report figures of the committed stacks", () => {
         ".stack",
       ].sort(),
     );
+  });
+});
+
+describe("loading a base", () => {
+  it("reads a synth folder, a synth result, a resources array or an earlier --json report, and nothing for a stack it lacks", () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-load-"));
+    const expected = reports.dev!;
+    mkdirSync(join(dir, "folder", "dev"), { recursive: true });
+    writeFileSync(join(dir, "folder", "dev", "resources.json"), JSON.stringify(resourcesOf.dev));
+    writeFileSync(join(dir, "result.json"), JSON.stringify({ ok: true, stack: "dev", resources: resourcesOf.dev, outputs: {} }));
+    writeFileSync(join(dir, "report.json"), JSON.stringify({ ...expected, comparison: null }));
+    for (const path of [join(dir, "folder"), join(dir, "folder", "dev"), join(dir, "result.json")]) expect(loadReport(path, "dev"), path).toEqual(expected);
+    expect(loadReport(join(dir, "report.json"), "dev")).toMatchObject({ stack: "dev", cost: expected.cost });
+    expect(loadReport(join(dir, "report.json"), "prod")).toBeUndefined();
+    expect(loadReport(join(dir, "folder"), "prod")).toBeUndefined();
   });
 });
 

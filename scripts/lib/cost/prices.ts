@@ -1,8 +1,9 @@
 /**
  * On-demand list prices (USD, Linux, no discounts, no free tier) for the regions and machine types the
- * committed stacks use: the one table the cost model reads. Figures are as published on the
- * providers' price pages named in `sources`, transcribed on `pricesAsOf`; re-check them there before
- * quoting a total, and add a region or type here (with its source) when a stack starts using it.
+ * committed stacks use: the one table the cost model reads. Figures are the list prices published on
+ * the providers' pages named in `sources`, entered on `pricesAsOf` from the pages as last seen (the
+ * build machine had no access to them that day): re-check them there before quoting a total, and add
+ * a region or type here (with its source) when a stack starts using it.
  */
 export const pricesAsOf = "2026-11-29";
 
