@@ -4,6 +4,7 @@ import { hoursPerMonth, regions, spotFactor } from "../scripts/lib/cost/prices";
 import { criticalPath, tasksOf } from "../scripts/lib/deploy-time/graph";
 import { deployTime } from "../scripts/lib/deploy-time/model";
 import { nodePools, weightsGB } from "../scripts/lib/inventory";
+import { buildReport } from "../scripts/lib/stack-report/build";
 import type { SynthResource } from "../scripts/lib/synthesize";
 
 /** A hand-built resource: `deps`, `parent` and `provider` by short name. */
@@ -172,5 +173,57 @@ describe("Helm waits", () => {
       res("r", { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "ingress-nginx", values: { controller: { service: { type: "LoadBalancer" } } } } }),
     ]).releases[0]!;
     expect(nginx).toEqual({ name: "r", seconds: 60 + 60, timeoutSeconds: 300 });
+  });
+});
+
+describe("risks", () => {
+  const servingStack = (timeout: number, startupFailures: number) => [
+    res("aws", { type: "pulumi:providers:aws", inputs: { region: "us-east-1" } }),
+    res("cluster", { type: "aws:eks/cluster:Cluster" }),
+    res("gpu", {
+      type: "aws:eks/nodeGroup:NodeGroup",
+      inputs: {
+        instanceTypes: ["g6e.12xlarge"],
+        labels: { "llm-platform.io/gpu-pool": "l40s" },
+        tags: { "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "4" },
+        scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 1 },
+      },
+    }),
+    res("model", {
+      type: "kubernetes:helm.sh/v3:Release",
+      inputs: {
+        chart: "./charts/llm-serving",
+        timeout,
+        values: {
+          model: { name: "org/Big-70B" },
+          gpu: { count: 4, nodeSelector: { "llm-platform.io/gpu-pool": "l40s" } },
+          replicas: 1,
+          probes: { startup: { periodSeconds: 10, failureThreshold: startupFailures } },
+        },
+      },
+    }),
+  ];
+
+  it("flags a model release modeled longer than its Helm timeout, and weights slower than the startup probe allows", () => {
+    // 300 s scale-up + 300 s pull + 140 GB × 7.5 s/GB = 1650 s; weights alone 1050 s.
+    const report = buildReport("t", servingStack(1500, 60));
+    expect(report.risks.filter((risk) => risk.kind !== "gpu-idle")).toEqual([
+      expect.objectContaining({ severity: "risk", kind: "release-timeout", resource: "model", message: expect.stringMatching(/27\.5 min exceeds its Helm timeout of 25\.0 min/) }),
+      expect.objectContaining({ severity: "risk", kind: "startup-probe", resource: "model", message: expect.stringMatching(/17\.5 min exceeds its startup probe budget of 10\.0 min/) }),
+    ]);
+  });
+
+  it("warns within 20% of a limit and says nothing below it", () => {
+    expect(buildReport("t", servingStack(1800, 120)).risks.filter((r) => r.kind !== "gpu-idle").map((r) => [r.kind, r.severity])).toEqual([
+      ["release-timeout", "warning"],
+      ["startup-probe", "warning"],
+    ]);
+    expect(buildReport("t", servingStack(3600, 240)).risks.filter((r) => r.kind !== "gpu-idle")).toEqual([]);
+  });
+
+  it("flags the GPU node that a model's minimum replica keeps running, with its monthly cost", () => {
+    const [idle] = buildReport("t", servingStack(3600, 240)).risks.filter((r) => r.kind === "gpu-idle");
+    const usd = Math.round(730 * regions["us-east-1"]!.machines["g6e.12xlarge"]!);
+    expect(idle?.message).toBe(`GPU pool l40s: 1 × g6e.12xlarge run while idle, $${usd.toLocaleString("en-US")}/month (pool min 0; model minReplicas 1)`);
   });
 });
