@@ -50,7 +50,7 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": awsApiCall,
   "aws:s3/bucketVersioning:BucketVersioning": awsApiCall,
   // GCP
-  "gcp:container/cluster:Cluster": published(210, "GKE cluster creation 2–5 min in published runs; midpoint"),
+  "gcp:container/cluster:Cluster": published(210, "GKE cluster creation 2–5 min in published runs; midpoint (removing the default node pool afterwards is not counted)"),
   "gcp:container/nodePool:NodePool": published(248, "GKE node pools 1.75–6.5 min (terraform-provider-google #1643); midpoint"),
   "gcp:compute/network:Network": assumed(25, "global operation; terraform logs typically 20–30 s"),
   "gcp:compute/subnetwork:Subnetwork": assumed(25, "regional operation with secondary ranges"),
