@@ -1,0 +1,223 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { regions } from "../scripts/lib/cost/prices";
+import { buildReport, reportSchemaVersion, type StackReport } from "../scripts/lib/stack-report/build";
+import { diffReports } from "../scripts/lib/stack-report/diff";
+import { loadReport } from "../scripts/lib/stack-report/load";
+import { commentMarker } from "../scripts/lib/stack-report/render";
+import type { SynthResource } from "../scripts/lib/synthesize";
+import { repoRoot, stackNames, synthStack } from "./support/synth";
+
+const reports: Record<string, StackReport> = {};
+const resourcesOf: Record<string, SynthResource[]> = {};
+const elapsedMs: Record<string, number> = {};
+
+beforeAll(async () => {
+  for (const stack of stackNames()) {
+    resourcesOf[stack] = (await synthStack(stack)).resources;
+    const started = performance.now();
+    reports[stack] = buildReport(stack, resourcesOf[stack]);
+    elapsedMs[stack] = performance.now() - started;
+  }
+});
+
+describe.each(stackNames())("report of stack %s", (stack) => {
+  it("runs in under 10 s, with every resource type and chart in the duration table and everything priced", () => {
+    expect(elapsedMs[stack]).toBeLessThan(10_000);
+    const report = reports[stack]!;
+    expect(report.deployTime.untabled).toEqual([]);
+    expect(report.cost.unpriced).toEqual([]);
+    expect(report.deployTime.criticalPathSeconds).toBeGreaterThan(0);
+    expect(report.deployTime.serialSeconds).toBeGreaterThanOrEqual(report.deployTime.criticalPathSeconds);
+  });
+
+  it("ends the critical path at its last resource, each step starting when the one before it ends", () => {
+    const { chain, criticalPathSeconds } = reports[stack]!.deployTime;
+    const last = chain.at(-1)!;
+    expect(last.startSeconds + last.seconds).toBe(criticalPathSeconds);
+    for (const [before, after] of chain.slice(1).map((step, i) => [chain[i]!, step] as const)) {
+      expect(after.startSeconds).toBeCloseTo(before.startSeconds + before.seconds, 6);
+    }
+  });
+});
+
+describe("report figures of the committed stacks", () => {
+  it("reads property dependencies from the synth: dev's NAT gateway waits on its Elastic IP and subnet (inputs), not only its explicit dependsOn", () => {
+    const urnOf = (name: string, type: string) => resourcesOf.dev!.find((r) => r.name === name && r.type === type)!.urn;
+    const nat = resourcesOf.dev!.find((r) => r.type === "aws:ec2/natGateway:NatGateway")!;
+    expect(nat.dependsOn).toEqual(
+      expect.arrayContaining([
+        urnOf("llm-dev-igw", "aws:ec2/internetGateway:InternetGateway"),
+        urnOf("llm-dev-nat-0", "aws:ec2/eip:Eip"),
+        urnOf("llm-dev-public-0", "aws:ec2/subnet:Subnet"),
+      ]),
+    );
+  });
+
+  it("prices k3s stacks at $0 cloud cost and says so", () => {
+    for (const stack of ["k3s-lab", "local"]) {
+      const { cost } = reports[stack]!;
+      expect(cost.scenarios.max.monthlyUsd, stack).toBe(0);
+      expect(cost.note, stack).toMatch(/\$0 cloud cost/);
+    }
+  });
+
+  it("flags dev's GPU node that qwen-small's minReplicas keeps up although the pool's minimum is 0", () => {
+    const risk = reports.dev!.risks.find((r) => r.kind === "gpu-idle");
+    expect(risk?.severity).toBe("risk");
+    expect(risk?.message).toMatch(/GPU pool l4: 1 × g6\.xlarge \(spot\) run while idle.*pool min 0; qwen-small minReplicas 1/);
+  });
+
+  it("models prod's deploy as the EKS control plane, then the system nodes, then the 70B model release within its timeout", () => {
+    const { deployTime } = reports.prod!;
+    expect(deployTime.chain.map((step) => step.type)).toEqual(expect.arrayContaining(["aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"]));
+    expect(deployTime.chain.at(-1)?.name).toBe("llm-prod-llm-llama-70b");
+    expect(reports.prod!.risks.filter((risk) => risk.kind === "release-timeout")).toEqual([]);
+  });
+
+  it("keeps the JSON field names stable (the PR workflow reads them)", () => {
+    const keys = new Set<string>();
+    const walk = (value: unknown, path: string): void => {
+      if (Array.isArray(value)) return value.forEach((inner) => walk(inner, `${path}[]`));
+      if (!value || typeof value !== "object") return;
+      for (const [key, inner] of Object.entries(value)) {
+        keys.add(`${path}.${key}`);
+        walk(inner, `${path}.${key}`);
+      }
+    };
+    const report = reports.prod!;
+    walk(JSON.parse(JSON.stringify({ ...report, comparison: diffReports(report, report) })), "");
+    const scenario = (name: string) => [
+      `.cost.scenarios.${name}`,
+      `.cost.scenarios.${name}.lines`,
+      ...["item", "monthlyUsd", "quantity", "unit", "unitUsd"].map((key) => `.cost.scenarios.${name}.lines[].${key}`),
+      `.cost.scenarios.${name}.monthlyUsd`,
+    ];
+    expect(report.schemaVersion).toBe(reportSchemaVersion);
+    expect([...keys].sort()).toEqual(
+      [
+        ".comparison",
+        ...["baseCriticalPathSeconds", "baseExists", "criticalPathSecondsDelta", "monthlyUsdDelta", "newRisks", "resolvedRisks", "resourceCountDelta", "stack"].map((k) => `.comparison.${k}`),
+        ...["configured", "idle", "max"].map((k) => `.comparison.monthlyUsdDelta.${k}`),
+        ".cost",
+        ...["currency", "hoursPerMonth", "notModeled", "note", "platform", "pricesAsOf", "region", "scenarios", "spotFactor", "unpriced"].map((k) => `.cost.${k}`),
+        ...scenario("configured"),
+        ...scenario("idle"),
+        ...scenario("max"),
+        ".deployTime",
+        ...["chain", "criticalPathSeconds", "parallelism", "releases", "serialSeconds", "untabled"].map((k) => `.deployTime.${k}`),
+        ...["name", "seconds", "source", "startSeconds", "type"].map((k) => `.deployTime.chain[].${k}`),
+        ...["name", "seconds", "startupBudgetSeconds", "timeoutSeconds", "weightsSeconds"].map((k) => `.deployTime.releases[].${k}`),
+        ".platform",
+        ".resourceCount",
+        ".risks",
+        ...["kind", "message", "resource", "severity"].map((k) => `.risks[].${k}`),
+        ".schemaVersion",
+        ".stack",
+      ].sort(),
+    );
+  });
+});
+
+describe("loading a base", () => {
+  it("reads a synth folder, a synth result, a resources array or an earlier --json report, and nothing for a stack it lacks", () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-load-"));
+    const expected = reports.dev!;
+    mkdirSync(join(dir, "folder", "dev"), { recursive: true });
+    writeFileSync(join(dir, "folder", "dev", "resources.json"), JSON.stringify(resourcesOf.dev));
+    writeFileSync(join(dir, "result.json"), JSON.stringify({ ok: true, stack: "dev", resources: resourcesOf.dev, outputs: {} }));
+    writeFileSync(join(dir, "report.json"), JSON.stringify({ ...expected, comparison: null }));
+    for (const path of [join(dir, "folder"), join(dir, "folder", "dev"), join(dir, "result.json")]) expect(loadReport(path, "dev"), path).toEqual(expected);
+    expect(loadReport(join(dir, "report.json"), "dev")).toMatchObject({ stack: "dev", cost: expected.cost });
+    expect(loadReport(join(dir, "report.json"), "prod")).toBeUndefined();
+    expect(loadReport(join(dir, "folder"), "prod")).toBeUndefined();
+  });
+});
+
+describe("npm run report -- --synth DIR --base DIR", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "report-cli-"));
+  const report = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "report.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+  let removedNodeUsd = 0;
+
+  beforeAll(() => {
+    // The base runs one more system node than the head: the change saves one m6i.large and its disk.
+    const head = resourcesOf.dev!;
+    const base = structuredClone(head);
+    const system = base.find((r) => r.name === "llm-dev-system")!;
+    const scaling = system.inputs.scalingConfig as { minSize: number; desiredSize: number };
+    scaling.minSize += 1;
+    scaling.desiredSize += 1;
+    const template = head.find((r) => r.name === "llm-dev-system-lt")!;
+    const disk = (template.inputs.blockDeviceMappings as { ebs: { volumeSize: number } }[])[0]!.ebs.volumeSize;
+    removedNodeUsd = 730 * regions["us-east-1"]!.machines["m6i.large"]! + disk * 0.08;
+    for (const [dir, resources] of [["head", head], ["base", base]] as const) {
+      mkdirSync(join(scratch, dir, "dev"), { recursive: true });
+      writeFileSync(join(scratch, dir, "dev", "resources.json"), JSON.stringify(resources));
+    }
+  });
+
+  it("prints the report with the difference from the base as JSON", () => {
+    const run = report("--stack", "dev", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--json");
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const json = JSON.parse(run.stdout) as StackReport & { comparison: ReturnType<typeof diffReports> };
+    expect(json.stack).toBe("dev");
+    expect(json.comparison.baseExists).toBe(true);
+    expect(json.comparison.monthlyUsdDelta.idle).toBeCloseTo(-removedNodeUsd, 1);
+    expect(json.comparison.monthlyUsdDelta.max).toBe(0);
+    expect(json.comparison.criticalPathSecondsDelta).toBe(0);
+  });
+
+  it("writes the PR comment in markdown, marked for editing in place, with a stack the base lacks as new", () => {
+    const run = report("--stack", "dev", "--stack", "prod", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--markdown");
+    // prod has no synth folder in head: the report says which.
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/no synth output for stack prod/);
+    mkdirSync(join(scratch, "head", "prod"), { recursive: true });
+    writeFileSync(join(scratch, "head", "prod", "resources.json"), JSON.stringify(resourcesOf.prod));
+    const ok = report("--stack", "dev", "--stack", "prod", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--markdown");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.startsWith(commentMarker)).toBe(true);
+    expect(ok.stdout).toMatch(new RegExp(`\\| dev \\| .* \\| -\\$${Math.round(removedNodeUsd)}/month idle \\(-\\$${Math.round(removedNodeUsd)} as configured, \\+\\$0 at max\\), deploy time unchanged`));
+    expect(ok.stdout).toMatch(/\| prod \| .* \| new stack: \$[\d,]+\/month idle/);
+    expect(ok.stdout).toMatch(/⚠️ \*\*dev\*\*: GPU pool l4/);
+  });
+});
+
+describe("pull-request workflow", () => {
+  interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    if?: string;
+  }
+  const workflow = parse(readFileSync(join(repoRoot, ".github", "workflows", "pull-request.yml"), "utf8")) as {
+    jobs: Record<string, { permissions?: Record<string, string>; steps?: Step[] }>;
+  };
+  const job = workflow.jobs["cost-report"]!;
+  const runs = (job.steps ?? []).map((step) => step.run ?? "").join("\n");
+
+  it("reports every stack of the PR against its base checkout, offline, with no cloud or Pulumi credentials", () => {
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(job.steps?.some((step) => step.uses?.startsWith("pulumi/"))).toBe(false);
+    expect(job.steps?.find((step) => step.with?.ref === "${{ github.event.pull_request.base.sha }}")?.with?.path).toBe(".base");
+    expect(runs).toMatch(/for file in "\$1"\/Pulumi\.\*\.yaml/);
+    expect(runs).toContain('synth_all "$PWD/.base" "$RUNNER_TEMP/report/base"');
+    expect(runs).toMatch(/npm run -s report -- "\$\{args\[@\]\}" --synth "\$RUNNER_TEMP\/report\/head" --base "\$RUNNER_TEMP\/report\/base" --markdown/);
+  });
+
+  it("edits its one comment in place, found by the marker the report starts with", () => {
+    const post = job.steps!.find((step) => step.env?.GH_TOKEN)!;
+    expect(post.env?.GH_TOKEN).toBe("${{ github.token }}");
+    expect(post.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(post.run).toContain("marker=$(head -n 1");
+    expect(post.run).toMatch(/--method PATCH .*issues\/comments\/\$id/);
+    expect(commentMarker.startsWith("<!--")).toBe(true);
+  });
+});
