@@ -72,6 +72,12 @@ describe("report figures of the committed stacks", () => {
     expect(risk?.message).toMatch(/GPU pool l4: 1 × g6\.xlarge \(spot\) run while idle.*pool min 0; qwen-small minReplicas 1/);
   });
 
+  it("warns that dev and prod, on Kubernetes 1.34, leave EKS standard support within days of the prices' date", () => {
+    for (const stack of ["dev", "prod"]) {
+      expect(reports[stack]!.risks.filter((risk) => risk.kind === "eks-extended-support").map((risk) => risk.severity), stack).toEqual(["warning"]);
+    }
+  });
+
   it("models prod's deploy as the EKS control plane, then the system nodes, then the 70B model release within its timeout", () => {
     const { deployTime } = reports.prod!;
     expect(deployTime.chain.map((step) => step.type)).toEqual(expect.arrayContaining(["aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"]));
