@@ -223,6 +223,8 @@ describe("pull-request workflow", () => {
     expect(post.env?.GH_TOKEN).toBe("${{ github.token }}");
     expect(post.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
     expect(post.run).toContain("marker=$(head -n 1");
+    // A user's comment that quotes the marker is not the one to edit (the token may not edit it).
+    expect(post.run).toContain('select(.user.login == \\"github-actions[bot]\\" and (.body | startswith(\\"$marker\\")))');
     expect(post.run).toMatch(/--method PATCH .*issues\/comments\/\$id/);
     expect(commentMarker.startsWith("<!--")).toBe(true);
   });
