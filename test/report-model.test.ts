@@ -140,7 +140,7 @@ describe("cost arithmetic", () => {
     expect(controlPlane("1.32")).toMatchObject({ item: "EKS control plane (Kubernetes 1.32 in extended support)", unitUsd: 0.6, monthlyUsd: 438 });
     expect(supportRisks("1.32")).toEqual([expect.objectContaining({ severity: "risk", message: expect.stringMatching(/past standard support \(2026-03-23\).*\+\$365\/month/) })]);
     expect(controlPlane("1.34")).toMatchObject({ item: "EKS control plane", unitUsd: 0.1 });
-    expect(supportRisks("1.34")).toEqual([expect.objectContaining({ severity: "warning", message: expect.stringMatching(/ends 2026-12-02 \(3 days after.*\+\$365\/month/) })]);
+    expect(supportRisks("1.34")).toEqual([expect.objectContaining({ severity: "warning", message: expect.stringMatching(/ends 2026-12-02 \(3 days after.*\$0\.60\/h \(\+\$365\/month\)/) })]);
     expect(supportRisks("1.35")).toEqual([]);
     expect(at("1.99").cost.unpriced).toEqual(["EKS support dates of Kubernetes 1.99"]);
   });

@@ -82,14 +82,14 @@ function eksSupportRisks(resources: readonly SynthResource[], cost: CostEstimate
   const extra = `+$${Math.round((eksExtendedSupportHourly - standardHourly) * hoursPerMonth)}/month`;
   const resource = `Kubernetes ${support.version}`;
   if (support.daysLeft <= 0) {
-    return [{ severity: "risk", kind: "eks-extended-support", resource, message: `EKS ${resource} is past standard support (${support.standardEnds}): the control plane bills at $${eksExtendedSupportHourly}/h (${extra}) until upgraded` }];
+    return [{ severity: "risk", kind: "eks-extended-support", resource, message: `EKS ${resource} is past standard support (${support.standardEnds}): the control plane bills at $${eksExtendedSupportHourly.toFixed(2)}/h (${extra}) until upgraded` }];
   }
   return [
     {
       severity: "warning",
       kind: "eks-extended-support",
       resource,
-      message: `EKS standard support for ${resource} ends ${support.standardEnds} (${support.daysLeft} days after the prices' date): then the control plane bills at $${eksExtendedSupportHourly}/h (${extra}) until upgraded`,
+      message: `EKS standard support for ${resource} ends ${support.standardEnds} (${support.daysLeft} days after the prices' date): then the control plane bills at $${eksExtendedSupportHourly.toFixed(2)}/h (${extra}) until upgraded`,
     },
   ];
 }
