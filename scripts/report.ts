@@ -6,6 +6,7 @@
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runMain } from "./lib/run-main";
 import { readStackFile, repoRoot } from "./lib/stack-file";
 import { buildReport, type StackReport } from "./lib/stack-report/build";
 import { diffReports } from "./lib/stack-report/diff";
@@ -62,10 +63,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -132,6 +132,19 @@ describe("cost arithmetic", () => {
     expect(cost.unpriced).toEqual([]);
   });
 
+  it("bills the EKS control plane at the extended-support rate past standard support, and warns 90 days ahead", () => {
+    // Dated against pricesAsOf (2026-11-29): 1.32 ended 2026-03-23, 1.34 ends 2026-12-02, 1.35 on 2027-03-27.
+    const at = (version: string) => buildReport("t", [provider, res("cluster", { type: "aws:eks/cluster:Cluster", inputs: { version } })]);
+    const controlPlane = (version: string) => at(version).cost.scenarios.idle.lines[0];
+    const supportRisks = (version: string) => at(version).risks.filter((risk) => risk.kind === "eks-extended-support");
+    expect(controlPlane("1.32")).toMatchObject({ item: "EKS control plane (Kubernetes 1.32 in extended support)", unitUsd: 0.6, monthlyUsd: 438 });
+    expect(supportRisks("1.32")).toEqual([expect.objectContaining({ severity: "risk", message: expect.stringMatching(/past standard support \(2026-03-23\).*\+\$365\/month/) })]);
+    expect(controlPlane("1.34")).toMatchObject({ item: "EKS control plane", unitUsd: 0.1 });
+    expect(supportRisks("1.34")).toEqual([expect.objectContaining({ severity: "warning", message: expect.stringMatching(/ends 2026-12-02 \(3 days after.*\$0\.60\/h \(\+\$365\/month\)/) })]);
+    expect(supportRisks("1.35")).toEqual([]);
+    expect(at("1.99").cost.unpriced).toEqual(["EKS support dates of Kubernetes 1.99"]);
+  });
+
   it("keeps a GPU node up while idle when a model's minimum replicas need one on a pool whose minimum is 0", () => {
     const [gpuPool] = nodePools([
       pool("gpu", { instanceTypes: ["g6e.12xlarge"], tags: { "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "4" }, scalingConfig: { minSize: 0, maxSize: 3 } }),

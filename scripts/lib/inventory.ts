@@ -27,6 +27,12 @@ export function regionOf(resources: readonly SynthResource[]): string | undefine
   return typeof region === "string" ? region : undefined;
 }
 
+/** The Kubernetes minor the EKS cluster is created at (undefined elsewhere). */
+export function eksVersionOf(resources: readonly SynthResource[]): string | undefined {
+  const version = resources.find((r) => r.type === "aws:eks/cluster:Cluster")?.inputs.version;
+  return typeof version === "string" ? version : undefined;
+}
+
 /** A Kubernetes quantity ("50Gi", "1Ti", "500G") in GiB; 0 when it is not one. */
 export function quantityGiB(quantity: unknown): number {
   const match = typeof quantity === "string" ? /^(\d+(?:\.\d+)?)(Mi|Gi|Ti|M|G|T)?$/.exec(quantity) : null;

@@ -1,4 +1,5 @@
 import {
+  eksVersionOf,
   isServingRelease,
   loadBalancerServices,
   nodePools,
@@ -11,7 +12,16 @@ import {
   type ServedModel,
 } from "../inventory";
 import type { SynthResource } from "../synthesize";
-import { hoursPerMonth, notModeled, pricesAsOf, regions, spotFactor, type RegionPrices } from "./prices";
+import {
+  eksExtendedSupportHourly,
+  eksStandardSupportEnds,
+  hoursPerMonth,
+  notModeled,
+  pricesAsOf,
+  regions,
+  spotFactor,
+  type RegionPrices,
+} from "./prices";
 
 /** idle: pools at their minimum, models at their minimum replicas; configured: pools as `pulumi up` leaves them; max: every pool at its maximum. */
 export const scenarios = ["idle", "configured", "max"] as const;
@@ -50,6 +60,33 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 export function line(item: string, quantity: number, unit: "hour" | "GiB-month" | "month", unitUsd: number): CostLine {
   const monthlyUsd = quantity * unitUsd * (unit === "hour" ? hoursPerMonth : 1);
   return { item, quantity, unit, unitUsd, monthlyUsd: round2(monthlyUsd) };
+}
+
+export interface EksSupport {
+  readonly version: string;
+  /** End of standard support; undefined when the calendar table lacks the version. */
+  readonly standardEnds: string | undefined;
+  /** Days from the prices' date to the end of standard support (0 or less: in extended support). */
+  readonly daysLeft: number | undefined;
+}
+
+/** Where the EKS cluster's Kubernetes minor stands on the prices' date (not today's, so a report is reproducible). */
+export function eksSupport(resources: readonly SynthResource[]): EksSupport | undefined {
+  const version = eksVersionOf(resources);
+  if (version === undefined) return undefined;
+  const standardEnds = eksStandardSupportEnds[version];
+  const daysLeft = standardEnds === undefined ? undefined : Math.round((Date.parse(standardEnds) - Date.parse(pricesAsOf)) / 86_400_000);
+  return { version, standardEnds, daysLeft };
+}
+
+function controlPlaneLine(resources: readonly SynthResource[], platform: Platform, prices: RegionPrices, unpriced: Set<string>): CostLine {
+  if (platform !== "eks") return line("GKE cluster management fee", 1, "hour", prices.controlPlaneHourly);
+  const support = eksSupport(resources);
+  if (support && support.daysLeft === undefined) unpriced.add(`EKS support dates of Kubernetes ${support.version}`);
+  if (support?.daysLeft !== undefined && support.daysLeft <= 0) {
+    return line(`EKS control plane (Kubernetes ${support.version} in extended support)`, 1, "hour", eksExtendedSupportHourly);
+  }
+  return line("EKS control plane", 1, "hour", prices.controlPlaneHourly);
 }
 
 /** GPUs that the models on a pool need at a replica count, as nodes of that pool. */
@@ -97,7 +134,7 @@ function cloudLines(resources: readonly SynthResource[], prices: RegionPrices, s
   const count = (type: string) => resources.filter((resource) => resource.type === type).length;
   const models = servedModels(resources);
   const pools = nodePools(resources);
-  const lines: CostLine[] = [line(platform === "eks" ? "EKS control plane" : "GKE cluster management fee", 1, "hour", prices.controlPlaneHourly)];
+  const lines: CostLine[] = [controlPlaneLine(resources, platform, prices, unpriced)];
 
   let nodes = 0;
   for (const pool of pools) {

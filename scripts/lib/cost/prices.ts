@@ -9,7 +9,8 @@ export const pricesAsOf = "2026-11-29";
 
 export const sources = {
   ec2: "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, On-Demand)",
-  eks: "https://aws.amazon.com/eks/pricing/ (standard support)",
+  eks: "https://aws.amazon.com/eks/pricing/ (standard and extended support)",
+  eksVersions: "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html (release calendar)",
   vpc: "https://aws.amazon.com/vpc/pricing/ (NAT gateway, public IPv4)",
   elb: "https://aws.amazon.com/elasticloadbalancing/pricing/",
   ebs: "https://aws.amazon.com/ebs/pricing/",
@@ -31,9 +32,23 @@ export const hoursPerMonth = 730;
  */
 export const spotFactor = 0.35;
 
+/**
+ * EKS bills a cluster at the extended-support rate once its Kubernetes minor is past the end of
+ * standard support (14 months after EKS released it): extended support is on by default, and the
+ * program sets no `upgradePolicy`. End-of-standard-support dates from the EKS release calendar.
+ */
+export const eksExtendedSupportHourly = 0.6;
+export const eksStandardSupportEnds: Readonly<Record<string, string>> = {
+  "1.32": "2026-03-23",
+  "1.33": "2026-07-29",
+  "1.34": "2026-12-02",
+  "1.35": "2027-03-27",
+};
+
 export interface RegionPrices {
   /** Per machine hour, on-demand. */
   readonly machines: Readonly<Record<string, number>>;
+  /** Standard support (EKS) or the cluster management fee (GKE). */
   readonly controlPlaneHourly: number;
   readonly natGatewayHourly: number;
   /** Cloud NAT bills per VM that uses it, up to a cap (GCP only). */

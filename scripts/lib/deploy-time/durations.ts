@@ -107,8 +107,10 @@ export const k3sCommandDurations = {
 } as const;
 
 /**
- * Helm releases (`helm.v3.Release` waits like `helm install --wait`: every Deployment, StatefulSet and
- * DaemonSet ready, Jobs and hooks complete) per chart name, before any extra wait below.
+ * Helm releases per chart name, before any extra wait below. `helm.v3.Release` waits like
+ * `helm install --wait` (also when `atomic`): Deployments, StatefulSets and DaemonSets ready, PVCs
+ * bound, LoadBalancer Services addressed, hook Jobs complete; other Jobs only with `waitForJobs`,
+ * which the program does not set.
  */
 export const chartDurations: Readonly<Record<string, Duration>> = {
   "prometheus-operator-crds": assumed(10, "CRDs only"),

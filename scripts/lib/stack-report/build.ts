@@ -1,4 +1,5 @@
-import { estimateCost, poolNodes, type CostEstimate } from "../cost/model";
+import { eksSupport, estimateCost, poolNodes, type CostEstimate } from "../cost/model";
+import { eksExtendedSupportHourly, hoursPerMonth, regions } from "../cost/prices";
 import { deployTime, type DeployTime } from "../deploy-time/model";
 import { nodePools, servedModels } from "../inventory";
 import type { SynthResource } from "../synthesize";
@@ -9,7 +10,7 @@ export const reportSchemaVersion = 1;
 export interface Risk {
   /** "risk": expected to fail or to cost money for nothing; "warning": within 20% of a limit. */
   readonly severity: "risk" | "warning";
-  readonly kind: "release-timeout" | "startup-probe" | "gpu-idle" | "unpriced";
+  readonly kind: "release-timeout" | "startup-probe" | "gpu-idle" | "unpriced" | "eks-extended-support";
   readonly resource: string;
   readonly message: string;
 }
@@ -71,6 +72,28 @@ function gpuIdleRisks(resources: readonly SynthResource[], cost: CostEstimate): 
     }));
 }
 
+/** Days before the end of EKS standard support from which the report warns. */
+const supportNoticeDays = 90;
+
+function eksSupportRisks(resources: readonly SynthResource[], cost: CostEstimate): Risk[] {
+  const support = eksSupport(resources);
+  const standardHourly = cost.region ? regions[cost.region]?.controlPlaneHourly : undefined;
+  if (!support || support.daysLeft === undefined || support.daysLeft > supportNoticeDays || standardHourly === undefined) return [];
+  const extra = `+$${Math.round((eksExtendedSupportHourly - standardHourly) * hoursPerMonth)}/month`;
+  const resource = `Kubernetes ${support.version}`;
+  if (support.daysLeft <= 0) {
+    return [{ severity: "risk", kind: "eks-extended-support", resource, message: `EKS ${resource} is past standard support (${support.standardEnds}): the control plane bills at $${eksExtendedSupportHourly.toFixed(2)}/h (${extra}) until upgraded` }];
+  }
+  return [
+    {
+      severity: "warning",
+      kind: "eks-extended-support",
+      resource,
+      message: `EKS standard support for ${resource} ends ${support.standardEnds} (${support.daysLeft} days after the prices' date): then the control plane bills at $${eksExtendedSupportHourly.toFixed(2)}/h (${extra}) until upgraded`,
+    },
+  ];
+}
+
 /** The report of one synthesized stack: deploy time, monthly cost and risks. */
 export function buildReport(stack: string, resources: readonly SynthResource[]): StackReport {
   const deploy = deployTime(resources);
@@ -83,6 +106,7 @@ export function buildReport(stack: string, resources: readonly SynthResource[]):
     }
   }
   risks.push(...gpuIdleRisks(resources, cost));
+  risks.push(...eksSupportRisks(resources, cost));
   for (const item of cost.unpriced) risks.push({ severity: "warning", kind: "unpriced", resource: item, message: `no price for ${item}: counted as $0` });
   return { schemaVersion: reportSchemaVersion, stack, platform: cost.platform, resourceCount: resources.length, deployTime: deploy, cost, risks };
 }
