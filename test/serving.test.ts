@@ -290,7 +290,7 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
 
 describe("the values builder", () => {
   const base: ServingValuesInput = {
-    model: { name: "m", model: "org/m", gpuCount: 2, minReplicas: 1, maxReplicas: 1, gpuMemoryUtilization: 0.9, cacheGiB: 80, weightsFrom: "bucket" },
+    model: { name: "m", engine: "vllm", model: "org/m", gpuCount: 2, minReplicas: 1, maxReplicas: 1, gpuMemoryUtilization: 0.9, cacheGiB: 80, weightsFrom: "bucket" },
     scheduling: { nodeSelector: { pool: "h100" }, tolerations: [] },
     storageClassName: "gp3",
     apiKeySecret: "llm-api-key",
