@@ -88,3 +88,18 @@ describe("the local stack serves a model on CPU", () => {
     expect(result.outputs.llmApiKey).toBe("[secret]");
   });
 });
+
+describe("the local stack's dashboard and alerts know the engine", () => {
+  const resource = (type: string, name: string) => ofType(result, type).find((r) => r.name.endsWith(name))!.inputs as Obj;
+
+  it("read llama.cpp's own metrics and the front door's, and never a vLLM or GPU metric that cannot exist here", () => {
+    const rules = JSON.stringify(resource("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "llm-alerts-rule").spec);
+    const dashboard = String(resource("kubernetes:core/v1:ConfigMap", "llm-dashboard-configmap").data["llm-serving.json"]);
+    for (const text of [rules, dashboard]) {
+      expect(text).toContain("llamacpp:requests_deferred");
+      expect(text).not.toMatch(/vllm:|DCGM_/);
+    }
+    expect(rules).toContain('nginx_ingress_controller_requests{exported_namespace=\\"llm-serving\\", ingress=~\\"qwen-small\\"');
+  });
+});
+
