@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { servingChart } from "../components/serving/llm-serving";
 import { images } from "../components/versions";
-import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResult } from "../scripts/lib/synthesize";
-import { ofType, synthStack } from "./support/synth";
+import { ofType, servingObjects, synthStack } from "./support/synth";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -12,8 +10,7 @@ let result: SynthResult;
 let objects: Obj[];
 beforeAll(async () => {
   result = await synthStack("local");
-  const servingReleases = ofType(result, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === servingChart);
-  objects = manifestsOf(servingReleases).map((manifest) => manifest.object as Obj);
+  objects = servingObjects(result) as Obj[];
 });
 
 const only = (kind: string): Obj => {

@@ -2,11 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { servingChart } from "../components/serving/llm-serving";
-import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResult } from "../scripts/lib/synthesize";
 import { platformSchema } from "../stacks/config/schema";
-import { ofType, repoRoot, synthStack } from "./support/synth";
+import { repoRoot, servingObjects as renderServing, synthStack } from "./support/synth";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -20,8 +18,7 @@ let local: SynthResult;
 let servingObjects: Obj[];
 beforeAll(async () => {
   local = await synthStack("local");
-  const release = ofType(local, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === servingChart);
-  servingObjects = manifestsOf(release).map((manifest) => manifest.object as Obj);
+  servingObjects = renderServing(local) as Obj[];
 });
 
 describe("the README quick start", () => {
