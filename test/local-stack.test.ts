@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { images } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
+import { kubeScoreFindings } from "./support/kube-score";
 import { ofType, servingObjects, synthStack } from "./support/synth";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -77,6 +78,11 @@ describe("the local stack serves a model on CPU", () => {
     expect(ingress.spec.rules[0].host).toBe("qwen-small.api.llm.localhost");
     expect(ingress.spec.rules[0].http.paths.map((p: Obj) => p.path)).toEqual(["/v1", "/health"]);
     expect(ingress.spec.tls[0].hosts).toEqual(["qwen-small.api.llm.localhost"]);
+  });
+
+  it("scores clean with kube-score but for the same documented findings as the GPU models", () => {
+    // Egress: the GGUF comes from the Hub, whose addresses change. Replicas: one CPU replica on a laptop.
+    expect(kubeScoreFindings(objects)).toEqual(["deployment-replicas", "pod-networkpolicy"]);
   });
 
   it("outputs the API URL, the served model names and the key, the key as a secret", () => {
