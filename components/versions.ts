@@ -46,6 +46,12 @@ export const images = {
   curl: "docker.io/curlimages/curl:8.17.0",
   /** vLLM's OpenAI-compatible server; also the default in charts/llm-serving/values.yaml (a test keeps them equal). */
   vllm: vllmImage,
+  /**
+   * The llama.cpp server, CPU build (multi-arch): serves GGUF models on machines without a GPU (the
+   * local stack). Tags are `server-b<build>`, one per upstream build; also the default in
+   * charts/llm-serving/values.yaml (a test keeps them equal).
+   */
+  llamacppServer: "ghcr.io/ggml-org/llama.cpp:server-b11206",
   /** Copies weights, datasets and models between s3://, gs:// and local disk (serving's model loader, pipeline steps). */
   rclone: "docker.io/rclone/rclone:1.75.1",
   /**

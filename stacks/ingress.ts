@@ -25,7 +25,12 @@ export function ingressRouting(config: LoadedConfig): IngressRouting | undefined
     controllerPodLabels: ingressConventions.podLabels,
     host: (service) => `${service}.${config.domain}`,
     tls: (host) => ({
-      annotations: { "cert-manager.io/cluster-issuer": issuer },
+      annotations: {
+        "cert-manager.io/cluster-issuer": issuer,
+        // A self-signed certificate is its own issuer. Without a common name its issuer name is empty,
+        // and curl (OpenSSL) then refuses it even as --cacert; a CN holds at most 64 characters.
+        ...(config.tls.issuer === "self-signed" && host.length <= 64 ? { "cert-manager.io/common-name": host } : {}),
+      },
       secretName: `${host.split(".")[0]}-tls`,
     }),
   };

@@ -6,8 +6,10 @@ import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-st
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
+import type { ServingSources } from "../components/monitoring/metric-names";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
+import { servingConventions } from "./serving";
 
 /** Names the monitoring stack fixes; NetworkPolicies and the KEDA scaler rely on them. */
 export const monitoringConventions = {
@@ -67,10 +69,25 @@ export function createMonitoring(
   if (cluster.gpuPools.length > 0) {
     new DcgmExporter(`${name}-dcgm`, { provider: cluster.provider, namespace, gpuPools: cluster.gpuPools, crds: layer.crds }, opts);
   }
-  new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace }, opts);
-  new LlmAlertRules(`${name}-llm-alerts`, { provider: cluster.provider, namespace, slo: settings.slo, crds: layer.crds }, opts);
+  const sources = servingSources(config, ingress !== undefined);
+  new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
+  new LlmAlertRules(`${name}-llm-alerts`, { provider: cluster.provider, namespace, slo: settings.slo, sources, crds: layer.crds }, opts);
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),
     grafanaAdminPassword: stack.grafanaAdminPassword,
+  };
+}
+
+/**
+ * The engines the stack's models run on, so that the dashboard and alerts read only metrics that can
+ * exist. A stack without models keeps the vLLM views, ready for the first model. The front door's
+ * metrics are scraped whenever ingress and monitoring are both on.
+ */
+export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: boolean): ServingSources {
+  const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);
+  return {
+    vllm: config.models.length === 0 || config.models.some((model) => model.engine === "vllm"),
+    llamacpp,
+    ...(frontDoor ? { frontDoor: { namespace: servingConventions.namespace } } : {}),
   };
 }

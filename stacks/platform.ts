@@ -46,7 +46,7 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     bucketName: cluster.objectStore?.bucket ?? pulumi.output(null),
     oidcIssuerUrl: cluster.oidcIssuerUrl ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
-    ...(serving ? { llmApiKey: serving.apiKey } : {}),
+    ...(serving ? { llmApiKey: serving.apiKey, llmModels: pulumi.output(serving.servedModels) } : {}),
     // llmApiUrl is the first model's, for the common one-model stack; llmApiUrls has every model.
     ...(serving && firstModel && serving.apiUrls[firstModel]
       ? { llmApiUrl: pulumi.output(serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { certManagerValues, clusterIssuerManifest } from "../components/ingress/cert-manager";
+import { ingressNginxValues } from "../components/ingress/ingress-nginx";
 import { charts } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
 import { ingressConventions } from "../stacks/ingress";
@@ -39,7 +40,9 @@ describe("ingress-nginx", () => {
 
   it("takes replicas and service type from config", () => {
     expect((releaseOf(stacks.prod!, "ingress-nginx").inputs.values as NginxValues).controller).toMatchObject({ replicaCount: 3, service: { type: "LoadBalancer" } });
-    expect((releaseOf(stacks.local!, "ingress-nginx").inputs.values as NginxValues).controller).toMatchObject({ replicaCount: 1, service: { type: "NodePort" } });
+    // local: k3s's ServiceLB binds the LoadBalancer Service to the node's 80 and 443, which k3d publishes.
+    expect((releaseOf(stacks.local!, "ingress-nginx").inputs.values as NginxValues).controller).toMatchObject({ replicaCount: 1, service: { type: "LoadBalancer" } });
+    expect(ingressNginxValues({ className: "nginx", serviceType: "NodePort" }).controller).toMatchObject({ service: { type: "NodePort" } });
   });
 
   it("is scraped when monitoring is on, waiting for the ServiceMonitor CRD and for no other add-on", () => {

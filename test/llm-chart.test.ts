@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { imageKeys } from "../components/serving/values";
+import { images } from "../components/versions";
 import { helm, lintChart, renderChart, servingChartPath } from "./support/helm";
 import { validateManifest } from "./support/kube-models";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const ciValues = (file: "dev" | "prod"): Obj => parse(readFileSync(join(servingChartPath, "ci", `${file}-values.yaml`), "utf8")) as Obj;
+const ciValues = (file: "dev" | "prod" | "cpu"): Obj => parse(readFileSync(join(servingChartPath, "ci", `${file}-values.yaml`), "utf8")) as Obj;
 
 /** The dev ci values with one change applied. */
 function devWith(change: (values: Obj) => void): Obj {
@@ -16,10 +18,25 @@ function devWith(change: (values: Obj) => void): Obj {
   return values;
 }
 
+/** The CPU (llama.cpp) ci values with one change applied. */
+function cpuWith(change: (values: Obj) => void): Obj {
+  const values = ciValues("cpu");
+  change(values);
+  return values;
+}
+
 describe("the llm-serving chart", () => {
-  it.each(["dev", "prod"] as const)("passes helm lint --strict with ci/%s-values.yaml", (file) => {
+  it.each(["dev", "prod", "cpu"] as const)("passes helm lint --strict with ci/%s-values.yaml", (file) => {
     const run = lintChart(ciValues(file));
     expect(run.ok, run.stdout + run.stderr).toBe(true);
+  });
+
+  it("defaults to the engine images pinned in components/versions.ts", () => {
+    const defaults = parse(readFileSync(join(servingChartPath, "values.yaml"), "utf8")) as Obj;
+    expect(defaults.engine).toBe("vllm");
+    expect(defaults.image).toMatchObject(imageKeys(images.vllm));
+    expect(defaults.llamacpp.image).toMatchObject(imageKeys(images.llamacppServer));
+    expect(ciValues("cpu").llamacpp.image).toMatchObject(imageKeys(images.llamacppServer));
   });
 
   it("fails a bare lint: it never renders a server without a model or an API key", () => {
@@ -28,7 +45,7 @@ describe("the llm-serving chart", () => {
     expect(run.stdout + run.stderr).toMatch(/model\/name/);
   });
 
-  it.each(["dev", "prod"] as const)("renders ci/%s-values.yaml into manifests valid against the upstream schemas", (file) => {
+  it.each(["dev", "prod", "cpu"] as const)("renders ci/%s-values.yaml into manifests valid against the upstream schemas", (file) => {
     const objects = renderChart(ciValues(file));
     expect(objects.length).toBeGreaterThanOrEqual(6);
     for (const object of objects) validateManifest(object);
@@ -53,6 +70,10 @@ const rejected: [string, Obj, RegExp][] = [
   ],
   ["autoscaling without a ServiceMonitor", devWith((v) => (v.serviceMonitor.enabled = false)), /needs serviceMonitor.enabled=true/],
   ["an ingress without a host", devWith((v) => (v.ingress = { enabled: true })), /ingress.host is required/],
+  ["a GPU request on the CPU engine", cpuWith((v) => (v.gpu = { count: 1 })), /\/gpu\/count/],
+  ["a CPU engine without a model file", cpuWith((v) => delete v.model.ggufFile), /\/model.*ggufFile/],
+  ["a CPU engine with a model file that is not GGUF", cpuWith((v) => (v.model.ggufFile = "model.safetensors")), /\/model\/ggufFile/],
+  ["an unknown engine", devWith((v) => (v.engine = "tgi")), /\/engine/],
 ];
 
 describe("helm refuses bad values with a message naming the key", () => {
@@ -60,5 +81,47 @@ describe("helm refuses bad values with a message naming the key", () => {
     const run = helm(["template", "x", servingChartPath], values);
     expect(run.ok).toBe(false);
     expect(run.stderr).toMatch(words);
+  });
+});
+
+describe("the llm-serving chart on the CPU engine (llama.cpp)", () => {
+  const objects = renderChart(ciValues("cpu"));
+  const of = (kind: string) => objects.find((object) => object.kind === kind) as Obj;
+  const pod = of("Deployment").spec.template.spec;
+  const server = pod.containers[0];
+
+  it("runs the llama.cpp server with no GPU, no GPU toleration and no /dev/shm", () => {
+    expect(server.name).toBe("llama-server");
+    expect(server.image).toMatch(/^ghcr\.io\/ggml-org\/llama\.cpp:server-b\d+$/);
+    expect(JSON.stringify(of("Deployment"))).not.toMatch(/nvidia\.com\/gpu|"shm"/);
+    expect(pod.tolerations).toBeUndefined();
+  });
+
+  it("sets host, port, alias, metrics, context and threads explicitly, and the key through LLAMA_API_KEY", () => {
+    expect(server.args).toEqual([
+      "--hf-repo", "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "--hf-file", "qwen2.5-0.5b-instruct-q4_k_m.gguf",
+      "--host", "0.0.0.0", "--port", "8080", "--alias", "qwen2.5-0.5b", "--metrics", "--ctx-size", "4096", "--threads", "2",
+    ]);
+    expect(server.env).toContainEqual({ name: "LLAMA_API_KEY", valueFrom: { secretKeyRef: { name: "llm-api-key", key: "api-key" } } });
+    expect(server.env).toContainEqual({ name: "LLAMA_CACHE", value: "/models/llama.cpp" });
+  });
+
+  it("loads the GGUF from the bucket copy, offline, when the model loader runs", () => {
+    const loaded = renderChart(cpuWith((v) => (v.modelLoader = { enabled: true, source: "s3://models-bucket/models/qwen" })));
+    const container = (loaded.find((object) => object.kind === "Deployment") as Obj).spec.template.spec.containers[0];
+    const modelPath = container.args[container.args.indexOf("--model") + 1] as string;
+    expect(modelPath).toMatch(/^\/models\/preloaded\/[0-9a-f]{16}\/qwen2\.5-0\.5b-instruct-q4_k_m\.gguf$/);
+    expect(container.args).not.toContain("--hf-repo");
+    expect(container.env).toContainEqual({ name: "LLAMA_ARG_OFFLINE", value: "1" });
+  });
+
+  it("scales on llama.cpp's queue of deferred requests", () => {
+    const scaled = renderChart(cpuWith((v) => {
+      v.autoscaling = { enabled: true, minReplicas: 1, maxReplicas: 2 };
+      // Two pods cannot share one ReadWriteOnce cache: each gets its own.
+      v.cache = { persistence: { enabled: false }, perPod: { type: "emptyDir", size: "2Gi" } };
+    }));
+    const scaledObject = scaled.find((object) => object.kind === "ScaledObject") as Obj;
+    expect(scaledObject.spec.triggers[0].metadata.query).toBe('sum(llamacpp:requests_deferred{namespace="llm-serving", model_name="qwen2.5-0.5b"})');
   });
 });

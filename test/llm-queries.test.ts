@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { llmAlertRuleGroups, type LlmSlo } from "../components/monitoring/llm-alert-rules";
 import { llmDashboard } from "../components/monitoring/llm-dashboard";
-import { knownMetricNames, vllmMetrics, dcgmMetrics, vllmTtftBuckets, leLabel } from "../components/monitoring/metric-names";
+import {
+  dcgmMetrics,
+  frontDoorMetrics,
+  knownMetricNames,
+  leLabel,
+  llamacppMetrics,
+  vllmMetrics,
+  vllmTtftBuckets,
+  type ServingSources,
+} from "../components/monitoring/metric-names";
 import { interpolateGrafana, parsePromql } from "./support/promql";
 
 const slo: LlmSlo = { availability: 0.995, ttftSeconds: 2.5, ttftTarget: 0.95, queueSaturation: 25, gpuMemoryPressure: 0.95 };
@@ -47,6 +56,82 @@ describe("the LLM dashboard", () => {
   it("filters every panel by the model_name variable", () => {
     expect(dashboard.templating.list.map((variable) => variable.name)).toContain("model_name");
     for (const expr of dashboardExprs) expect(expr, expr).toContain('model_name=~"$model_name"');
+  });
+});
+
+/** A stack like local: one llama.cpp model behind the front door, no vLLM, no GPU. */
+const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
+const bothEngines: ServingSources = { ...cpuOnly, vllm: true };
+const namesIn = (exprs: string[]) => new Set(exprs.flatMap((expr) => parsePromql(interpolateGrafana(expr)).metricNames));
+const exprsOf = (model: Record<string, unknown>) =>
+  (model as unknown as { panels: DashboardPanel[] }).panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+const isVllmOrGpu = (name: string) => name.startsWith("vllm:") || name.startsWith("DCGM_");
+
+describe("the LLM dashboard of a stack serving llama.cpp", () => {
+  const cpuExprs = exprsOf(llmDashboard(cpuOnly));
+
+  it("parses, and reads only llama.cpp and front-door metrics: no vLLM or GPU query that could never match", () => {
+    for (const expr of cpuExprs) expect(parsePromql(interpolateGrafana(expr)).errors, expr).toEqual([]);
+    const names = namesIn(cpuExprs);
+    for (const name of names) expect(knownMetricNames.has(name) && !isVllmOrGpu(name), name).toBe(true);
+    for (const metric of [llamacppMetrics.requestsDeferred, llamacppMetrics.requestsProcessing, llamacppMetrics.generationTokens, llamacppMetrics.promptTokens, frontDoorMetrics.requests]) {
+      expect(names.has(metric), metric).toBe(true);
+    }
+  });
+
+  it("filters every panel by the selected models, and lists llama.cpp models in the picker", () => {
+    for (const expr of cpuExprs) expect(expr, expr).toMatch(/(model_name|ingress)=~"\$model_name"/);
+    const picker = JSON.stringify((llmDashboard(cpuOnly) as { templating: unknown }).templating);
+    expect(picker).toContain("label_values(llamacpp:requests_processing, model_name)");
+  });
+
+  it("shows both engines side by side when a stack serves both", () => {
+    const names = namesIn(exprsOf(llmDashboard(bothEngines)));
+    for (const metric of [vllmMetrics.ttftBucket, dcgmMetrics.gpuUtil, llamacppMetrics.requestsDeferred]) expect(names.has(metric), metric).toBe(true);
+    const picker = JSON.stringify((llmDashboard(bothEngines) as { templating: unknown }).templating);
+    expect(picker).toContain('{__name__=~\\"vllm:num_requests_running|llamacpp:requests_processing\\"}');
+  });
+});
+
+describe("the LLM alert rules of a stack serving llama.cpp", () => {
+  const rules = llmAlertRuleGroups(slo, cpuOnly).flatMap((group) => group.rules);
+  const recorded = new Set(rules.flatMap((rule) => (rule.record ? [rule.record] : [])));
+
+  it("parse, and read only llama.cpp and front-door metrics or their own recordings", () => {
+    for (const rule of rules) {
+      expect(parsePromql(rule.expr).errors, rule.expr).toEqual([]);
+      for (const name of parsePromql(rule.expr).metricNames) {
+        expect((knownMetricNames.has(name) && !isVllmOrGpu(name)) || recorded.has(name), `${name} in ${rule.expr}`).toBe(true);
+      }
+    }
+  });
+
+  it("measure availability at the front door: 5xx answers of the model's Ingress, named model_name", () => {
+    const ratio = rules.find((rule) => rule.record === "llm:request_error_ratio:rate5m")!.expr;
+    expect(ratio).toContain('nginx_ingress_controller_requests{exported_namespace="llm-serving", ingress=~"qwen-small", status=~"5.."}[5m]');
+    expect(ratio).toContain('label_replace(');
+    expect(rules.some((rule) => rule.alert === "LlmAvailabilityBudgetFastBurn")).toBe(true);
+  });
+
+  it("alert on llama.cpp's own queue, and leave out TTFT and GPU memory, which llama.cpp cannot report", () => {
+    expect(rules.find((rule) => rule.alert === "LlmQueueSaturated")!.expr).toBe(
+      "max by (namespace, pod, model_name) (llamacpp:requests_deferred) > 25",
+    );
+    expect(rules.map((rule) => rule.alert ?? rule.record).join(" ")).not.toMatch(/Ttft|ttft|GpuMemory/);
+  });
+
+  it("drop the availability SLO when no front door is scraped, rather than query nothing", () => {
+    const groups = llmAlertRuleGroups(slo, { vllm: false, llamacpp: ["qwen-small"] });
+    expect(groups.map((group) => group.name)).toEqual(["llm_saturation"]);
+  });
+
+  it("join both engines' errors and queues when a stack serves both", () => {
+    const both = llmAlertRuleGroups(slo, bothEngines).flatMap((group) => group.rules);
+    const ratio = both.find((rule) => rule.record === "llm:request_error_ratio:rate1h")!.expr;
+    expect(ratio).toMatch(/^\(.*vllm:request_success_total.*\) or \(.*nginx_ingress_controller_requests.*\)$/);
+    expect(both.find((rule) => rule.alert === "LlmQueueSaturated")!.expr).toBe(
+      "max by (namespace, pod, model_name) (vllm:num_requests_waiting) > 25 or max by (namespace, pod, model_name) (llamacpp:requests_deferred) > 25",
+    );
   });
 });
 

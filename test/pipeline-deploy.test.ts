@@ -12,6 +12,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const model: ServedModel = {
   name: "qwen-small",
+  engine: "vllm",
   model: "Qwen/Qwen2.5-1.5B-Instruct",
   gpuCount: 1,
   minReplicas: 1,

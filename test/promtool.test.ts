@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { llmAlertRuleGroups, type LlmSlo } from "../components/monitoring/llm-alert-rules";
+import { vllmOnly, type ServingSources } from "../components/monitoring/metric-names";
 
 /**
  * Runs the alert rules in Prometheus's own rule engine (`promtool test rules`) against synthetic
@@ -27,11 +28,20 @@ const gpu = 'gpu="0",Hostname="node-1",namespace="serving",pod="qwen-small-0"';
 const counter = (series: string, perMinute: number, minutes: number) => ({ series, values: `0+${perMinute}x${minutes}` });
 const gauge = (series: string, value: number, minutes: number) => ({ series, values: `${value}x${minutes}` });
 
+/** The page the availability SLO sends for qwen-small, whichever engine's metrics fed it. */
+const availabilityPage = {
+  exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
+  exp_annotations: {
+    summary: "Availability for model qwen-small is burning its error budget too fast.",
+    description: "Objective 0.995; windows 14.4x over 1h/5m, 6x over 6h/30m.",
+  },
+};
+
 const alertsAt = (evalTime: string, alertname: string, exp_alerts: unknown[]) => ({ eval_time: evalTime, alertname, exp_alerts });
 
-function runPromtool(tests: unknown[]): string {
+function runPromtool(tests: unknown[], sources: ServingSources = vllmOnly): string {
   const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: llmAlertRuleGroups(slo) }));
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: llmAlertRuleGroups(slo, sources) }));
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
   execFileSync(promtool!, ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
   return execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
@@ -46,15 +56,7 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         counter(`vllm:request_success_total{finished_reason="error",${model}}`, 10, 120),
       ],
       alert_rule_test: [
-        alertsAt("90m", "LlmAvailabilityBudgetFastBurn", [
-          {
-            exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
-            exp_annotations: {
-              summary: "Availability for model qwen-small is burning its error budget too fast.",
-              description: "Objective 0.995; windows 14.4x over 1h/5m, 6x over 6h/30m.",
-            },
-          },
-        ]),
+        alertsAt("90m", "LlmAvailabilityBudgetFastBurn", [availabilityPage]),
       ],
     };
     const healthy = {
@@ -122,5 +124,48 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       ],
     };
     expect(runPromtool([saturated])).toMatch(/SUCCESS/);
+  });
+
+  describe("for a llama.cpp model (as the local stack serves)", () => {
+    const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
+    // As Prometheus stores ingress-nginx's counter: the controller's own namespace wins, the Ingress's becomes exported_namespace.
+    const frontDoor = (status: string) =>
+      `nginx_ingress_controller_requests{exported_namespace="llm-serving",ingress="qwen-small",status="${status}",namespace="ingress-nginx",pod="controller-0"}`;
+
+    it("page on 10% 5xx answers at the front door, and stay quiet at 0.2%", () => {
+      const burning = {
+        interval: "1m",
+        input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("503"), 10, 120)],
+        alert_rule_test: [
+          alertsAt("90m", "LlmAvailabilityBudgetFastBurn", [availabilityPage]),
+        ],
+      };
+      const healthy = {
+        interval: "1m",
+        input_series: [counter(frontDoor("200"), 998, 120), counter(frontDoor("500"), 2, 120), counter(frontDoor("401"), 50, 120)],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
+      };
+      expect(runPromtool([burning, healthy], cpuOnly)).toMatch(/SUCCESS/);
+    });
+
+    it("warn when requests wait for a slot (llamacpp:requests_deferred) for 5 minutes", () => {
+      const saturated = {
+        interval: "1m",
+        input_series: [gauge(`llamacpp:requests_deferred{model_name="qwen-small",namespace="llm-serving",pod="qwen-small-0"}`, 30, 20)],
+        alert_rule_test: [
+          alertsAt("3m", "LlmQueueSaturated", []),
+          alertsAt("10m", "LlmQueueSaturated", [
+            {
+              exp_labels: { severity: "warning", model_name: "qwen-small", namespace: "llm-serving", pod: "qwen-small-0" },
+              exp_annotations: {
+                summary: "qwen-small-0 (qwen-small) has 30 requests waiting.",
+                description: "More than 25 requests have been queued for 5 minutes: add replicas or GPUs.",
+              },
+            },
+          ]),
+        ],
+      };
+      expect(runPromtool([saturated], cpuOnly)).toMatch(/SUCCESS/);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
 import { servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
-import { manifestsOf, toYaml } from "../scripts/lib/manifests";
+import { manifestsOf } from "../scripts/lib/manifests";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { requireTool } from "../scripts/lib/tools";
@@ -16,6 +16,7 @@ import { fitsNode } from "../stacks/config/rules";
 import { unknownValueKeys } from "./support/chart-keys";
 import { lintChart, renderChart } from "./support/helm";
 import { validateManifest } from "./support/kube-models";
+import { kubeScoreFindings } from "./support/kube-score";
 import { ofType, repoRoot, synthStack } from "./support/synth";
 import { synthVariant } from "./support/variant";
 
@@ -224,18 +225,8 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   });
 
   it("scores clean with kube-score, but for the documented, deliberate findings", () => {
-    const text = s().objects.map((o) => toYaml(o)).join("---\n");
-    const run = spawnSync(
-      requireTool("kube-score"),
-      ["score", "-o", "json", "--ignore-test", "container-image-pull-policy", "--ignore-test", "pod-probes-identical", "--enable-optional-test", "container-seccomp-profile", "-"],
-      { input: text, encoding: "utf8" },
-    );
-    expect(run.status, run.stderr).toBe(0);
-    const findings = (JSON.parse(run.stdout) as Obj[]).flatMap((object) =>
-      object.checks.filter((check: Obj) => !check.skipped && check.grade < 10).map((check: Obj) => check.check.id),
-    );
     // Egress: weights come from hosts whose addresses change. Replicas: min 1 under KEDA (see README).
-    expect(findings.sort()).toEqual(["deployment-replicas", "pod-networkpolicy"]);
+    expect(kubeScoreFindings(s().objects)).toEqual(["deployment-replicas", "pod-networkpolicy"]);
   });
 
   it("never shows the API key in plaintext", () => {
@@ -290,7 +281,7 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
 
 describe("the values builder", () => {
   const base: ServingValuesInput = {
-    model: { name: "m", model: "org/m", gpuCount: 2, minReplicas: 1, maxReplicas: 1, gpuMemoryUtilization: 0.9, cacheGiB: 80, weightsFrom: "bucket" },
+    model: { name: "m", engine: "vllm", model: "org/m", gpuCount: 2, minReplicas: 1, maxReplicas: 1, gpuMemoryUtilization: 0.9, cacheGiB: 80, weightsFrom: "bucket" },
     scheduling: { nodeSelector: { pool: "h100" }, tolerations: [] },
     storageClassName: "gp3",
     apiKeySecret: "llm-api-key",

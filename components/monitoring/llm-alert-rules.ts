@@ -1,6 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dcgmMetrics as dcgm, leLabel, vllmMetrics as vllm } from "./metric-names";
+import {
+  dcgmMetrics as dcgm,
+  frontDoorRate,
+  leLabel,
+  llamacppMetrics as llamacpp,
+  vllmMetrics as vllm,
+  vllmOnly,
+  type ServingSources,
+} from "./metric-names";
 
 /** The SLO targets and thresholds, as the stack config holds them. */
 export interface LlmSlo {
@@ -77,15 +85,28 @@ function sliRules(sli: Sli): RuleGroup {
   return { name: `${sli.record.replace(/[^a-z_]/g, "_")}`, rules: [...recordings, ...alerts] };
 }
 
-/** Every rule group for the LLM serving SLOs and saturation; pure. */
-export function llmAlertRuleGroups(slo: LlmSlo): RuleGroup[] {
+/**
+ * Every rule group for the LLM serving SLOs and saturation; pure. Each engine is read through its
+ * own metrics, and a rule is left out when no served engine can feed it: a query that can never
+ * match would read as "all is well".
+ */
+export function llmAlertRuleGroups(slo: LlmSlo, sources: ServingSources = vllmOnly): RuleGroup[] {
+  const cpuModels = sources.llamacpp.length > 0;
   // Availability: requests the engine finished with an error. Client aborts ("abort") and normal
-  // stops ("stop", "length", "repetition") are not failures.
+  // stops ("stop", "length", "repetition") are not failures. llama.cpp counts no errors, so its
+  // models are read at the front door: the share of 5xx answers.
+  const errorRatios = (range: string) => [
+    ...(sources.vllm
+      ? [`sum by (model_name) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
+          ` / sum by (model_name) (rate(${vllm.requestSuccess}[${range}]))`]
+      : []),
+    ...(cpuModels && sources.frontDoor
+      ? [`${frontDoorRate(sources, range, ', status=~"5.."')} / ${frontDoorRate(sources, range)}`]
+      : []),
+  ];
   const availability = sliRules({
     record: "llm:request_error_ratio",
-    ratio: (range) =>
-      `sum by (model_name) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
-      ` / sum by (model_name) (rate(${vllm.requestSuccess}[${range}]))`,
+    ratio: (range) => errorRatios(range).map((ratio, _, all) => (all.length > 1 ? `(${ratio})` : ratio)).join(" or "),
     objective: slo.availability,
     alert: "LlmAvailabilityBudget",
     summary: "Availability",
@@ -101,12 +122,13 @@ export function llmAlertRuleGroups(slo: LlmSlo): RuleGroup[] {
     alert: "LlmTtftBudget",
     summary: `Time to first token under ${slo.ttftSeconds}s`,
   });
+  const queues = [...(sources.vllm ? [vllm.requestsWaiting] : []), ...(cpuModels ? [llamacpp.requestsDeferred] : [])];
   const saturation: RuleGroup = {
     name: "llm_saturation",
     rules: [
       {
         alert: "LlmQueueSaturated",
-        expr: `max by (namespace, pod, model_name) (${vllm.requestsWaiting}) > ${slo.queueSaturation}`,
+        expr: queues.map((queue) => `max by (namespace, pod, model_name) (${queue}) > ${slo.queueSaturation}`).join(" or "),
         for: "5m",
         labels: { severity: "warning" },
         annotations: {
@@ -126,13 +148,22 @@ export function llmAlertRuleGroups(slo: LlmSlo): RuleGroup[] {
       },
     ],
   };
-  return [availability, ttft, saturation];
+  // TTFT and GPU memory exist only for vLLM: llama.cpp has no TTFT histogram (and the front door
+  // only sees whole responses) and runs on no GPU.
+  const saturationRules = sources.vllm ? saturation.rules : saturation.rules.filter((rule) => rule.alert !== "GpuMemoryPressure");
+  return [
+    ...(errorRatios("5m").length > 0 ? [availability] : []),
+    ...(sources.vllm ? [ttft] : []),
+    ...(queues.length > 0 ? [{ ...saturation, rules: saturationRules }] : []),
+  ];
 }
 
 export interface LlmAlertRulesArgs {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
   readonly slo: LlmSlo;
+  /** The engines served. @default vLLM only */
+  readonly sources?: ServingSources;
   /** The Prometheus Operator CRDs release (PrometheusRule). */
   readonly crds: pulumi.Resource;
 }
@@ -149,7 +180,7 @@ export class LlmAlertRules extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "llm-serving-slo", namespace: args.namespace },
-        spec: { groups: llmAlertRuleGroups(args.slo) },
+        spec: { groups: llmAlertRuleGroups(args.slo, args.sources) },
       },
       { parent: this, provider: args.provider, dependsOn: [args.crds] },
     );

@@ -1,6 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dcgmMetrics as dcgm, vllmMetrics as vllm } from "./metric-names";
+import {
+  dcgmMetrics as dcgm,
+  frontDoorMetrics as frontDoor,
+  llamacppMetrics as llamacpp,
+  vllmMetrics as vllm,
+  vllmOnly,
+  type ServingSources,
+} from "./metric-names";
 
 /** Grafana's sidecar loads every ConfigMap with this label as a dashboard (kps default). */
 export const dashboardLabel = { grafana_dashboard: "1" } as const;
@@ -8,6 +15,8 @@ export const dashboardLabel = { grafana_dashboard: "1" } as const;
 interface Target {
   readonly expr: string;
   readonly legendFormat: string;
+  /** What must be served for the query to have data. */
+  readonly needs: "vllm" | "llamacpp" | "frontDoor";
 }
 
 interface Panel {
@@ -27,21 +36,31 @@ const percentiles = (bucket: string, what: string): Target[] =>
   [0.5, 0.95, 0.99].map((q) => ({
     expr: `histogram_quantile(${q}, sum by (model_name, le) (rate(${bucket}{${model}}[${window}])))`,
     legendFormat: `${what} p${q * 100} {{model_name}}`,
+    needs: "vllm" as const,
   }));
 
-/** The panels, in reading order: load, latency, throughput, memory, GPUs. */
+/**
+ * The panels, in reading order: load, latency, throughput, memory, GPUs. Each target names the engine
+ * it reads; `llmDashboard` keeps only those the stack serves.
+ */
 export const llmPanels: readonly Panel[] = [
   {
-    title: "Request rate by finish reason",
+    title: "Request rate",
     unit: "reqps",
-    targets: [{ expr: `sum by (model_name, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: "{{model_name}} {{finished_reason}}" }],
+    targets: [
+      { expr: `sum by (model_name, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: "{{model_name}} {{finished_reason}}", needs: "vllm" },
+      // llama.cpp counts no requests by outcome: the front door does, per Ingress (named after the model).
+      { expr: `sum by (ingress, status) (rate(${frontDoor.requests}{ingress=~"$model_name"}[${window}]))`, legendFormat: "{{ingress}} HTTP {{status}}", needs: "frontDoor" },
+    ],
   },
   {
     title: "Queue depth",
     unit: "short",
     targets: [
-      { expr: `sum by (model_name) (${vllm.requestsWaiting}{${model}})`, legendFormat: "waiting {{model_name}}" },
-      { expr: `sum by (model_name) (${vllm.requestsRunning}{${model}})`, legendFormat: "running {{model_name}}" },
+      { expr: `sum by (model_name) (${vllm.requestsWaiting}{${model}})`, legendFormat: "waiting {{model_name}}", needs: "vllm" },
+      { expr: `sum by (model_name) (${vllm.requestsRunning}{${model}})`, legendFormat: "running {{model_name}}", needs: "vllm" },
+      { expr: `sum by (model_name) (${llamacpp.requestsDeferred}{${model}})`, legendFormat: "waiting {{model_name}}", needs: "llamacpp" },
+      { expr: `sum by (model_name) (${llamacpp.requestsProcessing}{${model}})`, legendFormat: "running {{model_name}}", needs: "llamacpp" },
     ],
   },
   { title: "Time to first token", unit: "s", targets: percentiles(vllm.ttftBucket, "TTFT") },
@@ -50,33 +69,51 @@ export const llmPanels: readonly Panel[] = [
     title: "Tokens per second",
     unit: "short",
     targets: [
-      { expr: `sum by (model_name) (rate(${vllm.generationTokens}{${model}}[${window}]))`, legendFormat: "generated {{model_name}}" },
-      { expr: `sum by (model_name) (rate(${vllm.promptTokens}{${model}}[${window}]))`, legendFormat: "prompt {{model_name}}" },
+      { expr: `sum by (model_name) (rate(${vllm.generationTokens}{${model}}[${window}]))`, legendFormat: "generated {{model_name}}", needs: "vllm" },
+      { expr: `sum by (model_name) (rate(${vllm.promptTokens}{${model}}[${window}]))`, legendFormat: "prompt {{model_name}}", needs: "vllm" },
+      { expr: `sum by (model_name) (rate(${llamacpp.generationTokens}{${model}}[${window}]))`, legendFormat: "generated {{model_name}}", needs: "llamacpp" },
+      { expr: `sum by (model_name) (rate(${llamacpp.promptTokens}{${model}}[${window}]))`, legendFormat: "prompt {{model_name}}", needs: "llamacpp" },
     ],
+  },
+  {
+    title: "Generation speed per request (llama.cpp)",
+    unit: "short",
+    targets: [{ expr: `avg by (model_name) (${llamacpp.generationSpeed}{${model}})`, legendFormat: "tokens/s {{model_name}}", needs: "llamacpp" }],
   },
   {
     title: "KV-cache usage",
     unit: "percentunit",
-    targets: [{ expr: `max by (model_name, pod) (${vllm.kvCacheUsage}{${model}})`, legendFormat: "{{pod}}" }],
+    targets: [{ expr: `max by (model_name, pod) (${vllm.kvCacheUsage}{${model}})`, legendFormat: "{{pod}}", needs: "vllm" }],
   },
   {
     title: "GPU utilization",
     unit: "percent",
-    targets: [{ expr: gpusOfModel(dcgm.gpuUtil), legendFormat: "{{pod}} GPU {{gpu}}" }],
+    targets: [{ expr: gpusOfModel(dcgm.gpuUtil), legendFormat: "{{pod}} GPU {{gpu}}", needs: "vllm" }],
   },
   {
     title: "GPU memory used",
     unit: "decmbytes",
-    targets: [{ expr: gpusOfModel(dcgm.framebufferUsed), legendFormat: "{{pod}} GPU {{gpu}}" }],
+    targets: [{ expr: gpusOfModel(dcgm.framebufferUsed), legendFormat: "{{pod}} GPU {{gpu}}", needs: "vllm" }],
   },
 ];
 
+/** The panels with only the targets whose engine the stack serves; panels left empty are dropped. */
+export function servedPanels(sources: ServingSources = vllmOnly): Panel[] {
+  const served = { vllm: sources.vllm, llamacpp: sources.llamacpp.length > 0, frontDoor: sources.llamacpp.length > 0 && !!sources.frontDoor };
+  return llmPanels
+    .map((panel) => ({ ...panel, targets: panel.targets.filter((target) => served[target.needs]) }))
+    .filter((panel) => panel.targets.length > 0);
+}
+
 /** The Grafana dashboard model (schema of Grafana 10+). Pure: the same input gives the same JSON. */
-export function llmDashboard(): Record<string, unknown> {
+export function llmDashboard(sources: ServingSources = vllmOnly): Record<string, unknown> {
+  // The model picker lists the models of every engine served: both report model_name.
+  const running = [...(sources.vllm ? [vllm.requestsRunning] : []), ...(sources.llamacpp.length > 0 ? [llamacpp.requestsProcessing] : [])];
+  const modelsQuery = `label_values(${running.length === 1 ? running[0] : `{__name__=~"${running.join("|")}"}`}, model_name)`;
   return {
     uid: "llm-serving",
     title: "LLM serving",
-    tags: ["llm-platform", "vllm"],
+    tags: ["llm-platform", ...(sources.vllm ? ["vllm"] : []), ...(sources.llamacpp.length > 0 ? ["llama.cpp"] : [])],
     timezone: "browser",
     schemaVersion: 39,
     refresh: "30s",
@@ -94,8 +131,8 @@ export function llmDashboard(): Record<string, unknown> {
           label: "Model",
           type: "query",
           datasource: { type: "prometheus", uid: "${datasource}" },
-          query: { query: `label_values(${vllm.requestsRunning}, model_name)`, refId: "model_name" },
-          definition: `label_values(${vllm.requestsRunning}, model_name)`,
+          query: { query: modelsQuery, refId: "model_name" },
+          definition: modelsQuery,
           refresh: 2,
           multi: true,
           includeAll: true,
@@ -103,7 +140,7 @@ export function llmDashboard(): Record<string, unknown> {
         },
       ],
     },
-    panels: llmPanels.map((panel, index) => ({
+    panels: servedPanels(sources).map((panel, index) => ({
       id: index + 1,
       type: "timeseries",
       title: panel.title,
@@ -122,6 +159,8 @@ export function llmDashboard(): Record<string, unknown> {
 export interface LlmDashboardArgs {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
+  /** The engines served. @default vLLM only */
+  readonly sources?: ServingSources;
 }
 
 /** The LLM serving dashboard as a ConfigMap, picked up by Grafana's dashboard sidecar. */
@@ -134,7 +173,7 @@ export class LlmDashboard extends pulumi.ComponentResource {
       `${name}-configmap`,
       {
         metadata: { name: "llm-serving-dashboard", namespace: args.namespace, labels: { ...dashboardLabel } },
-        data: { "llm-serving.json": JSON.stringify(llmDashboard(), null, 2) },
+        data: { "llm-serving.json": JSON.stringify(llmDashboard(args.sources), null, 2) },
       },
       { parent: this, provider: args.provider },
     );

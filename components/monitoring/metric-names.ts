@@ -1,6 +1,7 @@
 /**
  * Metric names and histogram buckets the dashboard and alerts query, as vLLM (v1 engine,
- * vllm/v1/metrics/loggers.py) and NVIDIA's dcgm-exporter (default-counters.csv) export them.
+ * vllm/v1/metrics/loggers.py), the llama.cpp server (tools/server, `--metrics`), the front door
+ * (ingress-nginx) and NVIDIA's dcgm-exporter (default-counters.csv) export them.
  * Tests check that no query uses a name outside these lists.
  */
 
@@ -18,6 +19,27 @@ export const vllmMetrics = {
   e2eLatencyBucket: "vllm:e2e_request_latency_seconds_bucket",
 } as const;
 
+/**
+ * The llama.cpp server's metrics. They carry no labels of their own (no model name, no finish reason)
+ * and no histograms, so there is no TTFT or error count: the chart's ServiceMonitor adds `model_name`,
+ * and availability comes from the front door.
+ */
+export const llamacppMetrics = {
+  /** Gauge: requests in a slot now. */
+  requestsProcessing: "llamacpp:requests_processing",
+  /** Gauge: requests waiting for a free slot (the queue). */
+  requestsDeferred: "llamacpp:requests_deferred",
+  promptTokens: "llamacpp:prompt_tokens_total",
+  generationTokens: "llamacpp:tokens_predicted_total",
+  /** Gauge: average generation speed (tokens/s) of the recent requests. */
+  generationSpeed: "llamacpp:predicted_tokens_seconds",
+} as const;
+
+/** The front door's (ingress-nginx controller's) per-Ingress request counter, labelled `ingress` and `status`. */
+export const frontDoorMetrics = {
+  requests: "nginx_ingress_controller_requests",
+} as const;
+
 export const dcgmMetrics = {
   gpuUtil: "DCGM_FI_DEV_GPU_UTIL",
   framebufferUsed: "DCGM_FI_DEV_FB_USED",
@@ -26,7 +48,39 @@ export const dcgmMetrics = {
 } as const;
 
 /** Every metric name a dashboard panel or alert may query. */
-export const knownMetricNames: ReadonlySet<string> = new Set([...Object.values(vllmMetrics), ...Object.values(dcgmMetrics)]);
+export const knownMetricNames: ReadonlySet<string> = new Set([
+  ...Object.values(vllmMetrics),
+  ...Object.values(llamacppMetrics),
+  ...Object.values(frontDoorMetrics),
+  ...Object.values(dcgmMetrics),
+]);
+
+/** Which engines a stack serves, so that dashboards and alerts query only metrics that can exist. */
+export interface ServingSources {
+  /** Whether a model runs on vLLM (its series carry model_name and finished_reason). */
+  readonly vllm: boolean;
+  /** Served names of the llama.cpp models. */
+  readonly llamacpp: readonly string[];
+  /**
+   * Where the front door's request counter finds the models: the serving namespace as ingress-nginx
+   * reports it (`exported_namespace` once scraped, since the target's own namespace wins). Absent
+   * when the stack has no ingress or its metrics are not scraped.
+   */
+  readonly frontDoor?: { readonly namespace: string };
+}
+
+/** What a stack with only vLLM models serves (the default of the pure builders). */
+export const vllmOnly: ServingSources = { vllm: true, llamacpp: [] };
+
+/**
+ * The front door's request rate of the llama.cpp models, with the Ingress name (the model name) as
+ * `model_name`, so it joins vLLM's series; `status` filters, e.g. `status=~"5.."`.
+ */
+export function frontDoorRate(sources: ServingSources, range: string, extraMatchers = "", by = "model_name"): string {
+  const names = sources.llamacpp.join("|");
+  const selector = `${frontDoorMetrics.requests}{exported_namespace="${sources.frontDoor!.namespace}", ingress=~"${names}"${extraMatchers}}`;
+  return `sum by (${by}) (label_replace(rate(${selector}[${range}]), "model_name", "$1", "ingress", "(.*)"))`;
+}
 
 /**
  * `le` boundaries of vLLM's `vllm:time_to_first_token_seconds` histogram. A TTFT threshold must be one

@@ -34,8 +34,8 @@ export function chartDigest(directory = chartDirectory): string {
 }
 
 export interface LlmServingModel extends ServedModel {
-  /** Name of the GPU pool (PlatformCluster.gpuPools) the model runs on. */
-  readonly gpuPool: string;
+  /** Name of the GPU pool (PlatformCluster.gpuPools) a vLLM model runs on; absent for a CPU (llama.cpp) model. */
+  readonly gpuPool?: string;
 }
 
 export interface LlmServingArgs {
@@ -63,6 +63,8 @@ export const modelHost = (ingress: IngressLayer, model: string) => ingress.host(
  * base URL of each model is `https://<model>.api.<domain>/v1`.
  */
 export class LlmServing extends pulumi.ComponentResource {
+  /** The names clients send as "model", one per release. */
+  readonly servedModels: readonly string[];
   /** OpenAI base URL per model name (empty without ingress). */
   readonly apiUrls: Readonly<Record<string, string>>;
   /** Secret. */
@@ -154,7 +156,7 @@ export class LlmServing extends pulumi.ComponentResource {
           description: `llm-serving chart files sha256:${digest}`,
           values: servingValues({
             model,
-            scheduling: gpuPoolNamed(cluster, model.gpuPool).scheduling,
+            scheduling: model.gpuPool === undefined ? undefined : gpuPoolNamed(cluster, model.gpuPool).scheduling,
             storageClassName: cluster.storageClassName,
             apiKeySecret: "llm-api-key",
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
@@ -175,6 +177,7 @@ export class LlmServing extends pulumi.ComponentResource {
         { ...k8sOpts, dependsOn },
       );
     }
+    this.servedModels = args.models.map((model) => model.name);
     this.apiUrls = urls;
     this.releases = releases;
     this.registerOutputs({ apiUrls: this.apiUrls, apiKey: this.apiKey });

@@ -5,7 +5,15 @@ import { images } from "../versions";
 /** One served model, as the stack config describes it. */
 export interface ServedModel {
   readonly name: string;
+  /** "vllm" on GPUs, or "llamacpp" on CPU (one GGUF file). */
+  readonly engine: "vllm" | "llamacpp";
+  /** The Hub id (vLLM), or the Hub repository holding `ggufFile` (llama.cpp). */
   readonly model: string;
+  /** llama.cpp: the GGUF file in `model` (or in the bucket copy). */
+  readonly ggufFile?: string;
+  /** llama.cpp: --threads. */
+  readonly threads?: number;
+  /** vLLM: GPUs per replica. Ignored by llama.cpp. */
   readonly gpuCount: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
@@ -36,7 +44,8 @@ export interface ServingMonitoring {
 
 export interface ServingValuesInput {
   readonly model: ServedModel;
-  readonly scheduling: GpuScheduling;
+  /** Where the GPU pool is; absent for a CPU (llama.cpp) model. */
+  readonly scheduling?: GpuScheduling;
   readonly storageClassName: string;
   /** Secret holding the API key under `api-key`. */
   readonly apiKeySecret: string;
@@ -81,12 +90,59 @@ export const replicaRequests = (gpuCount: number) => ({
   memoryGiB: requestPerGpu.memoryGiB * gpuCount,
 });
 
-/** The model's requests (default `replicaRequests`); limits let a replica burst to twice that. */
+/**
+ * What one llama.cpp replica requests by default: a small quantized model (Qwen2.5-0.5B Q4_K_M is
+ * about 400 MB, plus its KV cache and compute buffers) decodes on one core and fits in 1 GiB.
+ */
+export const cpuReplicaRequests = { cpu: 1, memoryGiB: 1 } as const;
+
+/** The CPU (cores) and memory (GiB) one replica of this model requests. */
+export const modelRequests = (model: ServedModel) =>
+  model.requests ?? (model.engine === "llamacpp" ? cpuReplicaRequests : replicaRequests(model.gpuCount));
+
+/** The model's requests; limits let a replica burst to twice that. */
 function resources(model: ServedModel) {
-  const { cpu, memoryGiB } = model.requests ?? replicaRequests(model.gpuCount);
+  const { cpu, memoryGiB } = modelRequests(model);
+  // vLLM's home holds torch.compile and Triton caches; llama.cpp writes next to nothing outside the cache volume.
+  const disk = model.engine === "llamacpp" ? { request: "1Gi", limit: "4Gi" } : { request: "5Gi", limit: "20Gi" };
   return {
-    requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": "5Gi" },
-    limits: { cpu: String(2 * cpu), memory: `${2 * memoryGiB}Gi`, "ephemeral-storage": "20Gi" },
+    requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": disk.request },
+    limits: { cpu: String(2 * cpu), memory: `${2 * memoryGiB}Gi`, "ephemeral-storage": disk.limit },
+  };
+}
+
+/** The engine's own values: image, model flags and, for vLLM, the GPU placement. */
+function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined): Record<string, unknown> {
+  if (model.engine === "llamacpp") {
+    return {
+      engine: "llamacpp",
+      llamacpp: { image: imageKeys(images.llamacppServer), ...(model.threads === undefined ? {} : { threads: model.threads }) },
+      model: {
+        name: model.model,
+        ggufFile: model.ggufFile,
+        servedModelName: model.name,
+        ...(model.maxModelLen === undefined ? {} : { maxModelLen: model.maxModelLen }),
+      },
+    };
+  }
+  if (!scheduling) throw new Error(`model ${model.name}: the vllm engine needs a GPU pool to run on`);
+  return {
+    engine: "vllm",
+    image: imageKeys(images.vllm),
+    model: {
+      name: model.model,
+      servedModelName: model.name,
+      gpuMemoryUtilization: model.gpuMemoryUtilization,
+      ...(model.maxModelLen === undefined ? {} : { maxModelLen: model.maxModelLen }),
+    },
+    gpu: {
+      count: model.gpuCount,
+      nodeSelector: { ...scheduling.nodeSelector },
+      tolerations: scheduling.tolerations.map((toleration) => ({ ...toleration })),
+      runtimeClassName: scheduling.runtimeClassName ?? "",
+    },
+    // NCCL between tensor-parallel workers goes through /dev/shm; one GPU needs little.
+    shm: { sizeLimit: model.gpuCount > 1 ? `${4 * model.gpuCount}Gi` : "2Gi" },
   };
 }
 
@@ -111,23 +167,9 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
   const loader = input.modelSource === undefined ? undefined : imageKeys(images.rclone);
   return {
     fullnameOverride: model.name,
-    image: imageKeys(images.vllm),
-    model: {
-      name: model.model,
-      servedModelName: model.name,
-      gpuMemoryUtilization: model.gpuMemoryUtilization,
-      ...(model.maxModelLen === undefined ? {} : { maxModelLen: model.maxModelLen }),
-    },
+    ...engineValues(model, scheduling),
     apiKey: { existingSecret: input.apiKeySecret, key: "api-key" },
     ...(input.hfTokenSecret ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
-    gpu: {
-      count: model.gpuCount,
-      nodeSelector: { ...scheduling.nodeSelector },
-      tolerations: scheduling.tolerations.map((toleration) => ({ ...toleration })),
-      runtimeClassName: scheduling.runtimeClassName ?? "",
-    },
-    // NCCL between tensor-parallel workers goes through /dev/shm; one GPU needs little.
-    shm: { sizeLimit: model.gpuCount > 1 ? `${4 * model.gpuCount}Gi` : "2Gi" },
     resources: resources(model),
     cache: cache(model, input.storageClassName),
     ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),

@@ -3,27 +3,55 @@ import { dnsLabel, gibibytes, positiveInt } from "./common";
 
 export const servedModel = z.strictObject({
   name: dnsLabel.describe("Release and route name, e.g. \"qwen-small\"."),
-  model: z.string().min(1).regex(/^\S+$/, "a model id without spaces, e.g. Qwen/Qwen2.5-1.5B-Instruct").describe("Hugging Face model id or a path in the stack's bucket."),
-  gpuPool: dnsLabel.describe("Name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
-  gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("GPUs per replica; also the tensor-parallel size."),
+  engine: z
+    .enum(["vllm", "llamacpp"])
+    .default("vllm")
+    .describe("\"vllm\": vLLM on a GPU pool. \"llamacpp\": the llama.cpp server on CPU, serving one GGUF file (no GPU needed; the local stack's default)."),
+  model: z.string().min(1).regex(/^\S+$/, "a model id without spaces, e.g. Qwen/Qwen2.5-1.5B-Instruct").describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file."),
+  ggufFile: z
+    .string()
+    .regex(/^\S+\.gguf$/, "a GGUF file name, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf")
+    .optional()
+    .describe("llamacpp only, required there: the GGUF file in `model` to serve."),
+  threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads). Default: llama.cpp counts the node's cores, not the pod's CPU limit."),
+  gpuPool: dnsLabel.optional().describe("vllm only, required there: name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
+  gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
   minReplicas: positiveInt.default(1),
   maxReplicas: positiveInt.default(1),
-  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length; vLLM's default is the model's own."),
+  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
-  cacheGiB: gibibytes(5, 4096).default(50).describe("Weight cache per replica; must hold the model's weights."),
+  cacheGiB: gibibytes(1, 4096).default(50).describe("Weight cache per replica; must hold the model's weights."),
   requests: z
     .strictObject({
       cpu: z.number().positive().max(192),
       memoryGiB: z.number().positive().max(2048),
     })
     .optional()
-    .describe("CPU and memory (GiB) one replica requests; limits are twice that. Default: 3 CPU and 12 GiB per GPU, which fits every GPU instance type. Must fit every instance type of the pool (EKS)."),
+    .describe("CPU and memory (GiB) one replica requests; limits are twice that. Default: vllm 3 CPU and 12 GiB per GPU, which fits every GPU instance type; llamacpp 1 CPU and 1 GiB. Must fit every instance type of the pool (EKS)."),
   weightsFrom: z
     .enum(["hub", "bucket"])
     .default("hub")
-    .describe("\"hub\": vLLM downloads from Hugging Face. \"bucket\": an init step copies `<bucket>/models/<model>` with the cluster identity (EKS/GKE)."),
+    .describe("\"hub\": the engine downloads from Hugging Face. \"bucket\": an init step copies `<bucket>/models/<model>` with the cluster identity (EKS/GKE)."),
 });
 
 export const models = z.array(servedModel).default([]);
 
 export type ServedModelConfig = z.infer<typeof servedModel>;
+
+/**
+ * The fields that only make sense for the other engine, named so that a stack file mixing them up
+ * fails with the key to remove. `fail(key, message)` reports at `models[i].<key>`.
+ */
+export function checkModelEngine(model: ServedModelConfig, fail: (key: string, message: string) => void): void {
+  if (model.engine === "llamacpp") {
+    if (model.gpuPool !== undefined) {
+      fail("gpuPool", `"${model.gpuPool}" is set, but engine "llamacpp" runs on CPU and never takes a GPU; remove gpuPool, or use engine "vllm"`);
+    }
+    if (model.ggufFile === undefined) {
+      fail("ggufFile", `required with engine "llamacpp": the GGUF file in "${model.model}" to serve, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf`);
+    }
+    return;
+  }
+  if (model.ggufFile !== undefined) fail("ggufFile", "only used with engine \"llamacpp\" (vLLM loads safetensors by model id); remove it, or set engine: llamacpp");
+  if (model.threads !== undefined) fail("threads", "only used with engine \"llamacpp\"; remove it, or set engine: llamacpp");
+}

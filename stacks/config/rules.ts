@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { replicaRequests, requestPerGpu } from "../../components/serving/values";
 import { eksGpuInstances } from "./cluster-eks";
+import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
 import { checkK3sProvisionRules, k3sGpuPools } from "./rules-k3s";
 import type { platformSchema } from "./schema";
@@ -137,6 +138,13 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
           "accept the licence on the model's page, then: pulumi config set --secret hfToken hf_... (or serve it with weightsFrom: bucket)");
       }
     }
+    checkModelEngine(model, (key, message) => fail(at(key), message));
+    // A CPU model (llama.cpp) has no GPU pool to check against.
+    if (model.engine === "llamacpp") return;
+    if (model.gpuPool === undefined) {
+      fail(at("gpuPool"), "required with engine \"vllm\": the GPU pool (cluster.gpuPools[].name) to run on; or serve a GGUF on CPU with engine: llamacpp");
+      return;
+    }
     const pool = capacities.find((candidate) => candidate.name === model.gpuPool);
     if (!pool) {
       const known = capacities.map((candidate) => candidate.name);
@@ -178,7 +186,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       fail(["addons", "monitoring", "retentionDays"], "must be >= 3: the slow SLO burn-rate alerts look back over 3 days of samples");
     }
     config.models.forEach((model, index) => {
-      if (model.gpuMemoryUtilization >= slo.gpuMemoryPressure) {
+      if (model.engine === "vllm" && model.gpuMemoryUtilization >= slo.gpuMemoryPressure) {
         fail(["models", index, "gpuMemoryUtilization"], `${model.gpuMemoryUtilization} reserves at least addons.monitoring.slo.gpuMemoryPressure (${slo.gpuMemoryPressure}) of GPU memory up front, so the GPU memory pressure alert would never stop firing; lower one or raise the other`);
       }
     });

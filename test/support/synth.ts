@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { vi } from "vitest";
+import { servingChart } from "../../components/serving/llm-serving";
+import { manifestsOf } from "../../scripts/lib/manifests";
 import { readStackFile, repoRoot, stackNames } from "../../scripts/lib/stack-file";
 import { synthesize, type SynthOptions, type SynthResource, type SynthResult } from "../../scripts/lib/synthesize";
 import { synthCacheVariable } from "./synth-cache";
@@ -39,4 +41,10 @@ export function byName(result: SynthResult, name: string): SynthResource {
   const found = result.resources.find((resource) => resource.name === name);
   if (!found) throw new Error(`no resource named ${name}; have: ${result.resources.map((r) => r.name).join(", ")}`);
   return found;
+}
+
+/** The objects of a stack's llm-serving releases (the project's own chart), rendered by real helm. */
+export function servingObjects(result: SynthResult): Record<string, unknown>[] {
+  const releases = ofType(result, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === servingChart);
+  return manifestsOf(releases).map((manifest) => manifest.object);
 }

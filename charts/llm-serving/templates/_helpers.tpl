@@ -29,7 +29,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "llm-serving.labels" -}}
 helm.sh/chart: {{ include "llm-serving.chart" . }}
 {{ include "llm-serving.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | replace "+" "_" | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/version: {{ include "llm-serving.imageTag" . | replace "+" "_" | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/component: inference-server
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
@@ -94,7 +94,7 @@ so `helm template` and `helm install` stop with a message naming both fields.
 {{- if .Values.autoscaling.enabled }}
 {{- $_ = required "autoscaling.prometheusServerAddress is required when autoscaling.enabled=true" .Values.autoscaling.prometheusServerAddress }}
 {{- if and (not .Values.serviceMonitor.enabled) (not .Values.autoscaling.query) }}
-{{- fail "autoscaling.enabled=true needs serviceMonitor.enabled=true: the default query reads vllm:num_requests_waiting from Prometheus, which only has it if this release is scraped (or set autoscaling.query to a metric you scrape another way)" }}
+{{- fail "autoscaling.enabled=true needs serviceMonitor.enabled=true: the default query reads the engine's queue (vllm:num_requests_waiting or llamacpp:requests_deferred) from Prometheus, which only has it if this release is scraped (or set autoscaling.query to a metric you scrape another way)" }}
 {{- end }}
 {{- end }}
 {{- if .Values.ingress.enabled }}
