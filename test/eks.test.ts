@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { IrsaIdentity } from "../components/cluster/eks/identity";
 import { eksKubeconfig } from "../components/cluster/eks/kubernetes";
+import { amiReleaseParameter } from "../components/cluster/eks/node-groups";
 import { bucketAccessPolicy, irsaTrustPolicy, subnetPlan } from "../components/cluster/eks/policies";
 import { gpuNodeConventions } from "../components/cluster/types";
 import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../components/versions";
@@ -237,6 +238,46 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
       expect(ofType(result(), type)[0]!.protect, type).toBe(stack === "prod");
     }
     expect(cluster().deletionProtection).toBe(stack === "prod");
+  });
+
+  it("replaces a node group create-before-delete: a name prefix, never a fixed name with deleteBeforeReplace", () => {
+    const groups = ofType(result(), "aws:eks/nodeGroup:NodeGroup");
+    for (const group of groups) {
+      expect(inputs(group).nodeGroupName, group.name).toBeUndefined();
+      expect(inputs(group).nodeGroupNamePrefix).toBe(`${group.name}-`);
+    }
+    // The synth record has no deleteBeforeReplace flag; the source must not set it on node groups.
+    expect(readFileSync(join(repoRoot, "components/cluster/eks/node-groups.ts"), "utf8")).not.toMatch(/deleteBeforeReplace/);
+  });
+
+  it("pins every node group to the cluster's Kubernetes version and the recommended AMI release of its AMI type", () => {
+    const groups = ofType(result(), "aws:eks/nodeGroup:NodeGroup").map(inputs);
+    for (const group of groups) {
+      expect(group.version).toBe("1.34");
+      // The mock answers the SSM parameter of AL2023 AMI types with "<minor>.0-<date>".
+      expect(group.releaseVersion).toBe("1.34.0-20260101");
+    }
+    expect(amiReleaseParameter("AL2023_x86_64_NVIDIA", "1.34")).toBe("/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/nvidia/recommended/release_version");
+    expect(amiReleaseParameter("AL2023_x86_64_STANDARD", "1.33")).toBe("/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/release_version");
+    expect(amiReleaseParameter("BOTTLEROCKET_x86_64_NVIDIA", "1.34")).toBe("/aws/service/bottlerocket/aws-k8s-1.34-nvidia/x86_64/latest/image_version");
+  });
+
+  it("labels GPU nodes and their scale-from-zero template with cluster-autoscaler's AWS GPU label", () => {
+    const gpu = stack === "dev" ? "nvidia-l4" : "nvidia-l40s";
+    expect(inputs(gpuGroup()).labels["k8s.amazonaws.com/accelerator"]).toBe(gpu);
+    const tags = ofType(result(), "aws:autoscaling/tag:Tag").filter((tag) => tag.name.startsWith(gpuGroup().name)).map((tag) => inputs(tag).tag);
+    expect(tags).toContainEqual({ key: "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator", value: gpu, propagateAtLaunch: false });
+  });
+
+  it("tags the instances, volumes and network interfaces every node group launches with the cluster and pool", () => {
+    for (const group of ofType(result(), "aws:eks/nodeGroup:NodeGroup")) {
+      const pool = group.name === `llm-${stack}-system` ? "system" : stack === "dev" ? "l4" : "l40s";
+      const template = inputs(named(result(), "aws:ec2/launchTemplate:LaunchTemplate", `${group.name}-lt`));
+      expect(template.tagSpecifications.map((spec: Inputs) => spec.resourceType).sort()).toEqual(["instance", "network-interface", "volume"]);
+      for (const spec of template.tagSpecifications) {
+        expect(spec.tags).toMatchObject({ "llm-platform/cluster": `llm-${stack}`, "llm-platform/pool": pool });
+      }
+    }
   });
 
   it("outputs the kubeconfig as a secret, the cluster name, the OIDC issuer and the bucket name", () => {

@@ -146,7 +146,13 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     // add-ons and the serving chart create would be ignored.
     const networking = [addon("vpc-cni", [], vpcCniRole.arn, { enableNetworkPolicy: "true" }), addon("kube-proxy", [])];
 
-    const nodeBase = { clusterName: cluster.name, nodeRoleArn: nodeRole.arn, subnetIds: network.privateSubnetIds, dependsOn: [...networking, ...attachments] };
+    const nodeBase = {
+      clusterName: cluster.name,
+      kubernetesVersion: args.kubernetesVersion,
+      nodeRoleArn: nodeRole.arn,
+      subnetIds: network.privateSubnetIds,
+      dependsOn: [...networking, ...attachments],
+    };
     const systemNodes = createNodeGroup(`${name}-system`, {
       ...nodeBase,
       amiType: "AL2023_x86_64_STANDARD",
@@ -156,6 +162,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       maxSize: args.systemPool.maxSize,
       diskSizeGiB: 50,
       labels: { "llm-platform.io/node-role": "system" },
+      launchTags: { "llm-platform/cluster": name, "llm-platform/pool": "system" },
     }, awsOpts);
     for (const pool of args.gpuPools) {
       createNodeGroup(`${name}-gpu-${pool.name}`, {
@@ -167,6 +174,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         maxSize: pool.maxSize,
         diskSizeGiB: pool.diskSizeGiB,
         labels: {},
+        launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
         gpu: { poolName: pool.name, gpusPerNode: pool.gpusPerNode, gpuModel: pool.gpuModel },
       }, awsOpts);
     }

@@ -78,6 +78,14 @@ const providerRegions = new Map<string, string>();
 
 /** Invoke results, for the data sources the program calls. */
 const invokeResults: Record<string, (inputs: State, region: string) => State> = {
+  // The recommended AMI release of an EKS AMI type, as AWS publishes it: "<k8s version>-<date>" for
+  // AL2023, "<bottlerocket version>-<commit>" for Bottlerocket.
+  "aws:ssm/getParameter:getParameter": (inputs) => {
+    const name = String(inputs.name);
+    const minor = /optimized-ami\/(\d+\.\d+)\//.exec(name)?.[1];
+    const value = minor ? `${minor}.0-20260101` : name.includes("/bottlerocket/") ? "1.50.0-mock1234" : "mock-parameter";
+    return { name, value, insecureValue: value, type: "String", id: name };
+  },
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
     const names = ["a", "b", "c", "d"].map((letter) => `${region}${letter}`);
     return { names, zoneIds: names.map((_, index) => `use1-az${index + 1}`), id: region };

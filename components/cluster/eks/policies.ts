@@ -132,12 +132,23 @@ export interface GpuNodeShape {
   readonly gpuModel: string;
 }
 
-/** Labels every node of a GPU pool carries: the pool, and the label the NVIDIA device plugin's affinity looks for. */
+/**
+ * The label cluster-autoscaler's AWS provider reads to know a node has GPUs: while such a node is up but
+ * its device plugin has not yet advertised `nvidia.com/gpu`, it counts the node as not ready instead of
+ * launching another GPU node for the same pending pod.
+ */
+export const awsGpuLabel = "k8s.amazonaws.com/accelerator";
+
+/**
+ * Labels every node of a GPU pool carries: the pool, the label the NVIDIA device plugin's affinity looks
+ * for, and the autoscaler's GPU label (value in its naming, e.g. "nvidia-l4").
+ */
 export function gpuNodeLabels(shape: GpuNodeShape): Record<string, string> {
   return {
     [gpuNodeConventions.poolLabel]: shape.poolName,
     "nvidia.com/gpu.present": "true",
     "llm-platform.io/gpu-model": shape.gpuModel,
+    [awsGpuLabel]: `nvidia-${shape.gpuModel.toLowerCase()}`,
   };
 }
 
