@@ -86,9 +86,33 @@ const invokeResults: Record<string, (inputs: State, region: string) => State> = 
     const value = minor ? `${minor}.0-20260101` : name.includes("/bottlerocket/") ? "1.50.0-mock1234" : "mock-parameter";
     return { name, value, insecureValue: value, type: "String", id: name };
   },
-  "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
-    const names = ["a", "b", "c", "d"].map((letter) => `${region}${letter}`);
-    return { names, zoneIds: names.map((_, index) => `use1-az${index + 1}`), id: region };
+  // Four zones a-d with IDs use1-az1..4 (so "c" is use1-az3, which EKS does not support), honouring
+  // excludeZoneIds as AWS does.
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (inputs, region) => {
+    const excluded = new Set((inputs.excludeZoneIds as string[] | undefined) ?? []);
+    const zones = ["a", "b", "c", "d"].map((letter, index) => ({ name: `${region}${letter}`, zoneId: `use1-az${index + 1}` })).filter((zone) => !excluded.has(zone.zoneId));
+    return { names: zones.map((zone) => zone.name), zoneIds: zones.map((zone) => zone.zoneId), id: region };
+  },
+  // Every requested instance type is offered in every zone of the region.
+  "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (inputs, region) => {
+    const filters = (inputs.filters as { name: string; values: string[] }[] | undefined) ?? [];
+    const types = filters.find((filter) => filter.name === "instance-type")?.values ?? [];
+    const pairs = ["a", "b", "c", "d"].flatMap((letter) => types.map((type) => [type, `${region}${letter}`] as const));
+    return { instanceTypes: pairs.map(([type]) => type), locations: pairs.map(([, zone]) => zone), locationTypes: pairs.map(() => "availability-zone"), id: region };
+  },
+  // The deployer: an assumed-role session, whose issuer is the IAM role.
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: account, arn: `arn:aws:sts::${account}:assumed-role/mock-deployer/session`, userId: "AROAMOCK:session", id: account }),
+  "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
+    arn: inputs.arn,
+    issuerArn: `arn:aws:iam::${account}:role/mock-deployer`,
+    issuerName: "mock-deployer",
+    issuerId: "AROAMOCK",
+    sessionName: "session",
+    id: String(inputs.arn),
+  }),
+  "aws:index/getPartition:getPartition": (_inputs, region) => {
+    const [partition, dnsSuffix] = region.startsWith("us-gov-") ? ["aws-us-gov", "amazonaws.com"] : region.startsWith("cn-") ? ["aws-cn", "amazonaws.com.cn"] : ["aws", "amazonaws.com"];
+    return { partition, dnsSuffix, reverseDnsPrefix: dnsSuffix.split(".").reverse().join("."), id: partition };
   },
 };
 

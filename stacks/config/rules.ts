@@ -219,6 +219,7 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
   }
   cluster.adminRoleArns.forEach((arn, index) => {
     if (cluster.adminRoleArns.indexOf(arn) !== index) fail(["cluster", "adminRoleArns", index], "duplicate role; EKS allows one access entry per principal");
+    if (arn === cluster.deployerRoleArn) fail(["cluster", "adminRoleArns", index], "is also cluster.deployerRoleArn, which gets its own access entry; EKS allows one access entry per principal: remove it here");
   });
   if (config.environment !== "prod") return;
   if (cluster.availabilityZones < 3) {
