@@ -374,6 +374,7 @@ const eksMistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "one AZ", [{ set: ["cluster", "availabilityZones"], to: 1 }], "llm-platform:cluster.availabilityZones", /must be >= 2/],
   ["dev", "admin that is not an IAM role", [{ set: ["cluster", "adminRoleArns"], to: ["arn:aws:iam::123456789012:user/bob"] }], "llm-platform:cluster.adminRoleArns[0]", /an IAM role ARN/],
   ["prod", "the deployer listed as an admin too", [{ set: ["cluster", "adminRoleArns", 1], to: "arn:aws:iam::123456789012:role/llm-platform-deploy" }], "llm-platform:cluster.adminRoleArns[1]", /also cluster.deployerRoleArn/],
+  ["dev", "a private-only endpoint without saying where Pulumi runs", [{ set: ["cluster", "publicAccessCidrs"], to: [] }], "llm-platform:cluster.publicAccessCidrs", /nothing says how `pulumi up` reaches it.*cluster\.privateAccessCidrs/],
   ["prod", "the same admin twice", [{ set: ["cluster", "adminRoleArns", 1], to: "arn:aws:iam::123456789012:role/platform-admin" }], "llm-platform:cluster.adminRoleArns[1]", /one access entry per principal/],
   ["dev", "log retention CloudWatch does not offer", [{ set: ["cluster", "logRetentionDays"], to: 10 }], "llm-platform:cluster.logRetentionDays", /got 10/],
   ["prod", "prod API endpoint open to the internet", [{ set: ["cluster", "publicAccessCidrs"], to: ["0.0.0.0/0"] }], "llm-platform:cluster.publicAccessCidrs", /never exposes the API endpoint/],
@@ -411,6 +412,22 @@ describe("a Bottlerocket NVIDIA GPU pool (dev, variant)", () => {
   it("sizes and encrypts Bottlerocket's data volume, where images live", () => {
     const template = named(result, "aws:ec2/launchTemplate:LaunchTemplate", "llm-dev-gpu-l4-lt");
     expect(inputs(template).blockDeviceMappings).toEqual([{ deviceName: "/dev/xvdb", ebs: expect.objectContaining({ volumeSize: 200, encrypted: "true" }) }]);
+  });
+});
+
+describe("a private-only EKS endpoint reached from a network routed into the VPC (dev, variant)", () => {
+  let result: SynthResult;
+  beforeAll(async () => {
+    result = await synthVariant("dev", (config) => {
+      Object.assign(config.cluster as Inputs, { publicAccessCidrs: [], privateAccessCidrs: ["10.200.0.0/16"] });
+    });
+  });
+
+  it("turns the public endpoint off and admits HTTPS from privateAccessCidrs on the cluster security group", () => {
+    const cluster = inputs(ofType(result, "aws:eks/cluster:Cluster")[0]!);
+    expect(cluster.vpcConfig).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: false });
+    const rules = ofType(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(inputs);
+    expect(rules).toEqual([expect.objectContaining({ securityGroupId: "sg-mock-llm-dev-eks", cidrIpv4: "10.200.0.0/16", fromPort: 443, toPort: 443, ipProtocol: "tcp" })]);
   });
 });
 

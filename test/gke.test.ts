@@ -282,10 +282,16 @@ describe("the cluster interface", () => {
     expect(variant.outputs.storageClassName).toBe("standard-rwo");
   });
 
+  it("reaches a private control plane through its IAM-gated DNS endpoint, never the private IP", () => {
+    expect(clusterOf(variant).controlPlaneEndpointsConfig).toEqual({ dnsEndpointConfig: { allowExternalTraffic: true } });
+    const kubeconfig = JSON.parse(variant.outputs.kubeconfig as string);
+    // The mock's DNS endpoint; GKE serves it with a publicly trusted certificate, so no CA is pinned.
+    expect(kubeconfig.clusters[0].cluster).toEqual({ server: "https://gke-mockllmgkevariant-123456789012.us-central1.gke.goog" });
+    expect(JSON.stringify(kubeconfig)).not.toContain("192.0.2.10");
+  });
+
   it("gives a kubeconfig that authenticates with gke-gcloud-auth-plugin and holds no credential", () => {
     const kubeconfig = JSON.parse(variant.outputs.kubeconfig as string);
-    expect(kubeconfig.clusters[0].cluster.server).toBe("https://192.0.2.10");
-    expect(kubeconfig.clusters[0].cluster["certificate-authority-data"]).toBe(Buffer.from("mock-ca-for-llm-gke-variant-cluster").toString("base64"));
     expect(kubeconfig.users[0].user).toEqual({ exec: expect.objectContaining({ command: "gke-gcloud-auth-plugin", apiVersion: "client.authentication.k8s.io/v1beta1" }) });
     expect(JSON.stringify(kubeconfig)).not.toMatch(/token|client-key|password/);
     expect(JSON.parse(gkeKubeconfig({ clusterName: "c", endpoint: "e", caCertificate: "x" }))["current-context"]).toBe("c");

@@ -32,6 +32,8 @@ export interface EksClusterArgs {
   readonly natGateways: "single" | "perAz";
   /** CIDRs that may reach the public API endpoint; empty keeps the endpoint private only. */
   readonly publicAccessCidrs: readonly string[];
+  /** Networks routed into the VPC that reach the private endpoint (where Pulumi runs). @default [] */
+  readonly privateAccessCidrs?: readonly string[];
   /** IAM roles granted cluster-admin through access entries. */
   readonly adminRoleArns: readonly string[];
   /** The IAM role that runs `pulumi up` (CI and humans assume it); unset: the caller's own role. */
@@ -121,6 +123,17 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       deletionProtection: args.protect,
     }, { ...awsOpts, protect: args.protect, dependsOn: [logGroup, clusterKeyAccess, ...attachments] });
     this.clusterName = cluster.name;
+    // The private endpoint answers only what the cluster security group admits (by default, the nodes).
+    (args.privateAccessCidrs ?? []).forEach((cidrIpv4, index) => {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-api-private-${index}`, {
+        securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+        description: "Kubernetes API from where Pulumi runs (privateAccessCidrs)",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4,
+      }, awsOpts);
+    });
 
     const clusterAdmin = (id: string, principalArn: pulumi.Input<string>) => {
       const entry = new aws.eks.AccessEntry(`${name}-${id}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, awsOpts);

@@ -112,6 +112,9 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
           enablePrivateEndpoint: privateEndpoint,
           masterIpv4CidrBlock: args.network.masterCidr,
         },
+        // The IAM-gated DNS endpoint: reachable from wherever Pulumi runs, but only by identities with
+        // container.clusters.connect, so the IP endpoint can stay private and Pulumi still gets in.
+        controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true } },
         masterAuthorizedNetworksConfig: {
           cidrBlocks: (args.authorizedNetworks ?? []).map((entry) => ({ displayName: entry.name, cidrBlock: entry.cidr })),
         },
@@ -198,12 +201,16 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
       gcpOpts,
     );
 
+    // Through the DNS endpoint, whatever privateEndpoint says: the private IP is unreachable from outside
+    // the VPC, and authorized networks gate only the IP endpoints.
     this.kubeconfig = pulumi.secret(
       pulumi
-        .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])
-        .apply(([clusterName, endpoint, masterAuth]) =>
-          gkeKubeconfig({ clusterName, endpoint, caCertificate: masterAuth.clusterCaCertificate ?? "" }),
-        ),
+        .all([this.cluster.name, this.cluster.controlPlaneEndpointsConfig])
+        .apply(([clusterName, endpoints]) => {
+          const endpoint = endpoints.dnsEndpointConfig?.endpoint;
+          if (!endpoint) throw new Error(`GKE cluster ${clusterName} has no DNS endpoint; its kubeconfig would point at an address Pulumi may not reach`);
+          return gkeKubeconfig({ clusterName, endpoint });
+        }),
     );
     // Add-ons wait for nodes to run on and for the webhook ports, not just for the control plane.
     this.provider = new k8s.Provider(

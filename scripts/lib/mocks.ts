@@ -36,6 +36,13 @@ const computedOutputs: Record<string, Computed> = {
   "gcp:container/cluster:Cluster": (name, inputs) => ({
     name: inputs.name ?? name,
     endpoint: "192.0.2.10",
+    controlPlaneEndpointsConfig: {
+      ...(inputs.controlPlaneEndpointsConfig as State | undefined),
+      dnsEndpointConfig: {
+        ...((inputs.controlPlaneEndpointsConfig as State | undefined)?.dnsEndpointConfig as State | undefined),
+        endpoint: `gke-mock${String(inputs.name ?? name).replace(/[^a-z0-9]/g, "")}-123456789012.us-central1.gke.goog`,
+      },
+    },
     masterAuth: { ...(inputs.masterAuth as State | undefined), clusterCaCertificate: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
   }),
   "gcp:storage/bucket:Bucket": (name, inputs) => ({ name: inputs.name ?? name, url: `gs://${String(inputs.name ?? name)}` }),
@@ -52,6 +59,7 @@ const computedOutputs: Record<string, Computed> = {
     status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version },
   }),
   "aws:eks/cluster:Cluster": (name, inputs) => ({
+    vpcConfig: { ...(inputs.vpcConfig as State | undefined), clusterSecurityGroupId: `sg-mock-${name}`, vpcId: "vpc-mock" },
     arn: `arn:aws:eks:${mockRegion}:${account}:cluster/${String(inputs.name ?? name)}`,
     endpoint: `https://MOCK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}.gr7.${mockRegion}.eks.amazonaws.com`,
     certificateAuthority: { data: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
