@@ -32,6 +32,11 @@ export interface GkeArgs {
   readonly systemPool: GkeSystemPoolArgs;
   /** @default [] */
   readonly gpuPools?: readonly GkeGpuPoolArgs[];
+  /** When GKE may upgrade, and when not. @default no policy (GKE upgrades any time) */
+  readonly maintenance?: {
+    readonly window: { readonly startTime: string; readonly endTime: string; readonly recurrence: string };
+    readonly exclusions: readonly { readonly name: string; readonly startTime: string; readonly endTime: string; readonly scope: string }[];
+  };
   /** Protect the cluster, KMS key and bucket from `pulumi destroy`. @default false */
   readonly protect?: boolean;
 }
@@ -41,6 +46,19 @@ export const gkeStorageClass = "standard-rwo";
 
 /** Ports on the nodes the control plane calls: KEDA's metrics API, ingress-nginx and ECK webhooks. */
 export const controlPlaneWebhookPorts = ["6443", "8443", "9443"];
+
+/** The cluster's maintenancePolicy from the stack's window and exclusions. */
+export function maintenancePolicy(maintenance: NonNullable<GkeArgs["maintenance"]>): gcp.types.input.container.ClusterMaintenancePolicy {
+  return {
+    recurringWindow: { ...maintenance.window },
+    maintenanceExclusions: maintenance.exclusions.map((exclusion) => ({
+      exclusionName: exclusion.name,
+      startTime: exclusion.startTime,
+      endTime: exclusion.endTime,
+      exclusionOptions: { scope: exclusion.scope },
+    })),
+  };
+}
 
 /** 90 days: Secrets written after a rotation use the new key version; old versions stay for decryption. */
 const keyRotationPeriod = "7776000s";
@@ -119,6 +137,8 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
           cidrBlocks: (args.authorizedNetworks ?? []).map((entry) => ({ displayName: entry.name, cidrBlock: entry.cidr })),
         },
         releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
+        // Auto-upgrade drains nodes, GPU serving ones included: only inside the window, never in an exclusion.
+        ...(args.maintenance ? { maintenancePolicy: maintenancePolicy(args.maintenance) } : {}),
         minMasterVersion: args.kubernetesVersion,
         workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
         enableShieldedNodes: true,
