@@ -68,6 +68,21 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     for (const resource of needed) expect(provider!.dependsOn).toContain(resource.urn);
   });
 
+  it("on destroy, deletes load balancers and volumes after every Kubernetes resource and before nodes, CSI driver and access go", () => {
+    const [teardown] = ofType(result(), "command:local:Command");
+    expect(inputs(teardown!).delete).toMatch(/kubectl delete persistentvolumeclaims --all-namespaces --all/);
+    expect(inputs(teardown!).create).toBeUndefined();
+    // The kubeconfig travels as a secret, read again from state when destroy runs.
+    expect(inputs(teardown!).environment).toBe("[secret]");
+    for (const needed of [
+      named(result(), "aws:eks/nodeGroup:NodeGroup", `llm-${stack}-system`),
+      named(result(), "aws:eks/addon:Addon", `llm-${stack}-aws-ebs-csi-driver`),
+      named(result(), "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", `llm-${stack}-deployer`),
+    ]) expect(teardown!.dependsOn).toContain(needed.urn);
+    const [provider] = ofType(result(), "pulumi:providers:kubernetes");
+    expect(provider!.dependsOn).toContain(teardown!.urn);
+  });
+
   it("pins the Kubernetes version from config", () => {
     expect(cluster().version).toBe("1.34");
   });

@@ -309,6 +309,13 @@ describe("the cluster interface", () => {
     expect(JSON.parse(gkeKubeconfig({ clusterName: "c", endpoint: "e", caCertificate: "x" }))["current-context"]).toBe("c");
   });
 
+  it("on destroy, deletes load balancers and disks after every Kubernetes resource and before the nodes go", () => {
+    const teardown = one(dev, "command:local:Command");
+    expect(inputs(teardown).delete).toMatch(/kubectl delete persistentvolumeclaims/);
+    expect(teardown.dependsOn).toContain(byName(dev, "llm-gke-dev-system").urn);
+    expect(one(dev, "pulumi:providers:kubernetes").dependsOn).toContain(teardown.urn);
+  });
+
   it("puts every Kubernetes resource on the cluster's own provider", () => {
     const provider = one(dev, "pulumi:providers:kubernetes");
     expect(provider.parent).toBe(one(dev, "llm-platform:cluster:Gke").urn);

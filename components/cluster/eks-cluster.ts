@@ -8,6 +8,7 @@ import { createNetwork } from "./eks/network";
 import { createNodeGroup } from "./eks/node-groups";
 import { clusterAutoscalerPolicy, secretsKeyPolicy } from "./eks/policies";
 import { createModelBucket } from "./eks/storage";
+import { createTeardown } from "./teardown";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
 
 export interface EksGpuPoolArgs {
@@ -224,9 +225,12 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     // The kubeconfig is computed from the cluster's endpoint and CA, so on a stack whose cluster does not
     // exist yet it is unknown at preview and the Kubernetes provider previews instead of dialing a cluster.
     // Everything Kubernetes waits for the cluster to be usable: nodes to run on, DNS and volumes.
+    // On destroy, after every Kubernetes resource and before the nodes, the EBS CSI driver and the
+    // deployer's access go: delete what the cloud bills for outside Pulumi (load balancers, volumes).
+    const teardown = createTeardown(name, { kubeconfig: this.kubeconfig, dependsOn: [systemNodes, coreDns, ebsCsi, deployerAccess] }, this);
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, {
       parent: this,
-      dependsOn: [systemNodes, coreDns, ebsCsi, deployerAccess],
+      dependsOn: [systemNodes, coreDns, ebsCsi, deployerAccess, teardown],
     });
     const k8sOpts = { parent: this, provider: this.provider };
 

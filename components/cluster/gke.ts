@@ -5,6 +5,7 @@ import { createNodeServiceAccount, GkeWorkloadIdentity } from "./gke/identity";
 import { gkeKubeconfig } from "./gke/kubeconfig";
 import { createGkeNetwork } from "./gke/network";
 import { baseNodeConfig, createNodePools, type GkeGpuPoolArgs, type GkeSystemPoolArgs } from "./gke/node-pools";
+import { createTeardown } from "./teardown";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
 
 export interface GkeArgs {
@@ -233,10 +234,13 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
         }),
     );
     // Add-ons wait for nodes to run on and for the webhook ports, not just for the control plane.
+    // On destroy, after every Kubernetes resource and before the nodes go: delete the load balancers and
+    // persistent disks the cluster made outside Pulumi.
+    const teardown = createTeardown(name, { kubeconfig: this.kubeconfig, dependsOn: [pools.system, controlPlaneToWebhooks] }, this);
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-      { parent: this, dependsOn: [pools.system, controlPlaneToWebhooks] },
+      { parent: this, dependsOn: [pools.system, controlPlaneToWebhooks, teardown] },
     );
 
     const { taint, poolLabel } = gpuNodeConventions;
