@@ -20,7 +20,7 @@ describe("example values of the committed stack files", () => {
     ["dev", ["domain", "cluster.publicAccessCidrs[0]"]],
     ["prod", ["domain", "tls.acmeEmail", "cluster.publicAccessCidrs[0]", "cluster.adminRoleArns[0]", "cluster.deployerRoleArn"]],
     ["gke-dev", ["domain", "cluster.projectNumber", "cluster.authorizedNetworks[0].cidr"]],
-    ["k3s-lab", ["domain", ...[0, 1, 2].map((i) => `cluster.servers[${i}].address`), "cluster.agents[0].address", "cluster.agents[1].address"]],
+    ["k3s-lab", ["domain", ...[0, 1, 2].flatMap((i) => [`cluster.servers[${i}].address`, `cluster.servers[${i}].hostKey`]), ...[0, 1].flatMap((i) => [`cluster.agents[${i}].address`, `cluster.agents[${i}].hostKey`])]],
     ["local", []],
   ])("%s names each one, by key, with what to put there", (stack, keys) => {
     const found = placeholdersOf(stack);

@@ -52,7 +52,11 @@ const computedOutputs: Record<string, Computed> = {
   }),
   // Only the k3s kubeconfig fetch's stdout is read: a k3s admin kubeconfig, as the first server writes it.
   "command:remote:Command": (name) => ({
-    stdout: name.endsWith("-kubeconfig") ? pulumi.secret(mockK3sKubeconfig) : "",
+    stdout: name.endsWith("-kubeconfig")
+      ? pulumi.secret(mockK3sKubeconfig)
+      : name.endsWith("-join-tokens")
+        ? pulumi.secret("K10mockcahash::server:mock-server-secret\nK10mockcahash::node:mock-agent-secret\n")
+        : "",
     stderr: "",
   }),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => ({

@@ -51,7 +51,10 @@ export function findPlaceholders(config: PlatformConfig): Placeholder[] {
       if (cluster.mode === "provision") {
         const hostAddress = (value: string) => isIpv4(value) && isDocumentationCidr(value);
         for (const role of ["servers", "agents"] as const) {
-          cluster[role].forEach((host, index) => check(["cluster", role, index, "address"], host.address, hostAddress, "your host's address"));
+          cluster[role].forEach((host, index) => {
+            check(["cluster", role, index, "address"], host.address, hostAddress, "your host's address");
+            check(["cluster", role, index, "hostKey"], host.hostKey, (value) => value.includes("EXAMPLE"), "the line ssh-keyscan -t ed25519 <address> prints");
+          });
         }
         check(["cluster", "apiAddress"], cluster.apiAddress, hostAddress, "the address of your API (a VIP or DNS name)");
       }
