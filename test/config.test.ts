@@ -119,7 +119,8 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["k3s-lab", "node label value with spaces", [{ set: ["cluster", "agents", 0, "labels", "lab.example.com/rack"], to: "rack 1" }], "llm-platform:cluster.agents[0].labels.lab.example.com/rack", /a Kubernetes label value/],
   ["k3s-lab", "node label key with spaces", [{ set: ["cluster", "agents", 0, "labels", "rack id"], to: "r1" }], "llm-platform:cluster.agents[0].labels.rack id", /the key is not a Kubernetes label key/],
   ["k3s-lab", "label the kubelet may not set", [{ set: ["cluster", "agents", 0, "labels", "node-role.kubernetes.io/worker"], to: "true" }], "llm-platform:cluster.agents[0].labels.node-role.kubernetes.io/worker", /kubernetes.io or k8s.io/],
-  ["k3s-lab", "prod hosts without pinned SSH host keys", [{ set: ["environment"], to: "prod" }], "llm-platform:cluster.servers[0].hostKey", /required in prod: pin each host's SSH key/],
+  ["k3s-lab", "a host without a pinned SSH host key", [{ remove: ["cluster", "servers", 0, "hostKey"] }], "llm-platform:cluster.servers[0].hostKey", /required: pin the host's SSH key.*insecureAcceptAnyHostKey/],
+  ["k3s-lab", "prod accepting any SSH host key", [{ set: ["environment"], to: "prod" }, { set: ["cluster", "insecureAcceptAnyHostKey"], to: true }], "llm-platform:cluster.insecureAcceptAnyHostKey", /must be false in prod/],
   ["k3s-lab", "SSH port out of range", [{ set: ["cluster", "agents", 0, "port"], to: 70000 }], "llm-platform:cluster.agents[0].port", /must be <= 65535/],
   ["k3s-lab", "model on a GPU pool no agent forms", [{ set: ["models", 0, "gpuPool"], to: "a100" }], "llm-platform:models[0].gpuPool", /no GPU pool named "a100"; cluster.gpuPools has: rtx4090/],
 ];

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { IrsaIdentity } from "../components/cluster/eks/identity";
 import { eksKubeconfig } from "../components/cluster/eks/kubernetes";
-import { bucketAccessPolicy, irsaTrustPolicy, subnetPlan } from "../components/cluster/eks/policies";
+import { amiReleaseParameter } from "../components/cluster/eks/node-groups";
+import { bucketAccessPolicy, irsaTrustPolicy, pickZones, subnetPlan } from "../components/cluster/eks/policies";
 import { gpuNodeConventions } from "../components/cluster/types";
 import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../components/versions";
 import { createMocks } from "../scripts/lib/mocks";
@@ -15,6 +16,7 @@ import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { unknownValueKeys } from "./support/chart-keys";
 import { errorsOf, validateStack, type Mutation } from "./support/config";
 import { ofType, repoRoot, synthStack } from "./support/synth";
+import { synthVariant } from "./support/variant";
 
 type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const inputs = (resource: SynthResource) => resource.inputs as Inputs;
@@ -66,6 +68,21 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     for (const resource of needed) expect(provider!.dependsOn).toContain(resource.urn);
   });
 
+  it("on destroy, deletes load balancers and volumes after every Kubernetes resource and before nodes, CSI driver and access go", () => {
+    const [teardown] = ofType(result(), "command:local:Command");
+    expect(inputs(teardown!).delete).toMatch(/kubectl delete persistentvolumeclaims --all-namespaces --all/);
+    expect(inputs(teardown!).create).toBeUndefined();
+    // The kubeconfig travels as a secret, read again from state when destroy runs.
+    expect(inputs(teardown!).environment).toBe("[secret]");
+    for (const needed of [
+      named(result(), "aws:eks/nodeGroup:NodeGroup", `llm-${stack}-system`),
+      named(result(), "aws:eks/addon:Addon", `llm-${stack}-aws-ebs-csi-driver`),
+      named(result(), "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", `llm-${stack}-deployer`),
+    ]) expect(teardown!.dependsOn).toContain(needed.urn);
+    const [provider] = ofType(result(), "pulumi:providers:kubernetes");
+    expect(provider!.dependsOn).toContain(teardown!.urn);
+  });
+
   it("pins the Kubernetes version from config", () => {
     expect(cluster().version).toBe("1.34");
   });
@@ -94,11 +111,34 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
   it("authenticates through access entries only, never the aws-auth ConfigMap", () => {
     expect(cluster().accessConfig.authenticationMode).toBe("API");
     expect(result().resources.some((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as Inputs).metadata?.name === "aws-auth")).toBe(false);
-    const entries = ofType(result(), "aws:eks/accessEntry:AccessEntry").map((entry) => inputs(entry).principalArn);
-    expect(entries).toEqual(stack === "prod" ? ["arn:aws:iam::123456789012:role/platform-admin"] : []);
     for (const association of ofType(result(), "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) {
-      expect(inputs(association)).toMatchObject({ policyArn: expect.stringMatching(/AmazonEKSClusterAdminPolicy$/), accessScope: { type: "cluster" } });
+      expect(inputs(association)).toMatchObject({ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } });
     }
+  });
+
+  it("gives the deploying identity an explicit access entry instead of hidden cluster-creator admin", () => {
+    expect(cluster().accessConfig.bootstrapClusterCreatorAdminPermissions).toBe(false);
+    const deployer = stack === "prod" ? "arn:aws:iam::123456789012:role/llm-platform-deploy" : "arn:aws:iam::123456789012:role/mock-deployer";
+    const entries = ofType(result(), "aws:eks/accessEntry:AccessEntry").map((entry) => [entry.name, inputs(entry).principalArn]);
+    expect(entries).toEqual(expect.arrayContaining([[`llm-${stack}-deployer`, deployer]]));
+    expect(entries.map(([, arn]) => arn).sort()).toEqual(
+      (stack === "prod" ? [deployer, "arn:aws:iam::123456789012:role/platform-admin"] : [deployer]).sort(),
+    );
+    const [provider] = ofType(result(), "pulumi:providers:kubernetes");
+    expect(provider!.dependsOn).toContain(named(result(), "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", `llm-${stack}-deployer`).urn);
+  });
+
+  it("never puts a subnet in an AZ EKS does not support (the mock's us-east-1c is use1-az3)", () => {
+    const zones = ofType(result(), "aws:ec2/subnet:Subnet").map((subnet) => inputs(subnet).availabilityZone);
+    expect(zones).not.toContain("us-east-1c");
+    expect(new Set(zones)).toEqual(new Set(stack === "dev" ? ["us-east-1a", "us-east-1b"] : ["us-east-1a", "us-east-1b", "us-east-1d"]));
+  });
+
+  it("sends S3 traffic through a gateway endpoint on every private route table, not the NAT gateway", () => {
+    const [endpoint] = ofType(result(), "aws:ec2/vpcEndpoint:VpcEndpoint").map(inputs);
+    const privateTables = ofType(result(), "aws:ec2/routeTable:RouteTable").filter((table) => table.name.includes("-private-")).map((table) => `${table.name}-id`);
+    expect(endpoint).toMatchObject({ serviceName: "com.amazonaws.us-east-1.s3", vpcEndpointType: "Gateway" });
+    expect([...endpoint!.routeTableIds].sort()).toEqual(privateTables.sort());
   });
 
   it("spreads the VPC over the configured AZs, with load balancer tags and the NAT layout of the stack", () => {
@@ -239,6 +279,46 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     expect(cluster().deletionProtection).toBe(stack === "prod");
   });
 
+  it("replaces a node group create-before-delete: a name prefix, never a fixed name with deleteBeforeReplace", () => {
+    const groups = ofType(result(), "aws:eks/nodeGroup:NodeGroup");
+    for (const group of groups) {
+      expect(inputs(group).nodeGroupName, group.name).toBeUndefined();
+      expect(inputs(group).nodeGroupNamePrefix).toBe(`${group.name}-`);
+    }
+    // The synth record has no deleteBeforeReplace flag; the source must not set it on node groups.
+    expect(readFileSync(join(repoRoot, "components/cluster/eks/node-groups.ts"), "utf8")).not.toMatch(/deleteBeforeReplace/);
+  });
+
+  it("pins every node group to the cluster's Kubernetes version and the recommended AMI release of its AMI type", () => {
+    const groups = ofType(result(), "aws:eks/nodeGroup:NodeGroup").map(inputs);
+    for (const group of groups) {
+      expect(group.version).toBe("1.34");
+      // The mock answers the SSM parameter of AL2023 AMI types with "<minor>.0-<date>".
+      expect(group.releaseVersion).toBe("1.34.0-20260101");
+    }
+    expect(amiReleaseParameter("AL2023_x86_64_NVIDIA", "1.34")).toBe("/aws/service/eks/optimized-ami/1.34/amazon-linux-2023/x86_64/nvidia/recommended/release_version");
+    expect(amiReleaseParameter("AL2023_x86_64_STANDARD", "1.33")).toBe("/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/release_version");
+    expect(amiReleaseParameter("BOTTLEROCKET_x86_64_NVIDIA", "1.34")).toBe("/aws/service/bottlerocket/aws-k8s-1.34-nvidia/x86_64/latest/image_version");
+  });
+
+  it("labels GPU nodes and their scale-from-zero template with cluster-autoscaler's AWS GPU label", () => {
+    const gpu = stack === "dev" ? "nvidia-l4" : "nvidia-l40s";
+    expect(inputs(gpuGroup()).labels["k8s.amazonaws.com/accelerator"]).toBe(gpu);
+    const tags = ofType(result(), "aws:autoscaling/tag:Tag").filter((tag) => tag.name.startsWith(gpuGroup().name)).map((tag) => inputs(tag).tag);
+    expect(tags).toContainEqual({ key: "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator", value: gpu, propagateAtLaunch: false });
+  });
+
+  it("tags the instances, volumes and network interfaces every node group launches with the cluster and pool", () => {
+    for (const group of ofType(result(), "aws:eks/nodeGroup:NodeGroup")) {
+      const pool = group.name === `llm-${stack}-system` ? "system" : stack === "dev" ? "l4" : "l40s";
+      const template = inputs(named(result(), "aws:ec2/launchTemplate:LaunchTemplate", `${group.name}-lt`));
+      expect(template.tagSpecifications.map((spec: Inputs) => spec.resourceType).sort()).toEqual(["instance", "network-interface", "volume"]);
+      for (const spec of template.tagSpecifications) {
+        expect(spec.tags).toMatchObject({ "llm-platform/cluster": `llm-${stack}`, "llm-platform/pool": pool });
+      }
+    }
+  });
+
   it("outputs the kubeconfig as a secret, the cluster name, the OIDC issuer and the bucket name", () => {
     expect(result().outputs).toMatchObject({
       kubeconfig: "[secret]",
@@ -277,6 +357,14 @@ describe("EKS building blocks", () => {
     expect(writeActions).toContain("s3:PutObject");
   });
 
+  it("picks only zones that offer a type of every pool, and otherwise names each zone and what it lacks", () => {
+    const offer = (zone: string, ...types: string[]) => types.map((instanceType) => ({ instanceType, zone }));
+    const offerings = [...offer("z-a", "m6i.large", "g6.xlarge"), ...offer("z-b", "m6i.large"), ...offer("z-c", "m6i.large", "g6.2xlarge")];
+    const needs = { region: "r", pools: [{ name: "system", instanceTypes: ["m6i.large"] }, { name: "gpuPools l4", instanceTypes: ["g6.xlarge", "g6.2xlarge"] }] };
+    expect(pickZones(["z-a", "z-b", "z-c"], offerings, { ...needs, count: 2 })).toEqual(["z-a", "z-c"]);
+    expect(() => pickZones(["z-a", "z-b", "z-c"], offerings, { ...needs, count: 3 })).toThrow(/availabilityZones is 3.*z-b offers none of gpuPools l4 \(g6\.xlarge, g6\.2xlarge\)/);
+  });
+
   it("plans private and public subnets inside the VPC without overlaps", () => {
     expect(subnetPlan("10.0.0.0/16", 3)).toEqual({
       private: ["10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18"],
@@ -300,6 +388,8 @@ const eksMistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "VPC too small for pod IPs", [{ set: ["cluster", "vpcCidr"], to: "10.0.0.0/24" }], "llm-platform:cluster.vpcCidr", /use \/16 to \/20/],
   ["dev", "one AZ", [{ set: ["cluster", "availabilityZones"], to: 1 }], "llm-platform:cluster.availabilityZones", /must be >= 2/],
   ["dev", "admin that is not an IAM role", [{ set: ["cluster", "adminRoleArns"], to: ["arn:aws:iam::123456789012:user/bob"] }], "llm-platform:cluster.adminRoleArns[0]", /an IAM role ARN/],
+  ["prod", "the deployer listed as an admin too", [{ set: ["cluster", "adminRoleArns", 1], to: "arn:aws:iam::123456789012:role/llm-platform-deploy" }], "llm-platform:cluster.adminRoleArns[1]", /also cluster.deployerRoleArn/],
+  ["dev", "a private-only endpoint without saying where Pulumi runs", [{ set: ["cluster", "publicAccessCidrs"], to: [] }], "llm-platform:cluster.publicAccessCidrs", /nothing says how `pulumi up` reaches it.*cluster\.privateAccessCidrs/],
   ["prod", "the same admin twice", [{ set: ["cluster", "adminRoleArns", 1], to: "arn:aws:iam::123456789012:role/platform-admin" }], "llm-platform:cluster.adminRoleArns[1]", /one access entry per principal/],
   ["dev", "log retention CloudWatch does not offer", [{ set: ["cluster", "logRetentionDays"], to: 10 }], "llm-platform:cluster.logRetentionDays", /got 10/],
   ["prod", "prod API endpoint open to the internet", [{ set: ["cluster", "publicAccessCidrs"], to: ["0.0.0.0/0"] }], "llm-platform:cluster.publicAccessCidrs", /never exposes the API endpoint/],
@@ -340,6 +430,40 @@ describe("a Bottlerocket NVIDIA GPU pool (dev, variant)", () => {
   });
 });
 
+describe("a private-only EKS endpoint reached from a network routed into the VPC (dev, variant)", () => {
+  let result: SynthResult;
+  beforeAll(async () => {
+    result = await synthVariant("dev", (config) => {
+      Object.assign(config.cluster as Inputs, { publicAccessCidrs: [], privateAccessCidrs: ["10.200.0.0/16"] });
+    });
+  });
+
+  it("turns the public endpoint off and admits HTTPS from privateAccessCidrs on the cluster security group", () => {
+    const cluster = inputs(ofType(result, "aws:eks/cluster:Cluster")[0]!);
+    expect(cluster.vpcConfig).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: false });
+    const rules = ofType(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(inputs);
+    expect(rules).toEqual([expect.objectContaining({ securityGroupId: "sg-mock-llm-dev-eks", cidrIpv4: "10.200.0.0/16", fromPort: 443, toPort: 443, ipProtocol: "tcp" })]);
+  });
+});
+
+describe("an EKS stack in GovCloud (dev, variant)", () => {
+  let result: SynthResult;
+  beforeAll(async () => {
+    result = await synthVariant("dev", (config) => {
+      (config.cluster as Inputs).region = "us-gov-west-1";
+    });
+  });
+
+  it("builds every AWS managed policy and access policy ARN in the provider's partition", () => {
+    const arns = [
+      ...ofType(result, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((attachment) => inputs(attachment).policyArn),
+      ...ofType(result, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((association) => inputs(association).policyArn),
+    ];
+    expect(arns.length).toBeGreaterThan(5);
+    for (const arn of arns) expect(arn).toMatch(/^arn:aws-us-gov:/);
+  });
+});
+
 describe("identity.grant() on the EKS cluster", () => {
   const created = new Map<string, Inputs>();
   let annotations: Record<string, string>;
@@ -354,7 +478,7 @@ describe("identity.grant() on the EKS cluster", () => {
     const provider = new aws.Provider("grant-aws", { region: "eu-west-1" });
     const issuer = pulumi.output("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC");
     const oidc = new aws.iam.OpenIdConnectProvider("grant-oidc", { url: issuer, clientIdLists: ["sts.amazonaws.com"] }, { provider });
-    const identity = new IrsaIdentity(oidc, issuer, provider, pulumi.output("arn:aws:s3:::llm-grant-models"));
+    const identity = new IrsaIdentity(oidc, issuer, provider, pulumi.output("arn:aws:s3:::llm-grant-models"), "aws");
     const parent = new pulumi.ComponentResource("llm-platform:test:Addon", "loader", {});
     const granted = identity.grant("loader-s3", { namespace: "serving", serviceAccountName: "model-loader", bucketAccess: "read" }, parent);
     annotations = await new Promise((resolve) => granted.apply(resolve));

@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { maintenancePolicy } from "../components/cluster/gke";
 import { gkeKubeconfig } from "../components/cluster/gke/kubeconfig";
-import { nodeServiceAccountRoles, serviceAccountId } from "../components/cluster/gke/identity";
+import { serviceAccountId } from "../components/cluster/gke/identity";
 import { gpuNodeConventions } from "../components/cluster/types";
 import { readStackFile } from "../scripts/lib/stack-file";
 import { synthesize, type SynthResource, type SynthResult } from "../scripts/lib/synthesize";
@@ -256,8 +257,19 @@ describe("node pools", () => {
 
   it("give the node service account exactly the least-privilege roles, on the project", () => {
     const members = ofType(dev, "gcp:projects/iAMMember:IAMMember").map(inputs);
-    expect(members.map((member) => member.role).sort()).toEqual([...nodeServiceAccountRoles].sort());
+    expect(members.map((member) => member.role).sort()).toEqual(["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]);
     for (const member of members) expect(member).toMatchObject({ project: clusterConfig.project, member: `serviceAccount:${nodeAccountEmail()}` });
+  });
+
+  it("are upgraded only inside the maintenance window (default: weekends 02:00-10:00 UTC)", () => {
+    expect(clusterOf(dev).maintenancePolicy).toEqual({
+      recurringWindow: { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T10:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" },
+      maintenanceExclusions: [],
+    });
+    const exclusion = { name: "launch", startTime: "2026-03-01T00:00:00Z", endTime: "2026-03-15T00:00:00Z", scope: "NO_MINOR_OR_NODE_UPGRADES" };
+    expect(maintenancePolicy({ window: { startTime: "a", endTime: "b", recurrence: "FREQ=DAILY" }, exclusions: [exclusion] }).maintenanceExclusions).toEqual([
+      { exclusionName: "launch", startTime: "2026-03-01T00:00:00Z", endTime: "2026-03-15T00:00:00Z", exclusionOptions: { scope: "NO_MINOR_OR_NODE_UPGRADES" } },
+    ]);
   });
 
   it("leave the device plugin to GKE: NVIDIA's chart is not installed", () => {
@@ -282,13 +294,26 @@ describe("the cluster interface", () => {
     expect(variant.outputs.storageClassName).toBe("standard-rwo");
   });
 
+  it("reaches a private control plane through its IAM-gated DNS endpoint, never the private IP", () => {
+    expect(clusterOf(variant).controlPlaneEndpointsConfig).toEqual({ dnsEndpointConfig: { allowExternalTraffic: true } });
+    const kubeconfig = JSON.parse(variant.outputs.kubeconfig as string);
+    // The mock's DNS endpoint; GKE serves it with a publicly trusted certificate, so no CA is pinned.
+    expect(kubeconfig.clusters[0].cluster).toEqual({ server: "https://gke-mockllmgkevariant-123456789012.us-central1.gke.goog" });
+    expect(JSON.stringify(kubeconfig)).not.toContain("192.0.2.10");
+  });
+
   it("gives a kubeconfig that authenticates with gke-gcloud-auth-plugin and holds no credential", () => {
     const kubeconfig = JSON.parse(variant.outputs.kubeconfig as string);
-    expect(kubeconfig.clusters[0].cluster.server).toBe("https://192.0.2.10");
-    expect(kubeconfig.clusters[0].cluster["certificate-authority-data"]).toBe(Buffer.from("mock-ca-for-llm-gke-variant-cluster").toString("base64"));
     expect(kubeconfig.users[0].user).toEqual({ exec: expect.objectContaining({ command: "gke-gcloud-auth-plugin", apiVersion: "client.authentication.k8s.io/v1beta1" }) });
     expect(JSON.stringify(kubeconfig)).not.toMatch(/token|client-key|password/);
     expect(JSON.parse(gkeKubeconfig({ clusterName: "c", endpoint: "e", caCertificate: "x" }))["current-context"]).toBe("c");
+  });
+
+  it("on destroy, deletes load balancers and disks after every Kubernetes resource and before the nodes go", () => {
+    const teardown = one(dev, "command:local:Command");
+    expect(inputs(teardown).delete).toMatch(/kubectl delete persistentvolumeclaims/);
+    expect(teardown.dependsOn).toContain(byName(dev, "llm-gke-dev-system").urn);
+    expect(one(dev, "pulumi:providers:kubernetes").dependsOn).toContain(teardown.urn);
   });
 
   it("puts every Kubernetes resource on the cluster's own provider", () => {
@@ -367,6 +392,8 @@ describe("Workload Identity grants", () => {
 // Each row: what a user got wrong in Pulumi.gke-dev.yaml, the key path the message must name, and words it must contain.
 const pool = (key: string): (string | number)[] => ["cluster", "gpuPools", 0, key];
 const mistakes: [string, Mutation[], string, RegExp][] = [
+  ["maintenance exclusion that ends before it starts", [{ set: ["cluster", "maintenance"], to: { exclusions: [{ name: "x", startTime: "2026-03-02T00:00:00Z", endTime: "2026-03-01T00:00:00Z" }] } }], "llm-platform:cluster.maintenance.exclusions[0].endTime", /must be after startTime/],
+  ["maintenance window that is not an RRULE", [{ set: ["cluster", "maintenance"], to: { window: { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T10:00:00Z", recurrence: "weekends" } } }], "llm-platform:cluster.maintenance.window.recurrence", /RRULE/],
   ["accelerator not available on the machine family", [{ set: pool("machineType"), to: "a2-highgpu-1g" }], "llm-platform:cluster.gpuPools[0].machineType", /nvidia-l4 is only available on g2 machine types, not a2/],
   ["GPU pool without an accelerator", [{ remove: pool("accelerator") }], "llm-platform:cluster.gpuPools[0].accelerator", /got nothing; required: GKE attaches GPUs only through an accelerator/],
   ["GPU count the machine type does not carry", [{ set: [...pool("accelerator"), "count"], to: 2 }], "llm-platform:cluster.gpuPools[0].accelerator.count", /g2-standard-8 comes with exactly 1 x nvidia-l4/],

@@ -18,10 +18,17 @@ import { synthVariant } from "./support/variant";
 const remoteCommand = "command:remote:Command";
 const version = kubernetesVersions.k3s[0];
 const token = "test-cluster-token-9f8e7d";
+const agentToken = "test-agent-token-1a2b3c";
+// What the first server writes once it has made the cluster CA: the tokens in their secure form.
+const secureServerToken = `K10testcahash::server:${token}`;
+const secureAgentToken = `K10testcahash::node:${agentToken}`;
+/** What the component sends a host's script on stdin: the first server the short tokens, servers the secure server token, agents the secure agent token. */
+const stdinFor = (script: string) =>
+  script.includes("cluster-init: true") ? `${token}\n${agentToken}\n` : script.includes("INSTALL_K3S_EXEC='server'") ? `${secureServerToken}\n${agentToken}\n` : `${secureAgentToken}\n`;
 
 /** The exact shell each host receives, by resource name (the kubeconfig read excluded). */
 const hostScripts = (result: SynthResult): Map<string, string> =>
-  new Map(ofType(result, remoteCommand).filter((r) => !r.name.endsWith("-kubeconfig")).map((r) => [r.name, r.inputs.create as string]));
+  new Map(ofType(result, remoteCommand).filter((r) => !r.name.endsWith("-kubeconfig") && !r.name.endsWith("-join-tokens")).map((r) => [r.name, r.inputs.create as string]));
 
 
 /** Synthesizes Pulumi.k3s-lab.yaml after editing its cluster block, as a user would. */
@@ -50,7 +57,7 @@ describe("k3s provision mode (Pulumi.k3s-lab.yaml)", () => {
   beforeAll(async () => {
     lab = await synthStack("k3s-lab");
     scripts = hostScripts(lab);
-    runs = new Map([...scripts].map(([name, script]) => [name, runInSandbox(script, token, { gpus: 1, nvidiaRuntime: true })]));
+    runs = new Map([...scripts].map(([name, script]) => [name, runInSandbox(script, stdinFor(script), { gpus: 1, nvidiaRuntime: true })]));
   });
 
   it("runs one command per host, through an explicit command provider, plus the kubeconfig read", () => {
@@ -138,39 +145,63 @@ describe("k3s provision mode (Pulumi.k3s-lab.yaml)", () => {
     }
   });
 
-  it("gives the cluster token only on stdin: never in a script, an argv, or the synth output", () => {
+  it("gives the join tokens only on stdin: never in a script, an argv, or the synth output", () => {
     for (const [name, script] of scripts) {
       expect(script).not.toContain("mock-password");
       expect(byName(lab, name).inputs.stdin).toBe("[secret]");
       const run = runs.get(name)!;
-      expect(run.file(k3sPaths.token)).toBe(`${token}\n`);
-      expect(JSON.stringify(run.calls)).not.toContain(token);
+      expect(run.file(k3sPaths.token)).toBe(`${stdinFor(script).split("\n")[0]}\n`);
+      for (const secret of [token, agentToken]) expect(JSON.stringify(run.calls)).not.toContain(secret);
       expect(statSync(join(run.dir, "fs", k3sPaths.token)).mode & 0o777).toBe(0o600);
     }
     expect(byName(lab, "llm-k3s-lab-kubeconfig").inputs.connection).toBe("[secret]");
     expect(lab.outputs.kubeconfig).toBe("[secret]");
   });
 
+  it("gives agents only the agent token, and every joining node the secure token that pins the cluster CA", () => {
+    const joinTokens = byName(lab, "llm-k3s-lab-join-tokens");
+    expect(joinTokens.dependsOn).toContain(byName(lab, "llm-k3s-lab-server-lab-server-1").urn);
+    expect(joinTokens.inputs.create).toContain(k3sPaths.secureAgentToken);
+    for (const [name, script] of scripts) {
+      const run = runs.get(name)!;
+      if (name.includes("-agent-")) {
+        expect(run.file(k3sPaths.token)).toBe(`${secureAgentToken}\n`);
+        expect(run.file(k3sPaths.agentToken)).toBeUndefined();
+        expect(byName(lab, name).dependsOn).toContain(joinTokens.urn);
+      } else {
+        expect(run.file(k3sPaths.agentToken)).toBe(`${agentToken}\n`);
+        expect(configOf(name)["agent-token-file"]).toBe(k3sPaths.agentToken);
+      }
+      if (!script.includes("cluster-init: true")) {
+        // A short token would make the node trust whatever CA answers.
+        const short = runInSandbox(script, script.includes("INSTALL_K3S_EXEC='server'") ? `${token}\n${agentToken}\n` : `${agentToken}\n`, { gpus: 1, nvidiaRuntime: true });
+        expect(short.status).not.toBe(0);
+        expect(short.stderr).toMatch(/refusing to join with a short token/);
+        expect(short.calls.curl).toBeUndefined();
+      }
+    }
+  });
+
   it("stops a GPU agent without the NVIDIA container runtime before k3s, saying what to install", () => {
     const script = scripts.get("llm-k3s-lab-agent-lab-gpu-1")!;
-    const run = runInSandbox(script, token, { gpus: 1, nvidiaRuntime: false });
+    const run = runInSandbox(script, stdinFor(script), { gpus: 1, nvidiaRuntime: false });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/llm-platform: k3s agent lab-gpu-1: the NVIDIA container runtime .* not installed\. Install the NVIDIA driver and the NVIDIA Container Toolkit \(package nvidia-container-toolkit/);
     expect(run.file(k3sPaths.config)).toBeUndefined();
     expect(run.installerEnv).toBeUndefined();
-    const noDriver = runInSandbox(script, token, { nvidiaRuntime: true });
+    const noDriver = runInSandbox(script, stdinFor(script), { nvidiaRuntime: true });
     expect(noDriver.stderr).toMatch(/nvidia-smi does not work: the NVIDIA driver is not installed/);
-    const tooFew = runInSandbox(script, token, { gpus: 0, nvidiaRuntime: true });
+    const tooFew = runInSandbox(script, stdinFor(script), { gpus: 0, nvidiaRuntime: true });
     expect(tooFew.stderr).toMatch(/gpusPerNode is 1 in the stack config, but nvidia-smi lists fewer GPUs: 0/);
     // A CPU agent needs none of it.
-    expect(runInSandbox(scripts.get("llm-k3s-lab-agent-lab-cpu-1")!, token).status).toBe(0);
+    expect(runInSandbox(scripts.get("llm-k3s-lab-agent-lab-cpu-1")!, stdinFor(scripts.get("llm-k3s-lab-agent-lab-cpu-1")!)).status).toBe(0);
   });
 
   it("parses every script with bash and dash (-n), and runs it unchanged under both", () => {
     for (const [name, script] of [...scripts, ["kubeconfig", byName(lab, "llm-k3s-lab-kubeconfig").inputs.create as string] as const]) {
       for (const shell of ["bash", "dash"]) expect(syntaxCheck(script, shell), `${name} (${shell})`).toEqual({ status: 0, stderr: "" });
     }
-    expect(runInSandbox(scripts.get("llm-k3s-lab-server-lab-server-1")!, token, {}, "dash").status).toBe(0);
+    expect(runInSandbox(scripts.get("llm-k3s-lab-server-lab-server-1")!, stdinFor(scripts.get("llm-k3s-lab-server-lab-server-1")!), {}, "dash").status).toBe(0);
   });
 
   it("hands add-ons GPU scheduling with RuntimeClass nvidia, and installs the device plugin on the GPU pool", () => {
@@ -252,7 +283,7 @@ describe("hostile values in host config reach each host as literal data", () => 
 
   it.each(["bash", "dash"])("runs nothing from a value under %s, and k3s gets each value unchanged", (shell) => {
     const [server, agent] = [...scripts.keys()].sort().reverse().map((name) => scripts.get(name)!);
-    const serverRun = runInSandbox(server!, token, {}, shell);
+    const serverRun = runInSandbox(server!, stdinFor(server!), {}, shell);
     expect(serverRun.status, serverRun.stderr).toBe(0);
     const serverConfig = parse(serverRun.file(k3sPaths.config)!) as Record<string, unknown>;
     expect(serverConfig["node-name"]).toBe(hostile.nodeName);
@@ -263,7 +294,7 @@ describe("hostile values in host config reach each host as literal data", () => 
     ]);
     expect(canaries(serverRun.dir)).toEqual([]);
 
-    const agentRun = runInSandbox(agent!, token, { gpus: 1, nvidiaRuntime: true }, shell);
+    const agentRun = runInSandbox(agent!, stdinFor(agent!), { gpus: 1, nvidiaRuntime: true }, shell);
     expect(agentRun.status, agentRun.stderr).toBe(0);
     const agentConfig = parse(agentRun.file(k3sPaths.config)!) as Record<string, unknown>;
     expect(agentConfig["node-label"]).toEqual([`${gpuNodeConventions.poolLabel}=${hostile.pool}`]);
@@ -274,7 +305,7 @@ describe("hostile values in host config reach each host as literal data", () => 
     expect(canaries(agentRun.dir)).toEqual([]);
 
     // Failure messages carry the value as one literal argument too.
-    const failing = runInSandbox(agent!, token, { gpus: 1, nvidiaRuntime: false }, shell);
+    const failing = runInSandbox(agent!, stdinFor(agent!), { gpus: 1, nvidiaRuntime: false }, shell);
     expect(failing.stderr).toContain(`k3s agent ${hostile.address}: the NVIDIA container runtime`);
     expect(canaries(failing.dir)).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { createNetwork } from "./eks/network";
 import { createNodeGroup } from "./eks/node-groups";
 import { clusterAutoscalerPolicy, secretsKeyPolicy } from "./eks/policies";
 import { createModelBucket } from "./eks/storage";
+import { createTeardown } from "./teardown";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
 
 export interface EksGpuPoolArgs {
@@ -32,8 +33,12 @@ export interface EksClusterArgs {
   readonly natGateways: "single" | "perAz";
   /** CIDRs that may reach the public API endpoint; empty keeps the endpoint private only. */
   readonly publicAccessCidrs: readonly string[];
+  /** Networks routed into the VPC that reach the private endpoint (where Pulumi runs). @default [] */
+  readonly privateAccessCidrs?: readonly string[];
   /** IAM roles granted cluster-admin through access entries. */
   readonly adminRoleArns: readonly string[];
+  /** The IAM role that runs `pulumi up` (CI and humans assume it); unset: the caller's own role. */
+  readonly deployerRoleArn?: string;
   readonly systemPool: { readonly instanceType: string; readonly minSize: number; readonly maxSize: number };
   readonly gpuPools: readonly EksGpuPoolArgs[];
   /** Protect the cluster, its KMS key and the bucket from deletion. */
@@ -74,7 +79,9 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     }, { ...awsOpts, protect: args.protect });
     new aws.kms.Alias(`${name}-secrets`, { name: `alias/${name}-secrets`, targetKeyId: secretsKey.keyId }, awsOpts);
 
-    const { clusterRole, nodeRole, attachments } = createClusterRoles(name, awsOpts);
+    // ARNs of AWS managed policies differ per partition (aws, aws-us-gov, aws-cn); the provider knows which.
+    const partition = aws.getPartitionOutput({}, awsOpts);
+    const { clusterRole, nodeRole, attachments } = createClusterRoles(name, partition.partition, awsOpts);
     const clusterKeyAccess = new aws.iam.RolePolicy(`${name}-cluster-kms`, {
       role: clusterRole.id,
       policy: secretsKey.arn.apply((arn) => JSON.stringify(secretsKeyPolicy(arn))),
@@ -84,6 +91,12 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       vpcCidr: args.vpcCidr,
       availabilityZones: args.availabilityZones,
       natGateways: args.natGateways,
+      region: args.region,
+      reverseDnsPrefix: partition.reverseDnsPrefix,
+      pools: [
+        { name: "system", instanceTypes: [args.systemPool.instanceType] },
+        ...args.gpuPools.map((pool) => ({ name: `gpuPools ${pool.name}`, instanceTypes: pool.instanceTypes })),
+      ],
     }, awsOpts);
 
     // Created before the cluster so that EKS writes into a group with a retention, not an unbounded one.
@@ -106,24 +119,41 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       },
       encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
       enabledClusterLogTypes: ["api", "audit", "authenticator"],
-      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+      // No hidden admin for whoever happened to create the cluster: the deployer's access is an entry below.
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
       deletionProtection: args.protect,
     }, { ...awsOpts, protect: args.protect, dependsOn: [logGroup, clusterKeyAccess, ...attachments] });
     this.clusterName = cluster.name;
-
-    args.adminRoleArns.forEach((principalArn, index) => {
-      const entry = new aws.eks.AccessEntry(`${name}-admin-${index}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, awsOpts);
-      new aws.eks.AccessPolicyAssociation(`${name}-admin-${index}`, {
-        clusterName: cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-        accessScope: { type: "cluster" },
+    // The private endpoint answers only what the cluster security group admits (by default, the nodes).
+    (args.privateAccessCidrs ?? []).forEach((cidrIpv4, index) => {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-api-private-${index}`, {
+        securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+        description: "Kubernetes API from where Pulumi runs (privateAccessCidrs)",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4,
       }, awsOpts);
     });
 
+    const clusterAdmin = (id: string, principalArn: pulumi.Input<string>) => {
+      const entry = new aws.eks.AccessEntry(`${name}-${id}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, awsOpts);
+      return new aws.eks.AccessPolicyAssociation(`${name}-${id}`, {
+        clusterName: cluster.name,
+        principalArn: entry.principalArn,
+        policyArn: pulumi.interpolate`arn:${partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+        accessScope: { type: "cluster" },
+      }, awsOpts);
+    };
+    // The identity that runs `pulumi up` (configured, or the IAM role behind the caller's session) gets an
+    // explicit, visible entry: the Kubernetes provider below authenticates as it.
+    const deployer = args.deployerRoleArn ?? aws.iam.getSessionContextOutput({ arn: aws.getCallerIdentityOutput({}, awsOpts).arn }, awsOpts).issuerArn;
+    const deployerAccess = clusterAdmin("deployer", deployer);
+    args.adminRoleArns.forEach((principalArn, index) => clusterAdmin(`admin-${index}`, principalArn));
+
     this.oidcIssuerUrl = cluster.identities.apply((identities) => identities[0]!.oidcs![0]!.issuer!);
     const oidcProvider = createOidcProvider(name, this.oidcIssuerUrl, awsOpts);
-    this.identity = new IrsaIdentity(oidcProvider, this.oidcIssuerUrl, awsProvider, bucket.arn);
+    this.identity = new IrsaIdentity(oidcProvider, this.oidcIssuerUrl, awsProvider, bucket.arn, partition.partition);
 
     const addon = (addonName: EksAddonName, dependsOn: pulumi.Resource[], serviceAccountRoleArn?: pulumi.Output<string>, configuration?: object) =>
       new aws.eks.Addon(`${name}-${addonName}`, {
@@ -139,14 +169,20 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     const vpcCniRole = this.identity.role(`${name}-vpc-cni`, {
       namespace: systemNamespace,
       serviceAccount: "aws-node",
-      managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
+      managedPolicies: ["AmazonEKS_CNI_Policy"],
     }, this);
     // Networking DaemonSets first: nodes only become Ready once the CNI runs on them.
     // The VPC CNI's network policy agent is off by default; without it every NetworkPolicy the
     // add-ons and the serving chart create would be ignored.
     const networking = [addon("vpc-cni", [], vpcCniRole.arn, { enableNetworkPolicy: "true" }), addon("kube-proxy", [])];
 
-    const nodeBase = { clusterName: cluster.name, nodeRoleArn: nodeRole.arn, subnetIds: network.privateSubnetIds, dependsOn: [...networking, ...attachments] };
+    const nodeBase = {
+      clusterName: cluster.name,
+      kubernetesVersion: args.kubernetesVersion,
+      nodeRoleArn: nodeRole.arn,
+      subnetIds: network.privateSubnetIds,
+      dependsOn: [...networking, ...attachments],
+    };
     const systemNodes = createNodeGroup(`${name}-system`, {
       ...nodeBase,
       amiType: "AL2023_x86_64_STANDARD",
@@ -156,6 +192,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       maxSize: args.systemPool.maxSize,
       diskSizeGiB: 50,
       labels: { "llm-platform.io/node-role": "system" },
+      launchTags: { "llm-platform/cluster": name, "llm-platform/pool": "system" },
     }, awsOpts);
     for (const pool of args.gpuPools) {
       createNodeGroup(`${name}-gpu-${pool.name}`, {
@@ -167,6 +204,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         maxSize: pool.maxSize,
         diskSizeGiB: pool.diskSizeGiB,
         labels: {},
+        launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
         gpu: { poolName: pool.name, gpusPerNode: pool.gpusPerNode, gpuModel: pool.gpuModel },
       }, awsOpts);
     }
@@ -174,7 +212,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     const ebsCsiRole = this.identity.role(`${name}-ebs-csi`, {
       namespace: systemNamespace,
       serviceAccount: "ebs-csi-controller-sa",
-      managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+      managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
     }, this);
     // Deployments: they need somewhere to run.
     const coreDns = addon("coredns", [systemNodes]);
@@ -187,9 +225,12 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     // The kubeconfig is computed from the cluster's endpoint and CA, so on a stack whose cluster does not
     // exist yet it is unknown at preview and the Kubernetes provider previews instead of dialing a cluster.
     // Everything Kubernetes waits for the cluster to be usable: nodes to run on, DNS and volumes.
+    // On destroy, after every Kubernetes resource and before the nodes, the EBS CSI driver and the
+    // deployer's access go: delete what the cloud bills for outside Pulumi (load balancers, volumes).
+    const teardown = createTeardown(name, { kubeconfig: this.kubeconfig, dependsOn: [systemNodes, coreDns, ebsCsi, deployerAccess] }, this);
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, {
       parent: this,
-      dependsOn: [systemNodes, coreDns, ebsCsi],
+      dependsOn: [systemNodes, coreDns, ebsCsi, deployerAccess, teardown],
     });
     const k8sOpts = { parent: this, provider: this.provider };
 

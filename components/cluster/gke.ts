@@ -5,6 +5,7 @@ import { createNodeServiceAccount, GkeWorkloadIdentity } from "./gke/identity";
 import { gkeKubeconfig } from "./gke/kubeconfig";
 import { createGkeNetwork } from "./gke/network";
 import { baseNodeConfig, createNodePools, type GkeGpuPoolArgs, type GkeSystemPoolArgs } from "./gke/node-pools";
+import { createTeardown } from "./teardown";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
 
 export interface GkeArgs {
@@ -32,6 +33,11 @@ export interface GkeArgs {
   readonly systemPool: GkeSystemPoolArgs;
   /** @default [] */
   readonly gpuPools?: readonly GkeGpuPoolArgs[];
+  /** When GKE may upgrade, and when not. @default no policy (GKE upgrades any time) */
+  readonly maintenance?: {
+    readonly window: { readonly startTime: string; readonly endTime: string; readonly recurrence: string };
+    readonly exclusions: readonly { readonly name: string; readonly startTime: string; readonly endTime: string; readonly scope: string }[];
+  };
   /** Protect the cluster, KMS key and bucket from `pulumi destroy`. @default false */
   readonly protect?: boolean;
 }
@@ -41,6 +47,19 @@ export const gkeStorageClass = "standard-rwo";
 
 /** Ports on the nodes the control plane calls: KEDA's metrics API, ingress-nginx and ECK webhooks. */
 export const controlPlaneWebhookPorts = ["6443", "8443", "9443"];
+
+/** The cluster's maintenancePolicy from the stack's window and exclusions. */
+export function maintenancePolicy(maintenance: NonNullable<GkeArgs["maintenance"]>): gcp.types.input.container.ClusterMaintenancePolicy {
+  return {
+    recurringWindow: { ...maintenance.window },
+    maintenanceExclusions: maintenance.exclusions.map((exclusion) => ({
+      exclusionName: exclusion.name,
+      startTime: exclusion.startTime,
+      endTime: exclusion.endTime,
+      exclusionOptions: { scope: exclusion.scope },
+    })),
+  };
+}
 
 /** 90 days: Secrets written after a rotation use the new key version; old versions stay for decryption. */
 const keyRotationPeriod = "7776000s";
@@ -112,10 +131,15 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
           enablePrivateEndpoint: privateEndpoint,
           masterIpv4CidrBlock: args.network.masterCidr,
         },
+        // The IAM-gated DNS endpoint: reachable from wherever Pulumi runs, but only by identities with
+        // container.clusters.connect, so the IP endpoint can stay private and Pulumi still gets in.
+        controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true } },
         masterAuthorizedNetworksConfig: {
           cidrBlocks: (args.authorizedNetworks ?? []).map((entry) => ({ displayName: entry.name, cidrBlock: entry.cidr })),
         },
         releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
+        // Auto-upgrade drains nodes, GPU serving ones included: only inside the window, never in an exclusion.
+        ...(args.maintenance ? { maintenancePolicy: maintenancePolicy(args.maintenance) } : {}),
         minMasterVersion: args.kubernetesVersion,
         workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
         enableShieldedNodes: true,
@@ -198,18 +222,25 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
       gcpOpts,
     );
 
+    // Through the DNS endpoint, whatever privateEndpoint says: the private IP is unreachable from outside
+    // the VPC, and authorized networks gate only the IP endpoints.
     this.kubeconfig = pulumi.secret(
       pulumi
-        .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])
-        .apply(([clusterName, endpoint, masterAuth]) =>
-          gkeKubeconfig({ clusterName, endpoint, caCertificate: masterAuth.clusterCaCertificate ?? "" }),
-        ),
+        .all([this.cluster.name, this.cluster.controlPlaneEndpointsConfig])
+        .apply(([clusterName, endpoints]) => {
+          const endpoint = endpoints.dnsEndpointConfig?.endpoint;
+          if (!endpoint) throw new Error(`GKE cluster ${clusterName} has no DNS endpoint; its kubeconfig would point at an address Pulumi may not reach`);
+          return gkeKubeconfig({ clusterName, endpoint });
+        }),
     );
     // Add-ons wait for nodes to run on and for the webhook ports, not just for the control plane.
+    // On destroy, after every Kubernetes resource and before the nodes go: delete the load balancers and
+    // persistent disks the cluster made outside Pulumi.
+    const teardown = createTeardown(name, { kubeconfig: this.kubeconfig, dependsOn: [pools.system, controlPlaneToWebhooks] }, this);
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-      { parent: this, dependsOn: [pools.system, controlPlaneToWebhooks] },
+      { parent: this, dependsOn: [pools.system, controlPlaneToWebhooks, teardown] },
     );
 
     const { taint, poolLabel } = gpuNodeConventions;

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { kubernetesVersions } from "../versions";
-import { k3sNodeScript, kubeconfigReadScript, rewriteKubeconfigServer, type K3sNodePlan } from "./k3s/scripts";
+import { k3sNodeScript, kubeconfigReadScript, parseSecureTokens, rewriteKubeconfigServer, secureTokensReadScript, type K3sNodePlan } from "./k3s/scripts";
 import { noIdentity, s3CompatibleStore, type S3CompatibleStorageArgs } from "./k3s/shared";
 import { gpuNodeConventions, type GpuPool, type PlatformCluster } from "./types";
 
@@ -14,7 +14,7 @@ export interface K3sHostArgs {
   readonly user?: string;
   /** @default 22 */
   readonly port?: number;
-  /** Expected SSH host key; any key is accepted when unset. */
+  /** Expected SSH host key; any key is accepted when unset (config allows that only with insecureAcceptAnyHostKey). */
   readonly hostKey?: string;
   /** @default the host's hostname */
   readonly nodeName?: string;
@@ -85,7 +85,9 @@ export class K3sCluster extends pulumi.ComponentResource implements PlatformClus
     const version = args.k3sVersion ?? kubernetesVersions.k3s[0];
     const commandProvider = new command.Provider(`${name}-command`, {}, { parent: this });
     // Random comes from the provider the stack passes down (default providers are disabled).
+    // The server token grants server (etcd, CA key) access: only servers get it. Agents get the agent token.
     const token = new random.RandomPassword(`${name}-token`, { length: 64, special: false }, { parent: this });
+    const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 64, special: false }, { parent: this });
     const sshKey = pulumi.secret(args.sshPrivateKey);
     const plans = k3sNodePlans(args);
     const connectionTo = (host: K3sHostArgs): command.types.input.remote.ConnectionArgs => ({
@@ -96,7 +98,7 @@ export class K3sCluster extends pulumi.ComponentResource implements PlatformClus
       ...(host.hostKey ? { hostKey: host.hostKey } : {}),
     });
 
-    const hostCommand = (host: K3sHostArgs, plan: K3sNodePlan, dependsOn: pulumi.Resource[]) =>
+    const hostCommand = (host: K3sHostArgs, plan: K3sNodePlan, stdin: pulumi.Output<string>, dependsOn: pulumi.Resource[]) =>
       new command.remote.Command(
         `${name}-${plan.role}-${resourceSafe(host.nodeName ?? host.address)}`,
         {
@@ -104,20 +106,29 @@ export class K3sCluster extends pulumi.ComponentResource implements PlatformClus
           // Everything this host receives is in `create`, built from its own config only: an unchanged
           // host is never touched again, and a changed one re-runs its (idempotent) script.
           create: k3sNodeScript(plan, version),
-          stdin: token.result,
+          stdin: pulumi.secret(stdin),
         },
         { parent: this, provider: commandProvider, dependsOn },
       );
 
+    const first = args.servers[0]!;
+    const firstServer = hostCommand(first, plans.server[0]!, pulumi.interpolate`${token.result}\n${agentToken.result}\n`, []);
+    // The first server knows the CA; its secure tokens (K10<CA hash>::...) let every other node check
+    // that CA before it sends credentials.
+    const joinTokens = new command.remote.Command(
+      `${name}-join-tokens`,
+      { connection: connectionTo(first), create: secureTokensReadScript(), logging: "none", triggers: [firstServer.id] },
+      { parent: this, provider: commandProvider, dependsOn: [firstServer], additionalSecretOutputs: ["stdout"] },
+    );
+    const secureTokens = joinTokens.stdout.apply(parseSecureTokens);
     // Embedded etcd admits one new member at a time, so servers join one after another.
-    const servers: command.remote.Command[] = [];
-    args.servers.forEach((host, index) => {
-      servers.push(hostCommand(host, plans.server[index]!, servers.slice(-1)));
+    const servers: command.remote.Command[] = [firstServer];
+    args.servers.slice(1).forEach((host, index) => {
+      servers.push(hostCommand(host, plans.server[index + 1]!, pulumi.interpolate`${secureTokens.server}\n${agentToken.result}\n`, servers.slice(-1)));
     });
-    const agents = (args.agents ?? []).map((host, index) => hostCommand(host, plans.agent[index]!, servers));
+    const agents = (args.agents ?? []).map((host, index) => hostCommand(host, plans.agent[index]!, pulumi.interpolate`${secureTokens.agent}\n`, servers));
     this.hostCommands = [...servers, ...agents];
 
-    const first = args.servers[0]!;
     const fetch = new command.remote.Command(
       `${name}-kubeconfig`,
       {

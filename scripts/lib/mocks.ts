@@ -36,6 +36,13 @@ const computedOutputs: Record<string, Computed> = {
   "gcp:container/cluster:Cluster": (name, inputs) => ({
     name: inputs.name ?? name,
     endpoint: "192.0.2.10",
+    controlPlaneEndpointsConfig: {
+      ...(inputs.controlPlaneEndpointsConfig as State | undefined),
+      dnsEndpointConfig: {
+        ...((inputs.controlPlaneEndpointsConfig as State | undefined)?.dnsEndpointConfig as State | undefined),
+        endpoint: `gke-mock${String(inputs.name ?? name).replace(/[^a-z0-9]/g, "")}-123456789012.us-central1.gke.goog`,
+      },
+    },
     masterAuth: { ...(inputs.masterAuth as State | undefined), clusterCaCertificate: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
   }),
   "gcp:storage/bucket:Bucket": (name, inputs) => ({ name: inputs.name ?? name, url: `gs://${String(inputs.name ?? name)}` }),
@@ -45,13 +52,18 @@ const computedOutputs: Record<string, Computed> = {
   }),
   // Only the k3s kubeconfig fetch's stdout is read: a k3s admin kubeconfig, as the first server writes it.
   "command:remote:Command": (name) => ({
-    stdout: name.endsWith("-kubeconfig") ? pulumi.secret(mockK3sKubeconfig) : "",
+    stdout: name.endsWith("-kubeconfig")
+      ? pulumi.secret(mockK3sKubeconfig)
+      : name.endsWith("-join-tokens")
+        ? pulumi.secret("K10mockcahash::server:mock-server-secret\nK10mockcahash::node:mock-agent-secret\n")
+        : "",
     stderr: "",
   }),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => ({
     status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version },
   }),
   "aws:eks/cluster:Cluster": (name, inputs) => ({
+    vpcConfig: { ...(inputs.vpcConfig as State | undefined), clusterSecurityGroupId: `sg-mock-${name}`, vpcId: "vpc-mock" },
     arn: `arn:aws:eks:${mockRegion}:${account}:cluster/${String(inputs.name ?? name)}`,
     endpoint: `https://MOCK${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}.gr7.${mockRegion}.eks.amazonaws.com`,
     certificateAuthority: { data: Buffer.from(`mock-ca-for-${name}`).toString("base64") },
@@ -78,9 +90,41 @@ const providerRegions = new Map<string, string>();
 
 /** Invoke results, for the data sources the program calls. */
 const invokeResults: Record<string, (inputs: State, region: string) => State> = {
-  "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
-    const names = ["a", "b", "c", "d"].map((letter) => `${region}${letter}`);
-    return { names, zoneIds: names.map((_, index) => `use1-az${index + 1}`), id: region };
+  // The recommended AMI release of an EKS AMI type, as AWS publishes it: "<k8s version>-<date>" for
+  // AL2023, "<bottlerocket version>-<commit>" for Bottlerocket.
+  "aws:ssm/getParameter:getParameter": (inputs) => {
+    const name = String(inputs.name);
+    const minor = /optimized-ami\/(\d+\.\d+)\//.exec(name)?.[1];
+    const value = minor ? `${minor}.0-20260101` : name.includes("/bottlerocket/") ? "1.50.0-mock1234" : "mock-parameter";
+    return { name, value, insecureValue: value, type: "String", id: name };
+  },
+  // Four zones a-d with IDs use1-az1..4 (so "c" is use1-az3, which EKS does not support), honouring
+  // excludeZoneIds as AWS does.
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (inputs, region) => {
+    const excluded = new Set((inputs.excludeZoneIds as string[] | undefined) ?? []);
+    const zones = ["a", "b", "c", "d"].map((letter, index) => ({ name: `${region}${letter}`, zoneId: `use1-az${index + 1}` })).filter((zone) => !excluded.has(zone.zoneId));
+    return { names: zones.map((zone) => zone.name), zoneIds: zones.map((zone) => zone.zoneId), id: region };
+  },
+  // Every requested instance type is offered in every zone of the region.
+  "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (inputs, region) => {
+    const filters = (inputs.filters as { name: string; values: string[] }[] | undefined) ?? [];
+    const types = filters.find((filter) => filter.name === "instance-type")?.values ?? [];
+    const pairs = ["a", "b", "c", "d"].flatMap((letter) => types.map((type) => [type, `${region}${letter}`] as const));
+    return { instanceTypes: pairs.map(([type]) => type), locations: pairs.map(([, zone]) => zone), locationTypes: pairs.map(() => "availability-zone"), id: region };
+  },
+  // The deployer: an assumed-role session, whose issuer is the IAM role.
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: account, arn: `arn:aws:sts::${account}:assumed-role/mock-deployer/session`, userId: "AROAMOCK:session", id: account }),
+  "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
+    arn: inputs.arn,
+    issuerArn: `arn:aws:iam::${account}:role/mock-deployer`,
+    issuerName: "mock-deployer",
+    issuerId: "AROAMOCK",
+    sessionName: "session",
+    id: String(inputs.arn),
+  }),
+  "aws:index/getPartition:getPartition": (_inputs, region) => {
+    const [partition, dnsSuffix] = region.startsWith("us-gov-") ? ["aws-us-gov", "amazonaws.com"] : region.startsWith("cn-") ? ["aws-cn", "amazonaws.com.cn"] : ["aws", "amazonaws.com"];
+    return { partition, dnsSuffix, reverseDnsPrefix: dnsSuffix.split(".").reverse().join("."), id: partition };
   },
 };
 

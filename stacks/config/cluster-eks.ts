@@ -41,6 +41,8 @@ export const eksGpuPool = z.strictObject({
   amiType: z.enum(["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"]).default("AL2023_x86_64_NVIDIA"),
 });
 
+const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN");
+
 export const eksCluster = z.strictObject({
   provider: z.literal("eks"),
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as us-east-1"),
@@ -48,8 +50,10 @@ export const eksCluster = z.strictObject({
   availabilityZones: z.int().min(2).max(3).default(3).describe("How many AZs the VPC and node groups span."),
   vpcCidr: cidr.default("10.0.0.0/16"),
   natGateways: z.enum(["single", "perAz"]).default("perAz").describe("One NAT gateway per AZ survives an AZ outage; a single one is cheaper."),
-  publicAccessCidrs: z.array(cidr).default([]).describe("CIDRs allowed to reach the public API endpoint; empty means the endpoint is private only."),
-  adminRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN")).default([]).describe("IAM role ARNs granted cluster-admin through EKS access entries."),
+  publicAccessCidrs: z.array(cidr).default([]).describe("CIDRs allowed to reach the public API endpoint; empty means the endpoint is private only (then privateAccessCidrs is required)."),
+  privateAccessCidrs: z.array(cidr).default([]).describe("Where `pulumi up` runs when it reaches the private endpoint: networks routed into the VPC (VPN, peered VPC or Transit Gateway, a self-hosted CI runner); the cluster security group admits HTTPS from them."),
+  adminRoleArns: z.array(iamRoleArn).default([]).describe("IAM role ARNs granted cluster-admin through EKS access entries."),
+  deployerRoleArn: iamRoleArn.optional().describe("IAM role that runs `pulumi up` (CI and humans assume it), given cluster-admin through an access entry; unset: the IAM role (or user) behind the caller's credentials."),
   systemPool: z
     .strictObject({
       instanceType: z.string().default("m6i.large"),

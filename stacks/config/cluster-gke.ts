@@ -59,6 +59,33 @@ export const gkeGpuPool = z.strictObject({
   diskSizeGb: z.int().min(100).max(65536).default(200),
 });
 
+const zulu = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "an RFC 3339 UTC time such as 2026-01-03T02:00:00Z");
+
+/** When GKE may upgrade and repair (auto-upgrade drains GPU serving nodes), and when it must not. */
+export const gkeMaintenance = z
+  .strictObject({
+    window: z
+      .strictObject({
+        startTime: zulu.describe("First window's start; its time of day is when every window starts."),
+        endTime: zulu.describe("First window's end; its distance from startTime is every window's length."),
+        recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY)(;[A-Z]+=[A-Z0-9,]+)*$/, "an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SA,SU").describe("RFC 5545 RRULE; GKE needs at least 48 hours of windows in any 32 days."),
+      })
+      .default({ startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T10:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" })
+      .describe("Recurring window for automatic upgrades; default weekends 02:00-10:00 UTC."),
+    exclusions: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          startTime: zulu,
+          endTime: zulu,
+          scope: z.enum(["NO_UPGRADES", "NO_MINOR_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"]).default("NO_MINOR_OR_NODE_UPGRADES").describe("NO_MINOR_OR_NODE_UPGRADES keeps nodes (and GPU serving) untouched; NO_UPGRADES also holds security patches of the control plane, at most 30 days."),
+        }),
+      )
+      .default([])
+      .describe("Periods without automatic upgrades (launches, peak traffic); GKE allows up to 20."),
+  })
+  .prefault({});
+
 export const gkeCluster = z.strictObject({
   provider: z.literal("gke"),
   project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, "a GCP project id"),
@@ -88,6 +115,7 @@ export const gkeCluster = z.strictObject({
     })
     .prefault({}),
   gpuPools: z.array(gkeGpuPool).default([]),
+  maintenance: gkeMaintenance,
   protect: z.boolean().default(false).describe("Protect the cluster, KMS key and bucket from `pulumi destroy` (and turn on GKE deletion protection)."),
 });
 

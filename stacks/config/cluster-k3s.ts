@@ -51,7 +51,7 @@ const sshHost = {
   address: hostAddress.describe("Address Pulumi reaches the host at over SSH; servers also get it in their API certificate."),
   user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a POSIX user name").default("root").describe("SSH user; a user other than root needs passwordless sudo."),
   port: z.int().min(1).max(65535).default(22),
-  hostKey: z.string().regex(/^(ssh|ecdsa)-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, "a public host key line such as \"ssh-ed25519 AAAA...\"").optional().describe("Expected SSH host key (from ssh-keyscan); without it any key is accepted."),
+  hostKey: z.string().regex(/^(ssh|ecdsa)-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, "a public host key line such as \"ssh-ed25519 AAAA...\"").optional().describe("Expected SSH host key (ssh-keyscan -t ed25519 <address>); required unless cluster.insecureAcceptAnyHostKey."),
   nodeName: z.string().max(63).regex(dnsSubdomain, "a lowercase DNS name (a Kubernetes node name)").optional().describe("Kubernetes node name; the host's hostname when unset."),
   labels: z.record(labelKey, labelValue).default({}).describe("Extra node labels, set when the node registers."),
 };
@@ -70,6 +70,7 @@ export const k3sProvision = z.strictObject({
   mode: z.literal("provision").describe("\"provision\": install k3s over SSH on the listed hosts."),
   servers: z.array(k3sServer).describe("1 server, or 3 for HA with embedded etcd; the first one initialises the cluster."),
   agents: z.array(k3sAgent).default([]),
+  insecureAcceptAnyHostKey: z.boolean().default(false).describe("Accept any SSH host key on hosts without hostKey: the join tokens and the admin kubeconfig then go to whoever answers on the SSH port. Never in prod."),
   apiAddress: hostAddress.optional().describe("Address clients and agents reach the API at (a VIP or DNS name); the first server's address when unset."),
 });
 

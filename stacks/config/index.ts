@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { secretKeys, type PlatformConfig, type SecretKey } from "./schema";
+import { currentRunKind, describePlaceholder, findPlaceholders, type RunKind } from "./placeholders";
 import { checkStackName, validateConfig } from "./validate";
 
 export { projectName, type PlatformConfig, type ClusterConfig } from "./schema";
@@ -22,12 +23,16 @@ const isConfigSecret = (key: string): boolean =>
   (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret(key);
 
 /** Reads and validates this stack's config. Call it before creating any resource. */
-export function loadConfig(): LoadedConfig {
+export function loadConfig(runKind: RunKind = currentRunKind()): LoadedConfig {
   const raw = pulumi.runtime.allConfig();
   const secretConfigKeys = new Set(Object.keys(raw).filter(isConfigSecret));
   const result = validateConfig(raw, secretConfigKeys);
   const problems = [...checkStackName(pulumi.getStack()), ...(result.ok ? [] : result.errors)];
   if (!result.ok || problems.length > 0) throw new ConfigError(problems);
+  // Example values synthesize (and preview, with a warning), but a real update stops before any resource.
+  const placeholders = findPlaceholders(result.config).map(describePlaceholder);
+  if (placeholders.length > 0 && runKind === "up") throw new ConfigError(placeholders);
+  if (placeholders.length > 0 && runKind === "preview") void pulumi.log.warn(`pulumi up will refuse this stack until its example values are replaced:\n  - ${placeholders.join("\n  - ")}`);
   const { kubeconfig, sshPrivateKey, hfToken, notifyWebhookUrl, ...rest } = result.config;
   const plain = { kubeconfig, sshPrivateKey, hfToken, notifyWebhookUrl };
   const secrets: { [K in SecretKey]?: pulumi.Output<string> } = {};

@@ -64,6 +64,12 @@ export function checkGkeRules(cluster: GkeClusterConfig, environment: Parsed["en
     }
   });
 
+  const { window, exclusions } = cluster.maintenance;
+  [{ at: ["window"] as Path, ...window }, ...exclusions.map((exclusion, index) => ({ at: ["exclusions", index] as Path, ...exclusion }))].forEach((span) => {
+    if (Date.parse(span.endTime) <= Date.parse(span.startTime)) {
+      fail(["cluster", "maintenance", ...span.at, "endTime"], `must be after startTime (${span.startTime})`);
+    }
+  });
   if (!cluster.privateEndpoint && cluster.authorizedNetworks.length === 0) {
     fail(["cluster", "authorizedNetworks"], "a public control-plane endpoint needs at least one authorized network (or set privateEndpoint: true)");
   }

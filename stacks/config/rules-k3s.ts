@@ -41,10 +41,12 @@ export function checkK3sProvisionRules(cluster: K3sProvisionConfig, environment:
     ...cluster.agents.map((host, index) => ({ ...host, path: ["cluster", "agents", index] as Path })),
   ];
   const where = (path: Path) => `cluster.${path[1]}[${path[2]}]`;
-  if (environment === "prod") {
-    // Without a pinned host key the join token and the admin kubeconfig go to whoever answers.
+  // Without a pinned host key the join tokens and the admin kubeconfig go to whoever answers on the SSH port.
+  if (environment === "prod" && cluster.insecureAcceptAnyHostKey) {
+    fail(["cluster", "insecureAcceptAnyHostKey"], "must be false in prod: pin each host's SSH key with hostKey");
+  } else if (!cluster.insecureAcceptAnyHostKey) {
     for (const host of [...cluster.servers, ...cluster.agents].map((h, i) => ({ ...h, path: hosts[i]!.path }))) {
-      if (!host.hostKey) fail([...host.path, "hostKey"], "required in prod: pin each host's SSH key (ssh-keyscan -t ed25519 <address>), so the cluster token and admin kubeconfig only go to that host");
+      if (!host.hostKey) fail([...host.path, "hostKey"], "required: pin the host's SSH key (ssh-keyscan -t ed25519 <address>), so the join tokens and admin kubeconfig only go to that host (or, outside prod, set cluster.insecureAcceptAnyHostKey: true)");
     }
   }
   const seenAddresses = new Map<string, Path>();

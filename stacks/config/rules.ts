@@ -225,8 +225,14 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
   if (prefix < 16 || prefix > 20) {
     fail(["cluster", "vpcCidr"], `a /${prefix} VPC cannot be used: AWS allows /16 at most, and below /20 the private subnets run out of pod IPs (the VPC CNI gives every pod a VPC address); use /16 to /20`);
   }
+  if (cluster.publicAccessCidrs.length === 0 && cluster.privateAccessCidrs.length === 0) {
+    fail(["cluster", "publicAccessCidrs"], "empty makes the API endpoint private, but nothing says how `pulumi up` reaches it, so every Kubernetes resource would time out once the cluster exists. " +
+      "Either list here the egress CIDRs of where Pulumi runs (office, VPN, CI runners), or set cluster.privateAccessCidrs to the network Pulumi runs from " +
+      "that is routed into the VPC (VPN, peering or Transit Gateway, a self-hosted runner)");
+  }
   cluster.adminRoleArns.forEach((arn, index) => {
     if (cluster.adminRoleArns.indexOf(arn) !== index) fail(["cluster", "adminRoleArns", index], "duplicate role; EKS allows one access entry per principal");
+    if (arn === cluster.deployerRoleArn) fail(["cluster", "adminRoleArns", index], "is also cluster.deployerRoleArn, which gets its own access entry; EKS allows one access entry per principal: remove it here");
   });
   if (config.environment !== "prod") return;
   if (cluster.availabilityZones < 3) {

@@ -6,9 +6,13 @@ import { bucketAccessPolicy, irsaTrustPolicy, serviceTrustPolicy, type PolicyDoc
 type AwsOptions = { parent: pulumi.Resource; provider: aws.Provider };
 const json = (document: PolicyDocument) => JSON.stringify(document);
 
+/** An AWS managed policy in the provider's partition (aws, aws-us-gov, aws-cn), e.g. "AmazonEKSClusterPolicy". */
+export const managedPolicyArn = (partition: pulumi.Input<string>, policy: string): pulumi.Output<string> =>
+  pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`;
+
 /** The IAM roles of the control plane and of the nodes, with AWS's managed policies for each. */
-export function createClusterRoles(name: string, opts: AwsOptions): { clusterRole: aws.iam.Role; nodeRole: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
-  const managed = (policy: string) => `arn:aws:iam::aws:policy/${policy}`;
+export function createClusterRoles(name: string, partition: pulumi.Input<string>, opts: AwsOptions): { clusterRole: aws.iam.Role; nodeRole: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
+  const managed = (policy: string) => managedPolicyArn(partition, policy);
   const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { assumeRolePolicy: json(serviceTrustPolicy("eks.amazonaws.com")) }, opts);
   const nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: json(serviceTrustPolicy("ec2.amazonaws.com")) }, opts);
   const attach = (role: aws.iam.Role, roleName: string, policy: string) =>
@@ -28,8 +32,8 @@ export interface IrsaRoleArgs {
   readonly serviceAccount: string;
   /** Inline policy document (JSON) the role gets. */
   readonly policy?: pulumi.Input<string>;
-  /** AWS managed policy ARNs to attach. */
-  readonly managedPolicyArns?: readonly string[];
+  /** AWS managed policies to attach, by their path after `arn:<partition>:iam::aws:policy/`. */
+  readonly managedPolicies?: readonly string[];
 }
 
 /**
@@ -44,6 +48,8 @@ export class IrsaIdentity implements WorkloadIdentity {
     private readonly issuerUrl: pulumi.Output<string>,
     private readonly provider: aws.Provider,
     private readonly bucketArn: pulumi.Output<string>,
+    /** The provider's partition, for managed policy ARNs. */
+    private readonly partition: pulumi.Input<string>,
   ) {}
 
   /** A role for one service account; children are named `${name}-role`, `${name}-policy`, `${name}-<managed>`. */
@@ -54,8 +60,8 @@ export class IrsaIdentity implements WorkloadIdentity {
       .apply(([arn, issuer]) => json(irsaTrustPolicy(arn, issuer, args.namespace, args.serviceAccount)));
     const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: trust }, opts);
     if (args.policy) new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.policy }, opts);
-    for (const policyArn of args.managedPolicyArns ?? []) {
-      new aws.iam.RolePolicyAttachment(`${name}-${policyArn.split("/").pop()}`, { role: role.name, policyArn }, opts);
+    for (const policy of args.managedPolicies ?? []) {
+      new aws.iam.RolePolicyAttachment(`${name}-${policy.split("/").pop()}`, { role: role.name, policyArn: managedPolicyArn(this.partition, policy) }, opts);
     }
     return role;
   }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
-import { subnetPlan } from "./policies";
+import * as pulumi from "@pulumi/pulumi";
+import { eksUnsupportedZoneIds, pickZones, subnetPlan, type ZoneNeeds } from "./policies";
 
 export interface EksNetworkArgs {
   readonly clusterName: string;
@@ -8,6 +8,11 @@ export interface EksNetworkArgs {
   readonly availabilityZones: number;
   /** "single": one NAT gateway for every AZ (cheap); "perAz": each AZ keeps egress when another fails. */
   readonly natGateways: "single" | "perAz";
+  readonly region: string;
+  /** The partition's reverse DNS prefix ("com.amazonaws", "cn.com.amazonaws"), for endpoint service names. */
+  readonly reverseDnsPrefix: pulumi.Input<string>;
+  /** Each node pool's instance types: the VPC only uses zones that offer one of every pool's. */
+  readonly pools: ZoneNeeds["pools"];
 }
 
 export interface EksNetwork {
@@ -24,9 +29,20 @@ export interface EksNetwork {
 export function createNetwork(name: string, args: EksNetworkArgs, opts: { parent: pulumi.Resource; provider: aws.Provider }): EksNetwork {
   const plan = subnetPlan(args.vpcCidr, args.availabilityZones);
   const zones = aws.getAvailabilityZonesOutput(
-    { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+    { state: "available", excludeZoneIds: [...eksUnsupportedZoneIds], filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
     opts,
   );
+  const offerings = aws.ec2.getInstanceTypeOfferingsOutput({
+    locationType: "availability-zone",
+    filters: [{ name: "instance-type", values: [...new Set(args.pools.flatMap((pool) => pool.instanceTypes))] }],
+  }, opts);
+  // A GPU type is often offered in only some zones of a region; a subnet where no type of a pool exists
+  // would leave that pool's launches failing there.
+  const zoneNames = pulumi.all([zones.names, offerings]).apply(([names, found]) => pickZones(
+    names,
+    found.instanceTypes.map((instanceType, index) => ({ instanceType, zone: found.locations[index]! })),
+    { pools: args.pools, count: args.availabilityZones, region: args.region },
+  ));
   const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
 
   const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
@@ -47,7 +63,7 @@ export function createNetwork(name: string, args: EksNetworkArgs, opts: { parent
     const subnet = new aws.ec2.Subnet(`${name}-public-${index}`, {
       vpcId: vpc.id,
       cidrBlock,
-      availabilityZone: zones.names[index]!,
+      availabilityZone: zoneNames[index]!,
       // Load balancers get public addresses; nothing else lives here, so instances never do.
       mapPublicIpOnLaunch: false,
       tags: { Name: `${name}-public-${index}`, "kubernetes.io/role/elb": "1", ...clusterTag },
@@ -66,11 +82,12 @@ export function createNetwork(name: string, args: EksNetworkArgs, opts: { parent
     }, { ...opts, dependsOn: [internetGateway] });
   });
 
+  const privateRouteTables: aws.ec2.RouteTable[] = [];
   const privateSubnets = plan.private.map((cidrBlock, index) => {
     const subnet = new aws.ec2.Subnet(`${name}-private-${index}`, {
       vpcId: vpc.id,
       cidrBlock,
-      availabilityZone: zones.names[index]!,
+      availabilityZone: zoneNames[index]!,
       tags: { Name: `${name}-private-${index}`, "kubernetes.io/role/internal-elb": "1", ...clusterTag },
     }, opts);
     const nat = natGateways[Math.min(index, natGateways.length - 1)]!;
@@ -80,8 +97,19 @@ export function createNetwork(name: string, args: EksNetworkArgs, opts: { parent
       tags: { Name: `${name}-private-${index}` },
     }, opts);
     new aws.ec2.RouteTableAssociation(`${name}-private-${index}`, { subnetId: subnet.id, routeTableId: routes.id }, opts);
+    privateRouteTables.push(routes);
     return subnet;
   });
+
+  // Model weights and pipeline artifacts reach S3 through the VPC's route tables, not the NAT gateway,
+  // which bills per GB processed.
+  new aws.ec2.VpcEndpoint(`${name}-s3`, {
+    vpcId: vpc.id,
+    serviceName: pulumi.interpolate`${args.reverseDnsPrefix}.${args.region}.s3`,
+    vpcEndpointType: "Gateway",
+    routeTableIds: privateRouteTables.map((table) => table.id),
+    tags: { Name: `${name}-s3` },
+  }, opts);
 
   return {
     vpc,

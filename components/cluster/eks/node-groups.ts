@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { gpuNodeConventions } from "../types";
 import { gpuNodeLabels, scaleFromZeroTags, type GpuNodeShape } from "./policies";
 
@@ -18,6 +18,13 @@ export interface NodeGroupArgs {
   readonly maxSize: number;
   readonly diskSizeGiB: number;
   readonly labels: Record<string, string>;
+  /** Kubernetes minor of the cluster, e.g. "1.34": the kubelet follows the control plane. */
+  readonly kubernetesVersion: string;
+  /**
+   * Tags for the instances, volumes and network interfaces the group launches (cost allocation):
+   * EKS copies neither the node group's tags nor the provider's default tags to them.
+   */
+  readonly launchTags: Record<string, string>;
   /** Set for GPU pools: adds the GPU taint and the cluster-autoscaler scale-from-zero tags. */
   readonly gpu?: GpuNodeShape;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -28,6 +35,24 @@ export interface NodeGroupArgs {
  * AL2023 has one root volume. The sized, encrypted volume must be the one container images land on.
  */
 const dataVolumeDevice = (amiType: EksAmiType) => (amiType.startsWith("BOTTLEROCKET") ? "/dev/xvdb" : "/dev/xvda");
+
+/**
+ * The SSM parameter AWS publishes with the recommended AMI release of an AMI type for a Kubernetes
+ * minor; its value is what a managed node group's `releaseVersion` takes.
+ */
+export function amiReleaseParameter(amiType: EksAmiType, kubernetesVersion: string): string {
+  switch (amiType) {
+    case "AL2023_x86_64_STANDARD":
+      return `/aws/service/eks/optimized-ami/${kubernetesVersion}/amazon-linux-2023/x86_64/standard/recommended/release_version`;
+    case "AL2023_x86_64_NVIDIA":
+      return `/aws/service/eks/optimized-ami/${kubernetesVersion}/amazon-linux-2023/x86_64/nvidia/recommended/release_version`;
+    case "BOTTLEROCKET_x86_64_NVIDIA":
+      return `/aws/service/bottlerocket/aws-k8s-${kubernetesVersion}-nvidia/x86_64/latest/image_version`;
+  }
+}
+
+/** The resource types a launch template can tag at launch that bill: the instance, its volumes and its ENIs. */
+export const launchTaggedResources = ["instance", "volume", "network-interface"] as const;
 
 /**
  * A managed node group with its own launch template: IMDSv2 only with a hop limit of 1 (pods cannot
@@ -41,13 +66,21 @@ export function createNodeGroup(name: string, args: NodeGroupArgs, opts: AwsOpti
       ebs: { volumeSize: args.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
     }],
     updateDefaultVersion: true,
-    tagSpecifications: [{ resourceType: "instance", tags: { Name: name } }],
+    tagSpecifications: launchTaggedResources.map((resourceType) => ({ resourceType, tags: { Name: name, ...args.launchTags } })),
   }, opts);
+  // Read on every run: a `pulumi up` after AWS publishes a new AMI rolls the group onto it (maxUnavailable 1).
+  const releaseVersion = aws.ssm.getParameterOutput({ name: amiReleaseParameter(args.amiType, args.kubernetesVersion) }, opts).value;
 
   const { key, value } = gpuNodeConventions.taint;
   const nodeGroup = new aws.eks.NodeGroup(name, {
     clusterName: args.clusterName,
-    nodeGroupName: name,
+    // A prefix, not a fixed name: a replacement (new instance types, spot, AMI type) is created next to
+    // the old group and the old one is deleted only once the new one exists.
+    nodeGroupNamePrefix: `${name}-`,
+    // The group reads clusterName from the cluster, so a version bump updates the control plane first,
+    // then each group (EKS refuses nodes newer than the control plane).
+    version: args.kubernetesVersion,
+    releaseVersion: pulumi.unsecret(releaseVersion),
     nodeRoleArn: args.nodeRoleArn,
     subnetIds: args.subnetIds,
     amiType: args.amiType,
@@ -64,9 +97,6 @@ export function createNodeGroup(name: string, args: NodeGroupArgs, opts: AwsOpti
     dependsOn: args.dependsOn,
     // cluster-autoscaler owns the desired size once the group exists.
     ignoreChanges: ["scalingConfig.desiredSize"],
-    // The group's name is fixed, so a replacement (new instance types, spot, AMI) must delete first;
-    // EKS rejects a second group of the same name.
-    deleteBeforeReplace: true,
   });
 
   if (args.gpu) {

@@ -132,12 +132,23 @@ export interface GpuNodeShape {
   readonly gpuModel: string;
 }
 
-/** Labels every node of a GPU pool carries: the pool, and the label the NVIDIA device plugin's affinity looks for. */
+/**
+ * The label cluster-autoscaler's AWS provider reads to know a node has GPUs: while such a node is up but
+ * its device plugin has not yet advertised `nvidia.com/gpu`, it counts the node as not ready instead of
+ * launching another GPU node for the same pending pod.
+ */
+export const awsGpuLabel = "k8s.amazonaws.com/accelerator";
+
+/**
+ * Labels every node of a GPU pool carries: the pool, the label the NVIDIA device plugin's affinity looks
+ * for, and the autoscaler's GPU label (value in its naming, e.g. "nvidia-l4").
+ */
 export function gpuNodeLabels(shape: GpuNodeShape): Record<string, string> {
   return {
     [gpuNodeConventions.poolLabel]: shape.poolName,
     "nvidia.com/gpu.present": "true",
     "llm-platform.io/gpu-model": shape.gpuModel,
+    [awsGpuLabel]: `nvidia-${shape.gpuModel.toLowerCase()}`,
   };
 }
 
@@ -154,4 +165,31 @@ export function scaleFromZeroTags(shape: GpuNodeShape): Record<string, string> {
     [`${prefix}/taint/${key}`, `${value}:${effect}`],
     [`${prefix}/resources/nvidia.com/gpu`, String(shape.gpusPerNode)],
   ]);
+}
+
+/** AZ IDs where EKS does not place control planes (EKS network requirements); subnets there fail cluster creation. */
+export const eksUnsupportedZoneIds = ["use1-az3", "usw1-az2", "cac1-az3"] as const;
+
+export interface ZoneNeeds {
+  /** Instance types of each pool: a zone must offer at least one type of every pool. */
+  readonly pools: readonly { readonly name: string; readonly instanceTypes: readonly string[] }[];
+  readonly count: number;
+  readonly region: string;
+}
+
+/**
+ * The first `count` zones (in AWS's order) that offer at least one instance type of every pool.
+ * Throws, naming each skipped zone and what it lacks, when fewer than `count` qualify.
+ */
+export function pickZones(zones: readonly string[], offerings: readonly { instanceType: string; zone: string }[], needs: ZoneNeeds): string[] {
+  const offered = new Set(offerings.map((offering) => `${offering.zone}/${offering.instanceType}`));
+  const missing = (zone: string) =>
+    needs.pools.filter((pool) => !pool.instanceTypes.some((type) => offered.has(`${zone}/${type}`))).map((pool) => `${pool.name} (${pool.instanceTypes.join(", ")})`);
+  const usable = zones.filter((zone) => missing(zone).length === 0);
+  if (usable.length >= needs.count) return usable.slice(0, needs.count);
+  const skipped = zones.filter((zone) => !usable.includes(zone)).map((zone) => `${zone} offers none of ${missing(zone).join("; ")}`);
+  throw new Error(
+    `cluster.availabilityZones is ${needs.count}, but only ${usable.length} zone(s) of ${needs.region} that EKS supports offer every pool's instance types` +
+      ` (${usable.join(", ") || "none"}): ${skipped.join("; ")}. Add instance types offered there, or lower availabilityZones.`,
+  );
 }

@@ -3,14 +3,12 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { BucketAccess, ServiceAccountGrant, WorkloadIdentity } from "../types";
 
-/** Project roles GKE nodes need to ship logs and metrics and pull images; nothing more. */
-export const nodeServiceAccountRoles = [
-  "roles/logging.logWriter",
-  "roles/monitoring.metricWriter",
-  "roles/monitoring.viewer",
-  "roles/stackdriver.resourceMetadata.writer",
-  "roles/artifactregistry.reader",
-] as const;
+/**
+ * Project roles GKE nodes need; nothing more. roles/container.defaultNodeServiceAccount is Google's
+ * role for exactly what a node's own account does (logs, metrics, resource metadata), kept up to date
+ * by Google; Artifact Registry reads are separate.
+ */
+export const nodeServiceAccountRoles = ["roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"] as const;
 
 export const bucketRoles: Record<BucketAccess, string> = {
   read: "roles/storage.objectViewer",

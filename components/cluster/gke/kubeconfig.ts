@@ -1,10 +1,13 @@
 /** What a kubeconfig for a GKE cluster needs; the credentials come from gcloud at use time. */
 export interface GkeKubeconfigArgs {
   readonly clusterName: string;
-  /** IP (or DNS name) of the control plane. */
+  /** Host name (the control plane's DNS endpoint) or IP of the control plane. */
   readonly endpoint: string;
-  /** Base64 PEM, as GKE returns it in masterAuth. */
-  readonly caCertificate: string;
+  /**
+   * Base64 PEM, as GKE returns it in masterAuth, for an IP endpoint. Omitted for the DNS endpoint, which
+   * serves a publicly trusted certificate.
+   */
+  readonly caCertificate?: string;
 }
 
 /**
@@ -17,7 +20,10 @@ export function gkeKubeconfig(args: GkeKubeconfigArgs): string {
     {
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name, cluster: { server: `https://${args.endpoint}`, "certificate-authority-data": args.caCertificate } }],
+      clusters: [{
+        name,
+        cluster: { server: `https://${args.endpoint}`, ...(args.caCertificate ? { "certificate-authority-data": args.caCertificate } : {}) },
+      }],
       users: [
         {
           name,

@@ -23,6 +23,11 @@ export interface K3sNodePlan {
 export const k3sPaths = {
   config: "/etc/rancher/k3s/config.yaml",
   token: "/etc/rancher/k3s/cluster-token",
+  /** Servers only: the agent token, which joins agents but grants no server access. */
+  agentToken: "/etc/rancher/k3s/agent-token",
+  /** Written by the first server: the secure (CA-pinning) forms of both tokens. */
+  secureServerToken: "/var/lib/rancher/k3s/server/token",
+  secureAgentToken: "/var/lib/rancher/k3s/server/agent-token",
   kubeconfig: "/etc/rancher/k3s/k3s.yaml",
   sysctl: "/etc/sysctl.d/90-llm-platform-kubelet.conf",
   podSecurity: "/var/lib/rancher/k3s/server/psa.yaml",
@@ -84,6 +89,7 @@ export function k3sConfigYaml(plan: K3sNodePlan): string {
   ];
   if (plan.role === "server") {
     lines.push(
+      `agent-token-file: ${yamlQuote(k3sPaths.agentToken)}`,
       ...yamlList("tls-san", [plan.address, ...plan.tlsSans]),
       'write-kubeconfig-mode: "0600"',
       "secrets-encryption: true",
@@ -159,7 +165,24 @@ function gpuChecks(plan: K3sNodePlan, who: string): string[] {
   ];
 }
 
-/** The script that installs or reconfigures k3s on one host; safe to run again. The cluster token arrives on stdin. */
+/**
+ * Reads the join secrets from stdin, one per line: the token (servers: then the agent token). Every
+ * joining node requires the secure K10<CA hash>:: form, so it checks the cluster's CA before it sends
+ * credentials; only the first server, which creates that CA, takes the short form.
+ */
+function readTokens(plan: K3sNodePlan): string[] {
+  return [
+    "token=''",
+    "IFS= read -r token || true",
+    "[ -n \"$token\" ] || fail 'no join token on stdin'",
+    ...(plan.joinUrl
+      ? ["case \"$token\" in K10*::*) ;; *) fail 'refusing to join with a short token: only the secure K10<CA hash>:: form checks the cluster CA before sending credentials' ;; esac"]
+      : []),
+    ...(plan.role === "server" ? ["agent_token=''", "IFS= read -r agent_token || true", "[ -n \"$agent_token\" ] || fail 'no agent token on stdin'"] : []),
+  ];
+}
+
+/** The script that installs or reconfigures k3s on one host; safe to run again. The join tokens arrive on stdin. */
 export function k3sNodeScript(plan: K3sNodePlan, k3sVersion: string): string {
   const who = `k3s ${plan.role} ${plan.nodeName ?? plan.address}`;
   const installer = `https://raw.githubusercontent.com/k3s-io/k3s/${k3sVersion}/install.sh`;
@@ -171,9 +194,8 @@ export function k3sNodeScript(plan: K3sNodePlan, k3sVersion: string): string {
     "as_root() { if [ \"$(id -u)\" -eq 0 ]; then \"$@\"; else sudo -n \"$@\"; fi; }",
     // Positional arguments only: the constant program text never contains a config value.
     "put_file() { as_root sh -c 'umask 077; mkdir -p \"$(dirname \"$2\")\"; cat > \"$2.tmp\"; chmod \"$1\" \"$2.tmp\"; mv \"$2.tmp\" \"$2\"' put_file \"$1\" \"$2\"; }",
-    // The token comes on stdin, so it is never part of a command line or of this script.
-    "token=$(cat)",
-    "[ -n \"$token\" ] || fail 'no cluster token on stdin'",
+    // The tokens come on stdin, so they are never part of a command line or of this script.
+    ...readTokens(plan),
     ...gpuChecks(plan, who),
     ...writeFile(k3sPaths.sysctl, "0644", `${kernelDefaults.join("\n")}\n`),
     `as_root sysctl -p ${shellQuote(k3sPaths.sysctl)} >/dev/null`,
@@ -185,6 +207,7 @@ export function k3sNodeScript(plan: K3sNodePlan, k3sVersion: string): string {
         ]
       : []),
     `printf '%s\\n' "$token" | put_file 0600 ${shellQuote(k3sPaths.token)}`,
+    ...(plan.role === "server" ? [`printf '%s\\n' "$agent_token" | put_file 0600 ${shellQuote(k3sPaths.agentToken)}`] : []),
     ...writeFile(k3sPaths.config, "0600", k3sConfigYaml(plan)),
     "workdir=$(mktemp -d)",
     "trap 'rm -rf \"$workdir\"' EXIT",
@@ -195,6 +218,22 @@ export function k3sNodeScript(plan: K3sNodePlan, k3sVersion: string): string {
     `echo ${shellQuote(`llm-platform: ${who} is running k3s ${k3sVersion}`)}`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Prints the secure forms of the server and agent tokens, one per line, from the first server (root only). */
+export function secureTokensReadScript(): string {
+  const read = (path: string) => `if [ "$(id -u)" -eq 0 ]; then cat ${shellQuote(path)}; else sudo -n cat ${shellQuote(path)}; fi`;
+  return `set -eu
+${read(k3sPaths.secureServerToken)}
+${read(k3sPaths.secureAgentToken)}
+`;
+}
+
+/** Splits secureTokensReadScript()'s output; fails loudly rather than joining anyone with a short token. */
+export function parseSecureTokens(stdout: string): { server: string; agent: string } {
+  const [server, agent] = stdout.trim().split(/\r?\n/).map((line) => line.trim());
+  if (!server?.startsWith("K10") || !agent?.startsWith("K10")) throw new Error("the first k3s server did not return secure (K10...) server and agent tokens");
+  return { server, agent };
 }
 
 /** Prints the first server's admin kubeconfig (mode 0600, so root reads it). */
