@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { secretKeys, type PlatformConfig, type SecretKey } from "./schema";
-import { checkStackName, validateConfig } from "./validate";
+import { validateConfig } from "./validate";
 
 export { projectName, type PlatformConfig, type ClusterConfig } from "./schema";
 export { gpuPoolCapacities } from "./rules";
@@ -25,9 +25,9 @@ const isConfigSecret = (key: string): boolean =>
 export function loadConfig(): LoadedConfig {
   const raw = pulumi.runtime.allConfig();
   const secretConfigKeys = new Set(Object.keys(raw).filter(isConfigSecret));
-  const result = validateConfig(raw, secretConfigKeys);
-  const problems = [...checkStackName(pulumi.getStack()), ...(result.ok ? [] : result.errors)];
-  if (!result.ok || problems.length > 0) throw new ConfigError(problems);
+  // allConfig holds every key of the stack, whatever its namespace, so that a misspelled namespace is caught.
+  const result = validateConfig(raw, secretConfigKeys, pulumi.getStack());
+  if (!result.ok) throw new ConfigError(result.errors);
   const { kubeconfig, sshPrivateKey, hfToken, notifyWebhookUrl, ...rest } = result.config;
   const plain = { kubeconfig, sshPrivateKey, hfToken, notifyWebhookUrl };
   const secrets: { [K in SecretKey]?: pulumi.Output<string> } = {};
