@@ -106,6 +106,9 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     fail(["sshPrivateKey"], "only used when cluster.mode is \"provision\"; remove it: pulumi config rm sshPrivateKey");
   }
   if (cluster.provider === "k3s" && cluster.mode === "provision") checkK3sProvisionRules(cluster, config.environment, fail);
+  if (cluster.provider === "k3s" && config.environment === "prod" && cluster.objectStorage?.endpoint.startsWith("http:")) {
+    fail(["cluster", "objectStorage", "endpoint"], "must be https:// in prod: over http:// the S3 credentials and every model and dataset cross the network in the clear");
+  }
 
   if (cluster.provider !== "k3s" && config.environment === "prod" && !cluster.protect) {
     fail(["cluster", "protect"], "must be true in prod, so that pulumi destroy cannot delete the cluster, its key or its bucket");

@@ -26,8 +26,9 @@ export const platformSchema = z
     domain: hostname
       .refine((domain) => domain.length <= 222, "a DNS name of at most 222 characters, so that <service>.<domain> (service names up to 30) stays within DNS's 253")
       .describe("Base DNS name; every exposed host is `<service>.<domain>`."),
+    // Pulumi hands top-level scalars to the program as strings, so `true` arrives as "true".
     allowEnvironmentNotMatchingStackName: z
-      .literal(true)
+      .literal("true")
       .optional()
       .describe("Override: lets a stack whose name says prod run with another environment (or the reverse). Without it that mismatch is an error, since environment switches every prod rule on or off."),
     tls: z

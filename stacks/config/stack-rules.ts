@@ -35,7 +35,7 @@ export function environmentOfStackName(stack: string): "prod" | "non-prod" | und
  * The environment switches every prod rule on or off, so it must agree with what the stack's name
  * says: a stack called prod with `environment: dev` would silently drop them.
  */
-export function checkEnvironmentMatchesStack(stack: string, config: Pick<PlatformConfig, "environment" | "allowEnvironmentNotMatchingStackName">, project: string): string[] {
+export function checkEnvironmentMatchesStack(stack: string, config: { environment: PlatformConfig["environment"]; allowEnvironmentNotMatchingStackName?: unknown }, project: string): string[] {
   const said = environmentOfStackName(stack);
   if (config.allowEnvironmentNotMatchingStackName || said === undefined) return [];
   if (said === "prod" && config.environment !== "prod") {

@@ -16,7 +16,11 @@ function levenshtein(a: string, b: string): number {
 export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
   const ranked = allowed.map((candidate) => ({ candidate, distance: levenshtein(key, candidate) })).sort((a, b) => a.distance - b.distance);
   const best = ranked[0];
-  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.candidate : undefined;
+  if (best && best.distance <= Math.max(2, Math.floor(key.length / 3))) return best.candidate;
+  // A key that one allowed key starts with, or that starts with one ("retention", "bucketName").
+  const lower = key.toLowerCase();
+  const related = allowed.filter((candidate) => candidate.length >= 4 && lower.length >= 4 && (candidate.toLowerCase().startsWith(lower) || lower.startsWith(candidate.toLowerCase())));
+  return related.length === 1 ? related[0] : undefined;
 }
 
 /** `; did you mean "x"?` or nothing: the tail of a message about an unknown name. */

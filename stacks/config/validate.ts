@@ -149,10 +149,11 @@ function allowedText(issue: z.core.$ZodIssue): string {
 }
 
 /** One line per problem: the full key path, the bad value (never a secret's) and what is allowed. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown, redacted: readonly (readonly Segment[])[] = []): string[] {
   const messages: string[] = [];
   for (const issue of issues) {
-    const isSecret = secretKeys.includes(issue.path[0] as (typeof secretKeys)[number]);
+    const holdsCredential = redacted.some((path) => path.every((segment, index) => issue.path[index] === segment));
+    const isSecret = holdsCredential || secretKeys.includes(issue.path[0] as (typeof secretKeys)[number]);
     if (issue.code === "unrecognized_keys") {
       const allowed = objectKeysAt(platformSchema, issue.path as Segment[], valueAt(data, []));
       for (const key of issue.keys) {
@@ -204,17 +205,22 @@ export function parseRawConfig(raw: Readonly<Record<string, string>>): Record<st
 export function validateConfig(raw: Readonly<Record<string, string>>, secretConfigKeys: ReadonlySet<string>, stack?: string): ValidationResult {
   const data = parseRawConfig(raw);
   const errors: string[] = [...checkNamespaces(Object.keys(raw), projectName)];
-  for (const leak of findLeakedCredentials(data, secretKeys)) errors.push(`${keyPath(leak.path)}: got ${leak.shown}; ${leak.message}`);
+  const leaks = findLeakedCredentials(data, secretKeys);
+  for (const leak of leaks) errors.push(`${keyPath(leak.path)}: got ${leak.shown}; ${leak.message}`);
   for (const key of secretKeys) {
     if (data[key] !== undefined && !secretConfigKeys.has(`${projectName}:${key}`)) {
       errors.push(`${keyPath([key])}: is set in plaintext; it is a credential, set it with: pulumi config set --secret ${key} <value>`);
     }
   }
+  const stackNameOk = stack !== undefined && checkStackName(stack).length === 0;
   if (stack !== undefined) errors.push(...checkStackName(stack));
+  // Read from the raw data, so that the mismatch shows even when other mistakes stop the schema.
+  if (stackNameOk && (data.environment === "dev" || data.environment === "staging" || data.environment === "prod")) {
+    errors.push(...checkEnvironmentMatchesStack(stack, { environment: data.environment, allowEnvironmentNotMatchingStackName: [true, "true"].includes(data.allowEnvironmentNotMatchingStackName as string) || undefined }, projectName));
+  }
   const parsed = platformSchema.safeParse(data);
-  if (!parsed.success) errors.push(...formatIssues(parsed.error.issues, data));
-  else if (stack !== undefined && checkStackName(stack).length === 0) {
-    errors.push(...checkEnvironmentMatchesStack(stack, parsed.data, projectName));
+  if (!parsed.success) errors.push(...formatIssues(parsed.error.issues, data, leaks.map((leak) => leak.path)));
+  else if (stackNameOk) {
     for (const problem of checkDerivedNames(parsed.data, stack)) {
       errors.push(`${keyPath(problem.path)}: got ${show(valueAt(parsed.data, problem.path))}; ${problem.message}`);
     }

@@ -44,3 +44,13 @@ export function validateStack(stack: string, mutations: Mutation[] = [], secrets
 }
 
 export const errorsOf = (result: ValidationResult): string[] => (result.ok ? [] : result.errors);
+
+export const kubeconfig = { kubeconfig: "apiVersion: v1" };
+export const sshPrivateKey = { sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
+export const hfToken = { hfToken: "hf_test" };
+/**
+ * The credentials a stack's owner sets: a kubeconfig to adopt a cluster, an SSH key to build one,
+ * or the Hugging Face token prod's gated model needs (from the stack's ESC environment or the CLI).
+ */
+export const secretsFor = (stack: string): Record<string, string> =>
+  stack === "k3s-lab" ? sshPrivateKey : stack === "local" ? kubeconfig : stack === "prod" ? hfToken : {};
