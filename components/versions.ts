@@ -99,3 +99,4 @@ export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "aws-ebs-csi-d
 
 /** Stack config default for the Kubernetes version on managed clusters. */
 export const defaultKubernetesVersion = "1.34";
+export * from "./cloud-catalog";

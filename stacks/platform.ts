@@ -8,6 +8,7 @@ import { createLogging } from "./logging";
 import { createMonitoring, createMonitoringLayer } from "./monitoring";
 import { createServing } from "./serving";
 import type { LoadedConfig } from "./config";
+import { platformName } from "./config/derived-names";
 
 /** Stack outputs; secrets stay Pulumi secrets. */
 export type PlatformOutputs = Record<string, pulumi.Output<unknown>>;
@@ -17,7 +18,7 @@ export type PlatformOutputs = Record<string, pulumi.Output<unknown>>;
  * (and on another add-on only where they use its CRDs or webhooks), then serving.
  */
 export function createPlatform(config: LoadedConfig): PlatformOutputs {
-  const name = `llm-${pulumi.getStack()}`;
+  const name = platformName(pulumi.getStack());
   // Default providers are disabled, so even random needs an explicit provider; components inherit it.
   const randomProvider = new random.Provider(`${name}-random`);
   const addonOptions: pulumi.ComponentResourceOptions = { providers: [randomProvider] };

@@ -3,17 +3,8 @@ import { replicaRequests } from "../components/serving/values";
 import { eksGpuInstances } from "../stacks/config/cluster-eks";
 import { fitsNode } from "../stacks/config/rules";
 import { checkStackName, didYouMean, keyPath } from "../stacks/config/validate";
-import { errorsOf, validateStack, type Mutation } from "./support/config";
+import { errorsOf, kubeconfig, secretsFor, sshPrivateKey, validateStack, type Mutation } from "./support/config";
 
-const kubeconfig = { kubeconfig: "apiVersion: v1" };
-const sshPrivateKey = { sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
-const hfToken = { hfToken: "hf_test" };
-/**
- * The credentials a stack's owner sets: a kubeconfig to adopt a cluster, an SSH key to build one,
- * or the Hugging Face token prod's gated model needs (from the stack's ESC environment or the CLI).
- */
-const secretsFor = (stack: string) =>
-  stack === "k3s-lab" ? sshPrivateKey : stack === "local" ? kubeconfig : stack === "prod" ? hfToken : {};
 /** A valid k3s GPU pool, set into the local (k3s) stack to test k3s pool mistakes. */
 const k3sPool = { name: "l4", nodeSelector: { "llm-platform.io/gpu-pool": "l4" }, gpusPerNode: 1, nodes: 2 };
 

@@ -376,7 +376,7 @@ describe("EKS building blocks", () => {
 
 // Each row: a stack, what a user got wrong, the key path the message must name, and words it must contain.
 const eksMistakes: [string, string, Mutation[], string, RegExp][] = [
-  ["dev", "GPU pool with a non-GPU instance type", [{ set: ["cluster", "gpuPools", 0, "instanceTypes"], to: ["m6i.large"] }], "llm-platform:cluster.gpuPools[0].instanceTypes[0]", /"m6i" is not a GPU instance family/],
+  ["dev", "GPU pool with a non-GPU instance type", [{ set: ["cluster", "gpuPools", 0, "instanceTypes"], to: ["m6i.large"] }], "llm-platform:cluster.gpuPools[0].instanceTypes[0]", /m6i\.large has no GPU.*Allowed: g5\.xlarge/],
   ["dev", "GPU pool with an unknown size of a GPU family", [{ set: ["cluster", "gpuPools", 0, "instanceTypes"], to: ["g6.nano"] }], "llm-platform:cluster.gpuPools[0].instanceTypes[0]", /not a GPU size of the g6 family/],
   ["dev", "GPU pool mixing GPU counts", [{ set: ["cluster", "gpuPools", 0, "instanceTypes"], to: ["g6.xlarge", "g6.12xlarge"] }], "llm-platform:cluster.gpuPools[0].instanceTypes", /same GPU count/],
   ["dev", "unsupported Kubernetes version", [{ set: ["cluster", "kubernetesVersion"], to: "1.29" }], "llm-platform:cluster.kubernetesVersion", /got "1.29"; allowed: "1.32", "1.33", "1.34", "1.35"/],

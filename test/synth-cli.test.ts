@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
+import { outDirProblem, prepareOutDir, synthMarker } from "../scripts/lib/out-dir";
 import { repoRoot } from "./support/synth";
+
+const synthSource = readFileSync(join(repoRoot, "scripts", "synth.ts"), "utf8");
 
 const scratch = mkdtempSync(join(tmpdir(), "synth-cli-"));
 const synth = (...args: string[]) =>
@@ -93,12 +96,105 @@ describe("synth of an invalid stack file", () => {
 });
 
 describe("npm run synth -- --stack prod --preview", () => {
-  it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown", () => {
+  it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown, and says so", () => {
     const out = join(scratch, "prod-preview");
     const run = synth("--stack", "prod", "--preview", "--out", out);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^stack prod \(preview of a new stack: values providers compute are \[unknown\]\): \d+ resources/m);
     const outputs = JSON.parse(readFileSync(join(out, "outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).toMatchObject({ kubeconfig: "[unknown]", bucketName: "[unknown]", clusterName: "llm-prod" });
+  });
+
+  it("writes to out/<stack>-preview by default, never over the normal output folder out/<stack>", () => {
+    expect(synthSource).toMatch(/values\.preview \? `\$\{stack\}-preview` : stack/);
+  });
+});
+
+const gitCheckout = mkdtempSync(join(scratch, "checkout-"));
+mkdirSync(join(gitCheckout, ".git", "objects"), { recursive: true });
+const userCwd = mkdtempSync(join(scratch, "cwd-"));
+writeFileSync(join(userCwd, "notes.txt"), "mine");
+
+describe("synth only ever replaces a folder it wrote itself", () => {
+  const userFolder = () => {
+    const folder = mkdtempSync(join(scratch, "user-"));
+    writeFileSync(join(folder, "thesis.tex"), "years of work");
+    return folder;
+  };
+
+  it("refuses the repository (--out .) before running anything, and leaves it untouched", () => {
+    const before = readdirSync(repoRoot).sort();
+    const run = synth("--stack", "local", "--out", ".");
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^refusing to write to \.: it is the repository \(.*\); pass a new folder such as out\/<stack>$/m);
+    expect(run.stderr).not.toMatch(/\bat .+\.ts:\d+/);
+    expect(readdirSync(repoRoot).sort()).toEqual(before);
+  });
+
+  it.each([
+    ["an ancestor of the repository", "..", repoRoot, /refusing to write to \.\.: it is an ancestor of the repository/],
+    ["a .git folder", ".git", gitCheckout, /refusing to write to \.git: it is inside a \.git folder/],
+    ["a folder inside .git", ".git/objects", gitCheckout, /it is inside a \.git folder/],
+    ["the current folder", ".", userCwd, /refusing to write to \.: it is the current folder/],
+    ["an ancestor of the current folder", "..", userCwd, /it is an ancestor of the current folder/],
+    ["the home folder", homedir(), userCwd, /it is your home folder/],
+    ["the filesystem root", "/", userCwd, /it is the filesystem root/],
+  ])("refuses %s, whatever it holds", (_what, out, cwd, message) => {
+    expect(outDirProblem(out, cwd)).toMatch(message);
+  });
+
+  it("refuses a folder of the user's files and keeps them", () => {
+    const folder = userFolder();
+    const run = synth("--stack", "local", "--out", folder);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/refusing to replace .*: it holds 1 entry and synth did not write it \(no \.llm-platform-synth file\)/);
+    expect(readFileSync(join(folder, "thesis.tex"), "utf8")).toBe("years of work");
+  });
+
+  it("refuses a symbolic link to a folder", () => {
+    const link = join(scratch, "link-to-user");
+    symlinkSync(userFolder(), link);
+    expect(outDirProblem(link)).toMatch(/is a symbolic link/);
+  });
+
+  it("writes a new or empty folder, marks it, and replaces it on the next run", () => {
+    const out = join(scratch, "fresh");
+    mkdirSync(out);
+    expect(outDirProblem(out)).toBeUndefined();
+    prepareOutDir(out);
+    writeFileSync(join(out, "stale.json"), "{}");
+    expect(outDirProblem(out)).toBeUndefined();
+    prepareOutDir(out);
+    expect(readdirSync(out)).toEqual([synthMarker]);
+  });
+});
+
+describe("--help", () => {
+  it.each([["synth", "scripts/synth.ts", /^usage: npm run synth -- --stack <name>/], ["bench", "scripts/bench.ts", /^usage: npm run bench/]])(
+    "%s --help prints its usage and exits 0",
+    (_tool, script, usage) => {
+      const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, script), "--help"], { cwd: repoRoot, encoding: "utf8" });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(usage);
+      expect(run.stderr).toBe("");
+    },
+  );
+
+  it.each([["synth", "scripts/synth.ts"], ["bench", "scripts/bench.ts"]])("%s with an unknown option prints the error and usage, no stack trace", (_tool, script) => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, script), "--bogus"], { cwd: repoRoot, encoding: "utf8" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: /);
+    expect(run.stderr).not.toMatch(/\bat .+\.(ts|js):\d+/);
+  });
+
+  it("bench refuses a run count that is not a whole number from 1 to 100", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts/bench.ts"), "--runs", "five"], { cwd: repoRoot, encoding: "utf8" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--runs: got "five"; allowed: a whole number from 1 to 100/);
+  });
+
+  it("bench reports progress on stderr before each run", () => {
+    expect(readFileSync(join(repoRoot, "scripts/bench.ts"), "utf8")).toMatch(/process\.stderr\.write\(`bench: \$\{stack\} run \$\{run \+ 1\}\/\$\{runs\}/);
   });
 });

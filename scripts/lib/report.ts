@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { manifestFileName, manifestsOf, toYaml } from "./manifests";
+import { prepareOutDir } from "./out-dir";
 import type { SynthResource, SynthResult } from "./synthesize";
 
 /** Longest chain of resources each waiting on the previous (dependsOn and provider edges). */
@@ -28,10 +29,10 @@ export function countsByType(resources: readonly SynthResource[]): [string, numb
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-/** Writes resources.json, outputs.json and manifests/ to a fresh `outDir`. */
+/** Writes resources.json, outputs.json and manifests/ to `outDir`, a new folder or one synth wrote before. */
 export function writeSynthOutput(result: SynthResult, outDir: string): { manifests: number } {
   const manifests = manifestsOf(result.resources);
-  rmSync(outDir, { recursive: true, force: true });
+  prepareOutDir(outDir);
   mkdirSync(join(outDir, "manifests"), { recursive: true });
   writeFileSync(join(outDir, "resources.json"), `${JSON.stringify(result.resources, null, 2)}\n`);
   writeFileSync(join(outDir, "outputs.json"), `${JSON.stringify(result.outputs, null, 2)}\n`);
@@ -41,9 +42,10 @@ export function writeSynthOutput(result: SynthResult, outDir: string): { manifes
   return { manifests: manifests.length };
 }
 
-export function summary(result: SynthResult, manifestCount: number): string {
+export function summary(result: SynthResult, manifestCount: number, options: { preview?: boolean } = {}): string {
+  const kind = options.preview ? " (preview of a new stack: values providers compute are [unknown])" : "";
   const lines = [
-    `stack ${result.stack}: ${result.resources.length} resources, ${manifestCount} manifests, dependency depth ${dependencyDepth(result.resources)}`,
+    `stack ${result.stack}${kind}: ${result.resources.length} resources, ${manifestCount} manifests, dependency depth ${dependencyDepth(result.resources)}`,
     ...countsByType(result.resources).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`),
   ];
   if (result.placeholderSecrets.length > 0) {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
 
 export const repoRoot = join(__dirname, "..", "..");
 
@@ -48,13 +48,52 @@ function replaceSecure(key: string, value: unknown): unknown {
   return value;
 }
 
+/** A stack file that is not valid YAML; the message names the file, line, column and key path. */
+export class StackFileError extends Error {}
+
+/** The key path (`config.llm-platform:cluster.region`) of the map key at `offset`, if there is one. */
+function keyPathAt(node: unknown, offset: number, path: string[] = []): string[] | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) return [...path, key];
+      const inner = keyPathAt(pair.value, offset, [...path, key]);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (const [index, item] of node.items.entries()) {
+      const inner = keyPathAt(item, offset, [...path.slice(0, -1), `${path[path.length - 1] ?? ""}[${index}]`]);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** Parses a stack file; syntax errors and duplicate keys name the file, the line and the key path. */
+export function parseStackYaml(path: string, text: string): unknown {
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length === 0) return document.toJS();
+  const problems = document.errors.map((error) => {
+    const at = error.linePos?.[0];
+    const where = `${path}${at ? `:${at.line}:${at.col}` : ""}`;
+    const firstLine = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    if (error.code === "DUPLICATE_KEY") {
+      const keys = keyPathAt(document.contents, error.pos[0]);
+      const key = keys ? keys.join(".") : "a key";
+      return `${where}: duplicate key ${key}: a key may appear once per map; delete or merge one of the two`;
+    }
+    return `${where}: YAML syntax error: ${firstLine}`;
+  });
+  throw new StackFileError(`invalid stack file:\n  - ${problems.join("\n  - ")}`);
+}
+
 /**
  * Reads a Pulumi.<stack>.yaml the way the engine would hand it to the program. Encrypted (`secure:`)
  * values cannot be decrypted offline, so they become placeholders and their keys are marked secret.
  */
 export function readStackFile(path: string): StackConfig {
   if (!existsSync(path)) throw new Error(`stack file not found: ${path}`);
-  const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const document = (parseStackYaml(path, readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document.config ?? {})) {

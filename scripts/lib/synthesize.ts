@@ -91,10 +91,10 @@ const providerUrn = (reference: string) => (reference ? reference.slice(0, refer
  * Validates the config, then fills in placeholders for secrets that only the stack's owner can set
  * (`pulumi config set --secret`), so that a stack file without them still synthesizes.
  */
-export function prepareConfig(stack: StackConfig): { config: StackConfig; placeholderSecrets: string[] } | { errors: string[] } {
+export function prepareConfig(stack: StackConfig, stackName?: string): { config: StackConfig; placeholderSecrets: string[] } | { errors: string[] } {
   const project = projectName();
   let current = stack;
-  let result = validateConfig(current.config, new Set(current.secretKeys));
+  let result = validateConfig(current.config, new Set(current.secretKeys), stackName);
   const placeholderSecrets: string[] = [];
   if (!result.ok) {
     const missing = secretKeys.filter((key) =>
@@ -105,7 +105,7 @@ export function prepareConfig(stack: StackConfig): { config: StackConfig; placeh
       for (const key of missing) config[`${project}:${key}`] = secretPlaceholder(key);
       current = { config, secretKeys: [...current.secretKeys, ...missing.map((key) => `${project}:${key}`)] };
       placeholderSecrets.push(...missing);
-      result = validateConfig(current.config, new Set(current.secretKeys));
+      result = validateConfig(current.config, new Set(current.secretKeys), stackName);
     }
   }
   return result.ok ? { config: current, placeholderSecrets } : { errors: result.errors };
@@ -129,7 +129,7 @@ export async function synthesize(
   importProgram: () => Promise<unknown>,
   options: SynthOptions = {},
 ): Promise<SynthResult | SynthFailure> {
-  const prepared = prepareConfig(stack);
+  const prepared = prepareConfig(stack, stackName);
   if ("errors" in prepared) return { ok: false, stack: stackName, errors: prepared.errors };
   const { config, placeholderSecrets } = prepared;
 

@@ -1,51 +1,38 @@
 import { z } from "zod";
 import { kubernetesVersions, defaultKubernetesVersion } from "../../components/versions";
+import { eksAmiArchitectures, ec2Arm64GpuTypes } from "../../components/cloud-catalog";
+import { awsRegion, eksGpuInstanceType, eksSystemInstanceType } from "./cloud-names";
 import { cidr, dnsLabel, nonNegativeInt, positiveInt } from "./common";
 
-/**
- * GPU instance families EKS GPU pools may use, with the GPUs, vCPUs and memory (GiB) each size has
- * (AWS's published figures). A pool's instance types must all come from this table, so that the
- * config rules can check that a model's GPUs, CPU and memory fit on a node.
- */
-export const eksGpuInstances: Readonly<Record<string, { gpus: number; gpu: string; vcpus: number; memoryGiB: number }>> = {
-  "g5.xlarge": { gpus: 1, gpu: "A10G", vcpus: 4, memoryGiB: 16 },
-  "g5.2xlarge": { gpus: 1, gpu: "A10G", vcpus: 8, memoryGiB: 32 },
-  "g5.4xlarge": { gpus: 1, gpu: "A10G", vcpus: 16, memoryGiB: 64 },
-  "g5.8xlarge": { gpus: 1, gpu: "A10G", vcpus: 32, memoryGiB: 128 },
-  "g5.12xlarge": { gpus: 4, gpu: "A10G", vcpus: 48, memoryGiB: 192 },
-  "g5.24xlarge": { gpus: 4, gpu: "A10G", vcpus: 96, memoryGiB: 384 },
-  "g5.48xlarge": { gpus: 8, gpu: "A10G", vcpus: 192, memoryGiB: 768 },
-  "g6.xlarge": { gpus: 1, gpu: "L4", vcpus: 4, memoryGiB: 16 },
-  "g6.2xlarge": { gpus: 1, gpu: "L4", vcpus: 8, memoryGiB: 32 },
-  "g6.4xlarge": { gpus: 1, gpu: "L4", vcpus: 16, memoryGiB: 64 },
-  "g6.8xlarge": { gpus: 1, gpu: "L4", vcpus: 32, memoryGiB: 128 },
-  "g6.12xlarge": { gpus: 4, gpu: "L4", vcpus: 48, memoryGiB: 192 },
-  "g6.24xlarge": { gpus: 4, gpu: "L4", vcpus: 96, memoryGiB: 384 },
-  "g6.48xlarge": { gpus: 8, gpu: "L4", vcpus: 192, memoryGiB: 768 },
-  "g6e.xlarge": { gpus: 1, gpu: "L40S", vcpus: 4, memoryGiB: 32 },
-  "g6e.2xlarge": { gpus: 1, gpu: "L40S", vcpus: 8, memoryGiB: 64 },
-  "g6e.12xlarge": { gpus: 4, gpu: "L40S", vcpus: 48, memoryGiB: 384 },
-  "g6e.24xlarge": { gpus: 4, gpu: "L40S", vcpus: 96, memoryGiB: 768 },
-  "g6e.48xlarge": { gpus: 8, gpu: "L40S", vcpus: 192, memoryGiB: 1536 },
-  "p4d.24xlarge": { gpus: 8, gpu: "A100", vcpus: 96, memoryGiB: 1152 },
-  "p5.48xlarge": { gpus: 8, gpu: "H100", vcpus: 192, memoryGiB: 2048 },
-};
+export { eksGpuInstances } from "../../components/cloud-catalog";
 
-export const eksGpuPool = z.strictObject({
+/** EKS's default quota of nodes per managed node group. */
+const maxNodesPerGroup = 450;
+
+export const eksGpuPool = z
+  .strictObject({
   name: dnsLabel.describe("Pool name; becomes part of the node group name and the GPU node label."),
-  instanceTypes: z.array(z.string()).min(1).describe("EC2 instance types, all with the same GPU count (see eksGpuInstances)."),
-  minSize: nonNegativeInt.default(0),
-  maxSize: positiveInt,
+  instanceTypes: z.array(eksGpuInstanceType).min(1).describe("EC2 instance types, all with the same GPU count (see eksGpuInstances)."),
+  minSize: nonNegativeInt.max(maxNodesPerGroup).default(0),
+  maxSize: positiveInt.max(maxNodesPerGroup).describe(`At most ${maxNodesPerGroup}, EKS's default quota of nodes per managed node group.`),
   spot: z.boolean().default(false),
   diskSizeGiB: z.int().min(100).max(16384).default(200).describe("Root volume; LLM serving images are 10+ GB."),
   amiType: z.enum(["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"]).default("AL2023_x86_64_NVIDIA"),
-});
+  })
+  .superRefine((pool, ctx) => {
+    pool.instanceTypes.forEach((type, index) => {
+      if (ec2Arm64GpuTypes.includes(type)) {
+        ctx.addIssue({ code: "custom", path: ["instanceTypes", index], input: type,
+          message: `${type} is arm64 (Graviton), but amiType ${pool.amiType} runs ${eksAmiArchitectures[pool.amiType]} only: pick an x86_64 GPU type such as g6.xlarge` });
+      }
+    });
+  });
 
 const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN");
 
 export const eksCluster = z.strictObject({
   provider: z.literal("eks"),
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as us-east-1"),
+  region: awsRegion.describe("AWS region, e.g. us-east-1 (checked against the list in components/cloud-catalog.ts)."),
   kubernetesVersion: z.enum(kubernetesVersions.eks).default(defaultKubernetesVersion),
   availabilityZones: z.int().min(2).max(3).default(3).describe("How many AZs the VPC and node groups span."),
   vpcCidr: cidr.default("10.0.0.0/16"),
@@ -56,9 +43,9 @@ export const eksCluster = z.strictObject({
   deployerRoleArn: iamRoleArn.optional().describe("IAM role that runs `pulumi up` (CI and humans assume it), given cluster-admin through an access entry; unset: the IAM role (or user) behind the caller's credentials."),
   systemPool: z
     .strictObject({
-      instanceType: z.string().default("m6i.large"),
-      minSize: positiveInt.default(2),
-      maxSize: positiveInt.default(4),
+      instanceType: eksSystemInstanceType.default("m6i.large").describe("General-purpose x86_64 EC2 type: the system node group runs AMI type AL2023_x86_64_STANDARD."),
+      minSize: positiveInt.max(maxNodesPerGroup).default(2),
+      maxSize: positiveInt.max(maxNodesPerGroup).default(4),
     })
     .prefault({}),
   gpuPools: z.array(eksGpuPool).default([]),

@@ -1,47 +1,17 @@
 import { z } from "zod";
 import { kubernetesVersions, defaultKubernetesVersion } from "../../components/versions";
+import { gkeAccelerators, type GkeAcceleratorType } from "../../components/cloud-catalog";
+import { gcpRegion, gcpZone, gkeGpuMachineType, gkeSystemMachineType } from "./cloud-names";
 import { cidr, dnsLabel, nonNegativeInt, positiveInt } from "./common";
 
-/** GKE accelerator types and the machine family each one is attached to. */
-export const gkeAccelerators = {
-  "nvidia-l4": "g2",
-  "nvidia-tesla-a100": "a2",
-  "nvidia-a100-80gb": "a2",
-  "nvidia-h100-80gb": "a3",
-} as const;
+export { gkeAccelerators, gkeGpuMachineTypes, type GkeAcceleratorType } from "../../components/cloud-catalog";
 
-export type GkeAcceleratorType = keyof typeof gkeAccelerators;
-
-/**
- * GPU machine types and the accelerator they come with. On g2, a2 and a3 the GPU type and count are
- * fixed by the machine type, so a pool's `accelerator` must match this table exactly.
- */
-export const gkeGpuMachineTypes: Readonly<Record<string, { accelerator: GkeAcceleratorType; count: number }>> = {
-  "g2-standard-4": { accelerator: "nvidia-l4", count: 1 },
-  "g2-standard-8": { accelerator: "nvidia-l4", count: 1 },
-  "g2-standard-12": { accelerator: "nvidia-l4", count: 1 },
-  "g2-standard-16": { accelerator: "nvidia-l4", count: 1 },
-  "g2-standard-32": { accelerator: "nvidia-l4", count: 1 },
-  "g2-standard-24": { accelerator: "nvidia-l4", count: 2 },
-  "g2-standard-48": { accelerator: "nvidia-l4", count: 4 },
-  "g2-standard-96": { accelerator: "nvidia-l4", count: 8 },
-  "a2-highgpu-1g": { accelerator: "nvidia-tesla-a100", count: 1 },
-  "a2-highgpu-2g": { accelerator: "nvidia-tesla-a100", count: 2 },
-  "a2-highgpu-4g": { accelerator: "nvidia-tesla-a100", count: 4 },
-  "a2-highgpu-8g": { accelerator: "nvidia-tesla-a100", count: 8 },
-  "a2-ultragpu-1g": { accelerator: "nvidia-a100-80gb", count: 1 },
-  "a2-ultragpu-2g": { accelerator: "nvidia-a100-80gb", count: 2 },
-  "a2-ultragpu-4g": { accelerator: "nvidia-a100-80gb", count: 4 },
-  "a2-ultragpu-8g": { accelerator: "nvidia-a100-80gb", count: 8 },
-  "a3-highgpu-1g": { accelerator: "nvidia-h100-80gb", count: 1 },
-  "a3-highgpu-2g": { accelerator: "nvidia-h100-80gb", count: 2 },
-  "a3-highgpu-4g": { accelerator: "nvidia-h100-80gb", count: 4 },
-  "a3-highgpu-8g": { accelerator: "nvidia-h100-80gb", count: 8 },
-};
+/** GKE's limit of nodes per node pool and zone. */
+const maxNodes = 1000;
 
 export const gkeGpuPool = z.strictObject({
   name: dnsLabel,
-  machineType: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, "a GCE machine type such as g2-standard-8").describe("e.g. g2-standard-8 for L4, a2-highgpu-1g for A100, a3-highgpu-8g for H100; must match accelerator."),
+  machineType: gkeGpuMachineType.describe("e.g. g2-standard-8 for L4, a2-highgpu-1g for A100, a3-highgpu-8g for H100; must match accelerator."),
   accelerator: z.strictObject(
     {
       type: z.enum(Object.keys(gkeAccelerators) as [GkeAcceleratorType]),
@@ -53,8 +23,8 @@ export const gkeGpuPool = z.strictObject({
         issue.input === undefined ? "required: GKE attaches GPUs only through an accelerator {type, count} matching machineType" : undefined,
     },
   ),
-  minSize: nonNegativeInt.default(0).describe("Total over the pool's zones; 0 lets the pool scale to zero."),
-  maxSize: positiveInt.describe("Total over the pool's zones."),
+  minSize: nonNegativeInt.max(maxNodes).default(0).describe("Total over the pool's zones; 0 lets the pool scale to zero."),
+  maxSize: positiveInt.max(maxNodes).describe("Total over the pool's zones."),
   spot: z.boolean().default(false),
   diskSizeGb: z.int().min(100).max(65536).default(200),
 });
@@ -93,8 +63,8 @@ export const gkeCluster = z.strictObject({
     .string()
     .regex(/^\d{6,19}$/, "the numeric project number")
     .describe("`gcloud projects describe <project> --format='value(projectNumber)'`; names the GKE service agent that uses the KMS key."),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "a GCP region such as us-central1"),
-  nodeZones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "a GCP zone such as us-central1-a")).default([]).describe("Zones of the region for node pools; required with GPU pools, since a GPU type is not in every zone. Empty means GKE's default zones."),
+  region: gcpRegion.describe("Google Cloud region, e.g. us-central1 (checked against the list in components/cloud-catalog.ts)."),
+  nodeZones: z.array(gcpZone).default([]).describe("Zones of the region for node pools; required with GPU pools, since a GPU type is not in every zone. Empty means GKE's default zones."),
   kubernetesVersion: z.enum(kubernetesVersions.gke).default(defaultKubernetesVersion).describe("Minimum control-plane version; the release channel upgrades from there."),
   releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
   network: z
@@ -109,9 +79,9 @@ export const gkeCluster = z.strictObject({
   privateEndpoint: z.boolean().default(true).describe("Control plane reachable only from inside the VPC (then run Pulumi from there, e.g. a VPN or bastion)."),
   systemPool: z
     .strictObject({
-      machineType: z.string().default("e2-standard-4"),
-      minSize: positiveInt.default(1).describe("Per zone."),
-      maxSize: positiveInt.default(3).describe("Per zone."),
+      machineType: gkeSystemMachineType.default("e2-standard-4").describe("General-purpose x86_64 GCE type (GKE taints Arm nodes, so add-ons would not schedule)."),
+      minSize: positiveInt.max(maxNodes).default(1).describe("Per zone."),
+      maxSize: positiveInt.max(maxNodes).default(3).describe("Per zone."),
     })
     .prefault({}),
   gpuPools: z.array(gkeGpuPool).default([]),

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { dnsLabel, positiveInt, toleration } from "./common";
+import { dnsSubdomain, labels, objectStorageEndpoint, s3BucketName } from "./names";
 
 /** How GPU nodes of a cluster we do not build are told apart; given in config because we cannot look. */
 export const existingGpuPool = z.strictObject({
   name: dnsLabel,
-  nodeSelector: z.record(z.string(), z.string()).refine((labels) => Object.keys(labels).length > 0, "at least one label").describe("Labels that select this pool's nodes."),
+  nodeSelector: labels.refine((labels) => Object.keys(labels).length > 0, "at least one label").describe("Labels that select this pool's nodes."),
   tolerations: z.array(toleration).default([]).describe("Taints on those nodes that GPU pods must tolerate."),
-  gpusPerNode: positiveInt,
-  nodes: positiveInt.describe("Number of such nodes; serving checks that models fit."),
+  gpusPerNode: positiveInt.max(16).describe("GPUs per node (at most 16)."),
+  nodes: positiveInt.max(1000).describe("Number of such nodes; serving checks that models fit."),
 });
 
 /** Settings both k3s modes share. */
@@ -16,9 +17,9 @@ const k3sCommon = {
   installDevicePlugin: z.boolean().default(true).describe("Install the NVIDIA device plugin (false if the cluster already runs one)."),
   objectStorage: z
     .strictObject({
-      endpoint: z.url(),
-      bucket: z.string().min(3),
-      region: z.string().default("us-east-1"),
+      endpoint: objectStorageEndpoint.describe("The S3 API's base URL: https:// (http:// only outside prod), never s3://."),
+      bucket: s3BucketName,
+      region: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "a region name such as us-east-1").max(32).default("us-east-1"),
     })
     .optional().describe("Optional S3-compatible object storage for models and pipeline artifacts."),
 };
@@ -26,34 +27,26 @@ const k3sCommon = {
 export const k3sExisting = z.strictObject({
   ...k3sCommon,
   mode: z.literal("existing").describe("\"existing\": adopt a running cluster from the `kubeconfig` secret."),
-  gpuRuntimeClass: z.string().min(1).nullable().default("nvidia").describe("RuntimeClass GPU pods use; k3s ships \"nvidia\" when the NVIDIA container runtime is installed."),
-  storageClass: z.string().min(1).default("local-path"),
+  gpuRuntimeClass: dnsSubdomain.nullable().default("nvidia").describe("RuntimeClass GPU pods use; k3s ships \"nvidia\" when the NVIDIA container runtime is installed."),
+  storageClass: dnsSubdomain.default("local-path"),
   gpuPools: z.array(existingGpuPool).default([]),
 });
 
 // Values below end up in shell scripts and k3s config files: the patterns keep them to what
 // Kubernetes and SSH accept anyway, and the script generator quotes them regardless.
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const dnsSubdomainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 export const hostAddress = z
   .string()
   .max(253)
-  .refine((value) => ipv4.test(value) || (dnsSubdomain.test(value) && !/^[\d.]+$/.test(value)), "an IPv4 address or a lowercase DNS name");
-const labelKey = z
-  .string()
-  .max(316)
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "a Kubernetes label key such as example.com/rack");
-const labelValue = z
-  .string()
-  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "a Kubernetes label value: up to 63 of A-Z, a-z, 0-9, '-', '_', '.'");
-
+  .refine((value) => ipv4.test(value) || (dnsSubdomainPattern.test(value) && !/^[\d.]+$/.test(value)), "an IPv4 address or a lowercase DNS name");
 const sshHost = {
   address: hostAddress.describe("Address Pulumi reaches the host at over SSH; servers also get it in their API certificate."),
   user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a POSIX user name").default("root").describe("SSH user; a user other than root needs passwordless sudo."),
   port: z.int().min(1).max(65535).default(22),
   hostKey: z.string().regex(/^(ssh|ecdsa)-[a-z0-9-]+ [A-Za-z0-9+/=]+$/, "a public host key line such as \"ssh-ed25519 AAAA...\"").optional().describe("Expected SSH host key (ssh-keyscan -t ed25519 <address>); required unless cluster.insecureAcceptAnyHostKey."),
-  nodeName: z.string().max(63).regex(dnsSubdomain, "a lowercase DNS name (a Kubernetes node name)").optional().describe("Kubernetes node name; the host's hostname when unset."),
-  labels: z.record(labelKey, labelValue).default({}).describe("Extra node labels, set when the node registers."),
+  nodeName: z.string().max(63).regex(dnsSubdomainPattern, "a lowercase DNS name (a Kubernetes node name)").optional().describe("Kubernetes node name; the host's hostname when unset."),
+  labels: labels.default({}).describe("Extra node labels, set when the node registers."),
 };
 
 export const k3sServer = z.strictObject(sshHost);
@@ -62,7 +55,7 @@ export const k3sAgent = z.strictObject({
   ...sshHost,
   gpu: z.boolean().default(false).describe("The host has NVIDIA GPUs: it gets the GPU label and taint, and the NVIDIA runtime is checked."),
   gpuPool: dnsLabel.optional().describe("GPU pool this agent belongs to (required with gpu: true)."),
-  gpusPerNode: positiveInt.optional().describe("GPUs on this host (required with gpu: true)."),
+  gpusPerNode: positiveInt.max(16).optional().describe("GPUs on this host (required with gpu: true)."),
 });
 
 export const k3sProvision = z.strictObject({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { labelKey, labelValue } from "./names";
 
 /** A lowercase DNS label: it becomes part of resource, release and host names. */
 export const dnsLabel = z
@@ -21,8 +22,8 @@ export const positiveInt = z.int().min(1);
 export const gibibytes = (min: number, max: number) => z.int().min(min).max(max);
 
 export const toleration = z.strictObject({
-  key: z.string().min(1),
+  key: labelKey,
   operator: z.enum(["Equal", "Exists"]).default("Equal"),
-  value: z.string().optional(),
+  value: labelValue.optional(),
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
 });

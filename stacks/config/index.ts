@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { secretKeys, type PlatformConfig, type SecretKey } from "./schema";
 import { currentRunKind, describePlaceholder, findPlaceholders, type RunKind } from "./placeholders";
-import { checkStackName, validateConfig } from "./validate";
+import { validateConfig } from "./validate";
 
 export { projectName, type PlatformConfig, type ClusterConfig } from "./schema";
 export { gpuPoolCapacities } from "./rules";
@@ -26,9 +26,9 @@ const isConfigSecret = (key: string): boolean =>
 export function loadConfig(runKind: RunKind = currentRunKind()): LoadedConfig {
   const raw = pulumi.runtime.allConfig();
   const secretConfigKeys = new Set(Object.keys(raw).filter(isConfigSecret));
-  const result = validateConfig(raw, secretConfigKeys);
-  const problems = [...checkStackName(pulumi.getStack()), ...(result.ok ? [] : result.errors)];
-  if (!result.ok || problems.length > 0) throw new ConfigError(problems);
+  // allConfig holds every key of the stack, whatever its namespace, so that a misspelled namespace is caught.
+  const result = validateConfig(raw, secretConfigKeys, pulumi.getStack());
+  if (!result.ok) throw new ConfigError(result.errors);
   // Example values synthesize (and preview, with a warning), but a real update stops before any resource.
   const placeholders = findPlaceholders(result.config).map(describePlaceholder);
   if (placeholders.length > 0 && runKind === "up") throw new ConfigError(placeholders);

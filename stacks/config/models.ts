@@ -16,11 +16,12 @@ export const servedModel = z.strictObject({
   threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads). Default: llama.cpp counts the node's cores, not the pod's CPU limit."),
   gpuPool: dnsLabel.optional().describe("vllm only, required there: name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
   gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
-  minReplicas: positiveInt.default(1),
-  maxReplicas: positiveInt.default(1),
+  minReplicas: positiveInt.max(100).default(1),
+  maxReplicas: positiveInt.max(100).default(1).describe("At most 100: more replicas of one model belong in another cluster."),
   maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
-  cacheGiB: gibibytes(1, 4096).default(50).describe("Weight cache per replica; must hold the model's weights."),
+  cacheGiB: gibibytes(1, 4096).default(50).describe("Weight cache per replica; must hold the model's weights (weightsGiB, or the bf16 size of a model listed in components/cloud-catalog.ts)."),
+  weightsGiB: z.number().positive().max(4096).optional().describe("Size of the model's weights in GiB, for a model the project does not know; the cache must hold them."),
   requests: z
     .strictObject({
       cpu: z.number().positive().max(192),

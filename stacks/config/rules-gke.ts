@@ -26,8 +26,7 @@ export function checkGkeRules(cluster: GkeClusterConfig, environment: Parsed["en
     if (family !== expectedFamily) {
       fail(at("machineType"), `${pool.accelerator.type} is only available on ${expectedFamily} machine types, not ${family}`);
     } else if (!known) {
-      const sizes = Object.keys(gkeGpuMachineTypes).filter((type) => type.startsWith(`${family}-`));
-      fail(at("machineType"), `not a GPU machine type of the ${family} family; allowed: ${sizes.join(", ")}`);
+      return; // the machine type's own check names the allowed sizes
     } else if (known.accelerator !== pool.accelerator.type) {
       fail(at("accelerator", "type"), `${pool.machineType} comes with ${known.accelerator}, not ${pool.accelerator.type}`);
     } else if (known.count !== pool.accelerator.count) {
@@ -43,10 +42,6 @@ export function checkGkeRules(cluster: GkeClusterConfig, environment: Parsed["en
   if (cluster.gpuPools.length > 0 && cluster.nodeZones.length === 0) {
     const types = [...new Set(cluster.gpuPools.map((pool) => pool.accelerator.type))].join(" or ");
     fail(["cluster", "nodeZones"], `list the zones of ${cluster.region} that have ${types} (gcloud compute accelerator-types list --filter="zone~${cluster.region}"); GKE's default zones may not, and the GPU pool would fail to create`);
-  }
-  const systemFamily = cluster.systemPool.machineType.split("-")[0]!;
-  if (Object.values(gkeAccelerators).includes(systemFamily as (typeof gkeAccelerators)[keyof typeof gkeAccelerators])) {
-    fail(["cluster", "systemPool", "machineType"], `${systemFamily} machine types come with GPUs; the system pool needs a general-purpose type such as e2-standard-4`);
   }
   const zones = cluster.nodeZones;
   zones.forEach((zone, index) => {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { replicaRequests, requestPerGpu } from "../../components/serving/values";
+import { knownWeightsGiB } from "../../components/cloud-catalog";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
@@ -80,16 +81,6 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
 
   if (cluster.provider === "eks") {
     cluster.gpuPools.forEach((pool, index) => {
-      pool.instanceTypes.forEach((type, typeIndex) => {
-        if (!(type in eksGpuInstances)) {
-          const family = type.split(".")[0];
-          const known = [...new Set(Object.keys(eksGpuInstances).map((t) => t.split(".")[0]))];
-          const reason = known.includes(family!)
-            ? `not a GPU size of the ${family} family`
-            : `"${family}" is not a GPU instance family`;
-          fail(["cluster", "gpuPools", index, "instanceTypes", typeIndex], `${reason}; allowed: ${Object.keys(eksGpuInstances).join(", ")}`);
-        }
-      });
       const gpuCounts = new Set(pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpus));
       if (gpuCounts.size > 1) {
         fail(["cluster", "gpuPools", index, "instanceTypes"], "all instance types of a pool must have the same GPU count, so that a model's placement does not depend on which one the autoscaler picks");
@@ -116,6 +107,9 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     fail(["sshPrivateKey"], "only used when cluster.mode is \"provision\"; remove it: pulumi config rm sshPrivateKey");
   }
   if (cluster.provider === "k3s" && cluster.mode === "provision") checkK3sProvisionRules(cluster, config.environment, fail);
+  if (cluster.provider === "k3s" && config.environment === "prod" && cluster.objectStorage?.endpoint.startsWith("http:")) {
+    fail(["cluster", "objectStorage", "endpoint"], "must be https:// in prod: over http:// the S3 credentials and every model and dataset cross the network in the clear");
+  }
 
   if (cluster.provider !== "k3s" && config.environment === "prod" && !cluster.protect) {
     fail(["cluster", "protect"], "must be true in prod, so that pulumi destroy cannot delete the cluster, its key or its bucket");
@@ -137,6 +131,11 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
         fail(["hfToken"], `required because models[${index}].model "${model.model}" is gated on Hugging Face (${gated}): without a token vLLM gets 401 and the release rolls back; ` +
           "accept the licence on the model's page, then: pulumi config set --secret hfToken hf_... (or serve it with weightsFrom: bucket)");
       }
+    }
+    const weights = model.weightsGiB ?? knownWeightsGiB(model.model);
+    if (weights !== undefined && model.cacheGiB < weights) {
+      const source = model.weightsGiB !== undefined ? "models[].weightsGiB" : `bf16 size of ${model.model}`;
+      fail(at("cacheGiB"), `${model.cacheGiB} GiB cannot hold the model's weights (${weights} GiB, ${source}): must be >= ${Math.ceil(weights)}`);
     }
     checkModelEngine(model, (key, message) => fail(at(key), message));
     // A CPU model (llama.cpp) has no GPU pool to check against.

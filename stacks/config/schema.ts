@@ -4,6 +4,7 @@ import { eksCluster } from "./cluster-eks";
 import { gkeCluster } from "./cluster-gke";
 import { k3sCluster } from "./cluster-k3s";
 import { models } from "./models";
+import { hostname } from "./names";
 import { checkCrossFieldRules } from "./rules";
 
 /** The Pulumi project name; every config key is `llm-platform:<key>`. */
@@ -13,9 +14,6 @@ export const projectName = "llm-platform";
 export const secretKeys = ["kubeconfig", "sshPrivateKey", "hfToken", "notifyWebhookUrl"] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
-const hostname = z
-  .string()
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, "a lowercase DNS name such as dev.llm.example.com");
 
 /**
  * Everything a stack can set. Each top-level property is one config key in Pulumi.<stack>.yaml.
@@ -25,7 +23,14 @@ export const platformSchema = z
   .strictObject({
     environment: z.enum(["dev", "staging", "prod"]).describe("Drives the safe defaults and the rules prod must satisfy."),
     cluster: z.discriminatedUnion("provider", [eksCluster, gkeCluster, k3sCluster]).describe("Where the cluster comes from and its node pools."),
-    domain: hostname.describe("Base DNS name; every exposed host is `<service>.<domain>`."),
+    domain: hostname
+      .refine((domain) => domain.length <= 222, "a DNS name of at most 222 characters, so that <service>.<domain> (service names up to 30) stays within DNS's 253")
+      .describe("Base DNS name; every exposed host is `<service>.<domain>`."),
+    // Pulumi hands top-level scalars to the program as strings, so `true` arrives as "true".
+    allowEnvironmentNotMatchingStackName: z
+      .literal("true")
+      .optional()
+      .describe("Override: lets a stack whose name says prod run with another environment (or the reverse). Without it that mismatch is an error, since environment switches every prod rule on or off."),
     tls: z
       .strictObject({
         issuer: z.enum(["letsencrypt", "letsencrypt-staging", "self-signed"]).default("self-signed").describe("\"letsencrypt\" needs a public domain and acmeEmail."),

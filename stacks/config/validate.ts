@@ -1,5 +1,11 @@
 import type { z } from "zod";
 import { platformSchema, projectName, secretKeys, type PlatformConfig } from "./schema";
+import { findLeakedCredentials } from "./credentials";
+import { checkDerivedNames } from "./derived-names";
+import { checkEnvironmentMatchesStack, checkNamespaces } from "./stack-rules";
+import { didYouMean } from "./suggest";
+
+export { didYouMean };
 
 export type ValidationResult = { ok: true; config: PlatformConfig } | { ok: false; errors: string[] };
 
@@ -11,27 +17,6 @@ export function keyPath(path: readonly Segment[]): string {
     (text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text ? `${text}.${segment}` : `${projectName}:${segment}`),
     "",
   );
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The closest allowed key, if it is close enough to be a plausible typo. */
-export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
-  const ranked = allowed.map((candidate) => ({ candidate, distance: levenshtein(key, candidate) })).sort((a, b) => a.distance - b.distance);
-  const best = ranked[0];
-  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.candidate : undefined;
 }
 
 type AnySchema = z.core.$ZodType;
@@ -52,17 +37,18 @@ function unionOptionFor(def: Record<string, unknown>, data: unknown): AnySchema 
   return (def.options as AnySchema[]).find((option) => acceptsDiscriminator(option, discriminator, value));
 }
 
+/** The schema inside a wrapper (optional, default, nullable, pipe), or undefined for anything else. */
+function wrapped(def: Record<string, unknown> & { type: string }): AnySchema | undefined {
+  if (["optional", "default", "prefault", "nullable"].includes(def.type)) return def.innerType as AnySchema;
+  return def.type === "pipe" ? (def.in as AnySchema) : undefined;
+}
+
 /** Finds the object schema that `path` points at, following the data through arrays and unions. */
 function objectKeysAt(schema: AnySchema, path: readonly Segment[], data: unknown): string[] {
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  const inner = wrapped(def);
+  if (inner) return objectKeysAt(inner, path, data);
   switch (def.type) {
-    case "optional":
-    case "default":
-    case "prefault":
-    case "nullable":
-      return objectKeysAt(def.innerType as AnySchema, path, data);
-    case "pipe":
-      return objectKeysAt(def.in as AnySchema, path, data);
     case "union": {
       const match = unionOptionFor(def, data);
       return match ? objectKeysAt(match, path, data) : [];
@@ -82,6 +68,44 @@ function objectKeysAt(schema: AnySchema, path: readonly Segment[], data: unknown
     default:
       return [];
   }
+}
+
+/** Every key the schema knows, with the paths (`cluster.systemPool`, `models[]`) of the objects that have it. */
+function collectKeys(schema: AnySchema, path: string, into: Map<string, string[]>, seen: Set<AnySchema>): void {
+  if (seen.has(schema)) return;
+  seen.add(schema);
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  const inner = wrapped(def);
+  if (inner) return collectKeys(inner, path, into, seen);
+  switch (def.type) {
+    case "union":
+      for (const option of def.options as AnySchema[]) collectKeys(option, path, into, seen);
+      return;
+    case "array":
+      return collectKeys(def.element as AnySchema, `${path}[]`, into, seen);
+    case "record":
+      return collectKeys(def.valueType as AnySchema, `${path}.<key>`, into, seen);
+    case "object":
+      for (const [key, child] of Object.entries(def.shape as Record<string, AnySchema>)) {
+        const where = path || `${projectName}:`;
+        const list = into.get(key) ?? [];
+        if (!list.includes(where)) list.push(where);
+        into.set(key, list);
+        collectKeys(child, path ? `${path}.${key}` : key, into, seen);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+let keyIndex: Map<string, string[]> | undefined;
+function keyLocations(schema: AnySchema): Map<string, string[]> {
+  if (!keyIndex) {
+    keyIndex = new Map();
+    collectKeys(schema, "", keyIndex, new Set());
+  }
+  return keyIndex;
 }
 
 function valueAt(data: unknown, path: readonly Segment[]): unknown {
@@ -125,17 +149,22 @@ function allowedText(issue: z.core.$ZodIssue): string {
 }
 
 /** One line per problem: the full key path, the bad value (never a secret's) and what is allowed. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown, redacted: readonly (readonly Segment[])[] = []): string[] {
   const messages: string[] = [];
   for (const issue of issues) {
-    const isSecret = secretKeys.includes(issue.path[0] as (typeof secretKeys)[number]);
+    const holdsCredential = redacted.some((path) => path.every((segment, index) => issue.path[index] === segment));
+    const isSecret = holdsCredential || secretKeys.includes(issue.path[0] as (typeof secretKeys)[number]);
     if (issue.code === "unrecognized_keys") {
       const allowed = objectKeysAt(platformSchema, issue.path as Segment[], valueAt(data, []));
       for (const key of issue.keys) {
         const hint = didYouMean(key, allowed);
-        messages.push(
-          `${keyPath([...(issue.path as Segment[]), key])}: unknown key${hint ? `; did you mean "${hint}"?` : ""} Allowed here: ${allowed.join(", ")}`,
-        );
+        const elsewhere = keyLocations(platformSchema).get(key);
+        const tail = hint
+          ? `; did you mean "${hint}"?`
+          : elsewhere
+            ? `; "${key}" is a key of ${elsewhere.join(", ")}: check the indentation.`
+            : ".";
+        messages.push(`${keyPath([...(issue.path as Segment[]), key])}: unknown key${tail} Allowed here: ${allowed.join(", ")}`);
       }
       continue;
     }
@@ -170,18 +199,32 @@ export function parseRawConfig(raw: Readonly<Record<string, string>>): Record<st
 
 /**
  * Validates a stack's config. `raw` is Pulumi's config map (`llm-platform:<key>` to string),
- * `secretConfigKeys` the full keys Pulumi holds as secrets. Pure: safe to call before any resource exists.
+ * `secretConfigKeys` the full keys Pulumi holds as secrets, `stack` the stack's name (its rules are
+ * skipped without it). Pure: safe to call before any resource exists.
  */
-export function validateConfig(raw: Readonly<Record<string, string>>, secretConfigKeys: ReadonlySet<string>): ValidationResult {
+export function validateConfig(raw: Readonly<Record<string, string>>, secretConfigKeys: ReadonlySet<string>, stack?: string): ValidationResult {
   const data = parseRawConfig(raw);
-  const errors: string[] = [];
+  const errors: string[] = [...checkNamespaces(Object.keys(raw), projectName)];
+  const leaks = findLeakedCredentials(data, secretKeys);
+  for (const leak of leaks) errors.push(`${keyPath(leak.path)}: got ${leak.shown}; ${leak.message}`);
   for (const key of secretKeys) {
     if (data[key] !== undefined && !secretConfigKeys.has(`${projectName}:${key}`)) {
       errors.push(`${keyPath([key])}: is set in plaintext; it is a credential, set it with: pulumi config set --secret ${key} <value>`);
     }
   }
+  const stackNameOk = stack !== undefined && checkStackName(stack).length === 0;
+  if (stack !== undefined) errors.push(...checkStackName(stack));
+  // Read from the raw data, so that the mismatch shows even when other mistakes stop the schema.
+  if (stackNameOk && (data.environment === "dev" || data.environment === "staging" || data.environment === "prod")) {
+    errors.push(...checkEnvironmentMatchesStack(stack, { environment: data.environment, allowEnvironmentNotMatchingStackName: [true, "true"].includes(data.allowEnvironmentNotMatchingStackName as string) || undefined }, projectName));
+  }
   const parsed = platformSchema.safeParse(data);
-  if (!parsed.success) errors.push(...formatIssues(parsed.error.issues, data));
+  if (!parsed.success) errors.push(...formatIssues(parsed.error.issues, data, leaks.map((leak) => leak.path)));
+  else if (stackNameOk) {
+    for (const problem of checkDerivedNames(parsed.data, stack)) {
+      errors.push(`${keyPath(problem.path)}: got ${show(valueAt(parsed.data, problem.path))}; ${problem.message}`);
+    }
+  }
   return errors.length === 0 && parsed.success ? { ok: true, config: parsed.data } : { ok: false, errors };
 }
 

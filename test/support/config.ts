@@ -5,15 +5,22 @@ import { validateConfig, type ValidationResult } from "../../stacks/config/valid
 type Path = (string | number)[];
 export type Mutation = { set: Path; to: unknown } | { remove: Path };
 
+const project = "llm-platform:";
+/** A config key without the project prefix; another namespace's key (`aws:region`) stays whole. */
+const shortKey = (fullKey: string) => (fullKey.startsWith(project) ? fullKey.slice(project.length) : fullKey);
+const fullKey = (key: string) => (key.includes(":") ? key : `${project}${key}`);
+
 /**
  * Validates a committed stack file after applying mutations to its structured values, as a user
- * editing Pulumi.<stack>.yaml would. Path[0] is the config key without the project prefix.
+ * editing Pulumi.<stack>.yaml would. Path[0] is the config key without the project prefix, or a full
+ * key of another namespace (`aws:region`, or a misspelled `llm-platfrom:tls`). `stack` names the
+ * stack for the rules that read its name; `asStack` validates the file as if its stack had that name.
  */
-export function validateStack(stack: string, mutations: Mutation[] = [], secrets: Record<string, string> = {}): ValidationResult {
+export function validateStack(stack: string, mutations: Mutation[] = [], secrets: Record<string, string> = {}, asStack = stack): ValidationResult {
   const { config, secretKeys } = readStackFile(join(repoRoot, `Pulumi.${stack}.yaml`));
   const data: Record<string, unknown> = {};
   for (const [key, text] of Object.entries(config)) {
-    data[key.replace(/^llm-platform:/, "")] = /^[[{]/.test(text) ? JSON.parse(text) : text;
+    data[shortKey(key)] = /^[[{]/.test(text) ? JSON.parse(text) : text;
   }
   for (const mutation of mutations) {
     const path = "set" in mutation ? mutation.set : mutation.remove;
@@ -27,13 +34,23 @@ export function validateStack(stack: string, mutations: Mutation[] = [], secrets
     else delete target[last];
   }
   const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(data)) raw[`llm-platform:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(data)) raw[fullKey(key)] = typeof value === "string" ? value : JSON.stringify(value);
   const secretSet = new Set(secretKeys);
   for (const [key, value] of Object.entries(secrets)) {
-    raw[`llm-platform:${key}`] = value;
-    secretSet.add(`llm-platform:${key}`);
+    raw[fullKey(key)] = value;
+    secretSet.add(fullKey(key));
   }
-  return validateConfig(raw, secretSet);
+  return validateConfig(raw, secretSet, asStack);
 }
 
 export const errorsOf = (result: ValidationResult): string[] => (result.ok ? [] : result.errors);
+
+export const kubeconfig = { kubeconfig: "apiVersion: v1" };
+export const sshPrivateKey = { sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
+export const hfToken = { hfToken: "hf_test" };
+/**
+ * The credentials a stack's owner sets: a kubeconfig to adopt a cluster, an SSH key to build one,
+ * or the Hugging Face token prod's gated model needs (from the stack's ESC environment or the CLI).
+ */
+export const secretsFor = (stack: string): Record<string, string> =>
+  stack === "k3s-lab" ? sshPrivateKey : stack === "local" ? kubeconfig : stack === "prod" ? hfToken : {};

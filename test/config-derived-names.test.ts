@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { eksSystemPoolAmiType } from "../components/cloud-catalog";
+import { autoNameSuffixLength, derivedNames, nameLimits } from "../stacks/config/derived-names";
+import { secretsFor, validateStack } from "./support/config";
+import { ofType, stackNames, synthStack } from "./support/synth";
+
+/**
+ * The config rules predict the names the program derives from GPU pool names and the stack name
+ * (stacks/config/derived-names.ts) and reject any over its API's limit. These tests hold the
+ * prediction to what the program really registers, so that a renamed component cannot slip past.
+ */
+describe.each(stackNames())("stack %s: derived names", (stack) => {
+  it("every name the rules predict is registered, and every pool-derived name registered is predicted, within its API's limit", async () => {
+    const result = await synthStack(stack);
+    const validated = validateStack(stack, [], secretsFor(stack));
+    if (!validated.ok) throw new Error(validated.errors.join("\n"));
+    const predicted = derivedNames(validated.config, stack).map((derived) => derived.name).sort();
+    const poolNames = new Set(predicted.map((name) => name.split("-").pop()));
+    const suffix = `-${"x".repeat(autoNameSuffixLength - 1)}`;
+    const registered = [
+      ...ofType(result, "kubernetes:helm.sh/v3:Release").map((release) => ({ name: String(release.inputs.name), limit: nameLimits.helmRelease })),
+      ...ofType(result, "gcp:container/nodePool:NodePool").map((pool) => ({ name: `${pool.name}${suffix}`, limit: nameLimits.gkeNodePool })),
+      ...ofType(result, "aws:eks/nodeGroup:NodeGroup").map((group) => ({ name: String(group.inputs.nodeGroupName), limit: nameLimits.eksNodeGroup })),
+    ];
+    for (const { name, limit } of registered) expect(name.length, name).toBeLessThanOrEqual(limit);
+    const gpuDerived = registered
+      .map(({ name }) => name)
+      .filter((name) => /-(nvidia|dcgm|gpu)-/.test(name) && [...poolNames].some((pool) => name.replace(suffix, "").endsWith(`-${pool}`)))
+      .sort();
+    expect(gpuDerived).toEqual(predicted);
+  });
+});
+
+describe("the EKS system node group", () => {
+  it("runs the AMI type whose architecture the config checks the system instance type against", async () => {
+    const result = await synthStack("dev");
+    const system = ofType(result, "aws:eks/nodeGroup:NodeGroup").find((group) => group.name.endsWith("-system"));
+    expect(system?.inputs.amiType).toBe(eksSystemPoolAmiType);
+  });
+});
