@@ -114,7 +114,8 @@ export function prepareConfig(stack: StackConfig): { config: StackConfig; placeh
 export interface SynthOptions {
   /**
    * Run as `pulumi preview` of a brand-new stack: providers compute nothing, so ids, ARNs and the
-   * cluster's endpoint (hence the kubeconfig) are unknown. @default false
+   * cluster's endpoint (hence the kubeconfig) are unknown, and so is every output of a Kubernetes object
+   * (scripts/lib/mocks.ts). @default false
    */
   readonly preview?: boolean;
 }
