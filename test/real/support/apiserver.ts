@@ -50,13 +50,22 @@ function external(path: string): ApiServer {
   return { server: cluster.cluster.server, kubeconfig, kubeconfigPath: path, stop: async () => {} };
 }
 
+export interface ApiServerOptions {
+  /**
+   * Call admission webhooks. A `pulumi up` against kwok (no container runs) sets false: the operators'
+   * webhook Services have no process behind them, so every object they validate would be rejected.
+   * @default true
+   */
+  readonly admissionWebhooks?: boolean;
+}
+
 /**
  * A real control plane on loopback: etcd and kube-apiserver on free ports, a static admin token in
  * system:masters, RBAC, service-account keys and privileged pods allowed (as on EKS, GKE and k3s).
  * No controllers, scheduler or kubelet run: objects are stored and validated, nothing reconciles them
  * (kwok.ts adds simulated nodes and pods).
  */
-export async function startApiServer(): Promise<ApiServer> {
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   const externalPath = process.env[externalKubeconfigVariable];
   if (externalPath) return external(externalPath);
 
@@ -118,6 +127,7 @@ export async function startApiServer(): Promise<ApiServer> {
         "--allow-privileged=true",
         // One client (the tests); fairness queues only add latency.
         "--enable-priority-and-fairness=false",
+        ...(options.admissionWebhooks === false ? ["--disable-admission-plugins=ValidatingAdmissionWebhook,MutatingAdmissionWebhook"] : []),
       ],
       join(dir, "apiserver.log"),
     );
