@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { repoRoot } from "../../../scripts/lib/stack-file";
 
@@ -99,13 +99,16 @@ export interface StackWorkspace {
 /**
  * A throwaway Pulumi workspace for one stack: a file backend, a random passphrase, its own Helm
  * homes, and (for the offline build) its own PULUMI_HOME; nothing outside the temp dir is written.
- * Its Pulumi.yaml is the project's own with `main` pointing back at the repository; its stack file is
+ * Its Pulumi.yaml is the project's own with `main` pointing at a link to the repository; its stack file is
  * generated from a committed one by `stackFile`.
  */
 export function createWorkspace(engine: Engine, stack: string, stackFile: Record<string, unknown>): StackWorkspace {
   const dir = mkdtempSync(join(tmpdir(), `llm-platform-engine-${stack}-`));
   const project = parse(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-  writeFileSync(join(dir, "Pulumi.yaml"), stringify({ ...project, main: relative(dir, repoRoot) }));
+  // The engine accepts only a `main` inside the project folder, and runs the program (and the providers)
+  // from it, so that the serving chart's relative path resolves: a link to the repository.
+  symlinkSync(repoRoot, join(dir, "program"));
+  writeFileSync(join(dir, "Pulumi.yaml"), stringify({ ...project, main: "program" }));
   writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringify(stackFile));
   mkdirSync(join(dir, "state"));
   const node = dirname(process.execPath);
