@@ -66,7 +66,8 @@ type EngineEvent = {
   diagnosticEvent?: { severity: string; message: string; urn?: string };
   policyEvent?: { policyName: string; enforcementLevel: string; message: string; resourceUrn?: string };
   resourcePreEvent?: { metadata: { op: string; urn: string; type: string; new?: { inputs?: Record<string, unknown> } } };
-  summaryEvent?: { resourceChanges?: Record<string, number>; policyPacks?: Record<string, string> };
+  // PolicyPacks is PascalCase on the wire (apitype.SummaryEvent: a JSON tag added too late to change).
+  summaryEvent?: { resourceChanges?: Record<string, number>; PolicyPacks?: Record<string, string> };
 };
 
 const stripColor = (text: string) => text.replace(/<\{%[^%]*%\}>/g, "").replace(/\u001b\[[0-9;]*m/g, "").trim();
@@ -166,7 +167,7 @@ export function createWorkspace(engine: Engine, stack: string, stackFile: Record
         ...result,
         changes: summary?.resourceChanges ?? {},
         findings: findingsOf(events, result.stderr),
-        policyPacks: Object.keys(summary?.policyPacks ?? {}),
+        policyPacks: Object.keys(summary?.PolicyPacks ?? {}),
         planned,
       };
     },
