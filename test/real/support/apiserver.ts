@@ -14,6 +14,8 @@ export interface ApiServer {
   readonly kubeconfig: string;
   /** The same kubeconfig as a file, for kubectl, helm and the Pulumi provider. */
   readonly kubeconfigPath: string;
+  /** The service-account signing key (PEM), for kube-controller-manager; absent for your own cluster. */
+  readonly serviceAccountKeyPath?: string;
   stop(): Promise<void>;
 }
 
@@ -148,7 +150,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     });
     const kubeconfigPath = join(dir, "kubeconfig");
     writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
-    return { server, kubeconfig, kubeconfigPath, stop };
+    return { server, kubeconfig, kubeconfigPath, serviceAccountKeyPath: join(dir, "sa.key"), stop };
   } catch (error) {
     await stop();
     throw error;

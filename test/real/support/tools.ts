@@ -9,6 +9,8 @@ export const realToolVersions = {
   kubectl: "v1.35.2",
   etcd: "v3.6.14",
   kwok: "v0.8.0",
+  "kube-controller-manager": "v1.34.3",
+  "kube-scheduler": "v1.34.3",
 } as const;
 export type RealToolName = keyof typeof realToolVersions;
 
