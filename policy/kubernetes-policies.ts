@@ -101,22 +101,24 @@ export const noHostAccess: ResourceValidationPolicy = {
   description: "No privileged containers, host namespaces or hostPath volumes, except allow-listed ones (policy/allow-list.ts).",
   enforcementLevel: "mandatory",
   validateResource: workloadPolicy((workload, report) => {
-    const exception = exceptionFor(workload);
-    const where = `${workload.kind} ${workload.namespace}/${workload.name}`;
+    // Namespace and name are read only for a workload that asks for host access: an exception is
+    // looked up by them, and in a preview they may not be known yet (then the check waits for `up`).
+    const exception = () => exceptionFor(workload);
+    const where = () => `${workload.kind} ${workload.namespace}/${workload.name}`;
     for (const container of workload.containers) {
-      if (container.securityContext?.privileged === true && !exception?.privileged) {
-        report(`${where}: container "${container.name}" is privileged.`);
+      if (container.securityContext?.privileged === true && !exception()?.privileged) {
+        report(`${where()}: container "${container.name}" is privileged.`);
       }
     }
     const spec = workload.podSpec;
-    if ((spec.hostNetwork || spec.hostPID || spec.hostIPC) && !exception?.hostNamespaces) {
-      report(`${where} uses the host's network, PID or IPC namespace.`);
+    if ((spec.hostNetwork || spec.hostPID || spec.hostIPC) && !exception()?.hostNamespaces) {
+      report(`${where()} uses the host's network, PID or IPC namespace.`);
     }
     for (const volume of spec.volumes ?? []) {
       const path = volume.hostPath?.path;
       if (path === undefined) continue;
-      if (!(exception?.hostPaths ?? []).some((allowed) => under(path, allowed))) {
-        report(`${where} mounts hostPath ${path}; ask for an exception in policy/allow-list.ts.`);
+      if (!(exception()?.hostPaths ?? []).some((allowed) => under(path, allowed))) {
+        report(`${where()} mounts hostPath ${path}; ask for an exception in policy/allow-list.ts.`);
       }
     }
   }),

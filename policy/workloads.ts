@@ -18,6 +18,12 @@ const podSpecPaths: Record<string, string[]> = {
 
 export const workloadTypes = Object.keys(podSpecPaths);
 
+/**
+ * A workload's pod spec and identity. During a preview the policy server hands over props whose
+ * values from other resources are unknown (a namespace from a Namespace's output), and reading one
+ * throws; so namespace and name are read only when a check needs them, and a check that never does
+ * (resources, images) decides on the pod spec alone.
+ */
 export interface Workload {
   /** Kind as written in the manifest, e.g. "DaemonSet". */
   readonly kind: string;
@@ -34,12 +40,16 @@ export function workloadOf(type: string, props: Record<string, unknown>, resourc
   let podSpec: unknown = props;
   for (const key of path) podSpec = (podSpec as Record<string, unknown> | undefined)?.[key];
   const spec = (podSpec ?? {}) as PodSpec;
-  const metadata = (props.metadata ?? {}) as ObjectMeta;
+  const metadata = () => (props.metadata ?? {}) as ObjectMeta;
   return {
     kind: type.split(":").pop()!,
-    namespace: metadata.namespace ?? "default",
+    get namespace() {
+      return metadata().namespace ?? "default";
+    },
     // Without metadata.name Pulumi auto-names the object after the resource name.
-    name: metadata.name ?? resourceName,
+    get name() {
+      return metadata().name ?? resourceName;
+    },
     podSpec: spec,
     containers: [...(spec.initContainers ?? []), ...(spec.containers ?? [])],
   };

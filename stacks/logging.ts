@@ -96,7 +96,7 @@ export function createLogging(
     `${name}-log-retention`,
     {
       provider: cluster.provider,
-      namespace,
+      namespace: { name: conventions.namespace, resource: elasticsearch.namespace },
       elasticsearchUrl: `https://${names.httpService}.${conventions.namespace}.svc:9200`,
       credentialsSecret: names.elasticUserSecret,
       caSecret: names.httpCaSecret,

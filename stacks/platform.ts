@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { chartMirrorTransformation } from "../components/addons/chart-release";
 import { NvidiaDevicePlugin } from "../components/addons/nvidia-device-plugin";
 import { createCluster } from "./cluster";
 import { createGitops } from "./gitops";
@@ -21,7 +22,10 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   const name = platformName(pulumi.getStack());
   // Default providers are disabled, so even random needs an explicit provider; components inherit it.
   const randomProvider = new random.Provider(`${name}-random`);
-  const addonOptions: pulumi.ComponentResourceOptions = { providers: [randomProvider] };
+  const addonOptions: pulumi.ComponentResourceOptions = {
+    providers: [randomProvider],
+    ...(config.chartMirror ? { transformations: [chartMirrorTransformation(config.chartMirror)] } : {}),
+  };
   const cluster = createCluster(name, config, addonOptions);
 
   const installDevicePlugin = config.cluster.provider === "k3s" && config.cluster.installDevicePlugin;

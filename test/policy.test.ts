@@ -222,7 +222,7 @@ describe("policy pack: each policy fails on a resource that violates it", () => 
 
     it.each(passes.map((resource, i) => [i, resource] as const))("passes compliant resource #%i", async (_i, resource) => {
       const verdict = await runPolicy(policy, resource);
-      if (verdict.applicable) expect(verdict.violations).toEqual([]);
+      if (verdict.applicable === true) expect(verdict.violations).toEqual([]);
     });
 
     it.each(fails.map(([resource, message], i) => [i, resource, message] as const))(
@@ -230,7 +230,7 @@ describe("policy pack: each policy fails on a resource that violates it", () => 
       async (_i, resource, message) => {
         const verdict = await runPolicy(policy, resource);
         expect(verdict.applicable).toBe(true);
-        if (verdict.applicable) expect(verdict.violations.join("\n")).toMatch(message);
+        if (verdict.applicable === true) expect(verdict.violations.join("\n")).toMatch(message);
       },
     );
   });
@@ -271,7 +271,7 @@ describe("policy pack on our stacks", () => {
     for (const [stack, result] of results) {
       for (const resource of result.resources) {
         const verdict = await runPolicy(policy, fromSynth(stack, resource));
-        if (verdict.applicable) violations.push(...verdict.violations.map((v) => `${stack} ${resource.urn}: ${v}`));
+        if (verdict.applicable === true) violations.push(...verdict.violations.map((v) => `${stack} ${resource.urn}: ${v}`));
       }
     }
     expect(violations).toEqual([]);
@@ -281,7 +281,7 @@ describe("policy pack on our stacks", () => {
     const pinned = policies.find((p) => p.name === "chart-versions-pinned")!;
     for (const [stack, result] of results) {
       const verdicts = await Promise.all(result.resources.map((r) => runPolicy(pinned, fromSynth(stack, r))));
-      expect(verdicts.filter((v) => v.applicable).length, stack).toBeGreaterThan(0);
+      expect(verdicts.filter((v) => v.applicable === true).length, stack).toBeGreaterThan(0);
     }
   });
 

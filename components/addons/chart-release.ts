@@ -37,6 +37,23 @@ export function chartRelease(
   );
 }
 
+const releaseType = "kubernetes:helm.sh/v3:Release";
+
+/**
+ * Fetches every remote chart of a component tree from `mirror` (a Helm repository that serves all
+ * pinned charts, for clusters that cannot reach the upstream repositories) instead of the pin's
+ * repository. Chart name and version stay pinned; charts from this repository (a path) are left alone.
+ * A transformation on the options every add-on is created with (stacks/platform.ts), so that an add-on
+ * added later is covered without being told about the mirror.
+ */
+export function chartMirrorTransformation(mirror: string): pulumi.ResourceTransformation {
+  return ({ type, props, opts }) => {
+    const repositoryOpts = props.repositoryOpts as k8s.types.input.helm.v3.RepositoryOpts | undefined;
+    if (type !== releaseType || !repositoryOpts?.repo) return undefined;
+    return { props: { ...props, repositoryOpts: { ...repositoryOpts, repo: mirror } }, opts };
+  };
+}
+
 /**
  * A pinned chart in a namespace of its own: `${name}-ns` (created first, with `labels`) and
  * `${name}-release` in it. Most add-ons are exactly this.

@@ -5,7 +5,11 @@ import { images } from "../versions";
 
 export interface LogRetentionArgs {
   readonly provider: k8s.Provider;
-  readonly namespace: pulumi.Input<string>;
+  /**
+   * Where the Job runs: the Namespace resource, created first, and its name as a plain string, so that a
+   * preview knows it (the Namespace's own outputs are unknown until it exists).
+   */
+  readonly namespace: { readonly name: string; readonly resource: k8s.core.v1.Namespace };
   /** `https://<es>-es-http.<namespace>.svc:9200`. */
   readonly elasticsearchUrl: string;
   readonly credentialsSecret: string;
@@ -86,7 +90,7 @@ export class LogRetention extends pulumi.ComponentResource {
     this.job = new k8s.batch.v1.Job(
       `${name}-job`,
       {
-        metadata: { name: `apply-log-retention-${suffix}`, namespace: args.namespace },
+        metadata: { name: `apply-log-retention-${suffix}`, namespace: args.namespace.name },
         spec: {
           backoffLimit: 6,
           template: {
@@ -117,7 +121,7 @@ export class LogRetention extends pulumi.ComponentResource {
         },
       },
       // Elasticsearch may take several minutes to start on a fresh cluster; curl retries for 10.
-      { parent: this, provider: args.provider, customTimeouts: { create: "20m", update: "20m" } },
+      { parent: this, provider: args.provider, dependsOn: [args.namespace.resource], customTimeouts: { create: "20m", update: "20m" } },
     );
     this.registerOutputs({});
   }

@@ -129,16 +129,21 @@ const invokeResults: Record<string, (inputs: State, region: string) => State> = 
 };
 
 /**
- * `preview: true` answers like `pulumi preview` of a stack that does not exist yet: every value a
- * provider computes (ids, ARNs, the cluster's endpoint and CA) is unknown; only inputs are known.
+ * `preview: true` answers like `pulumi preview` of a stack that does not exist yet:
+ * - a Kubernetes object's outputs are all unknown, its inputs included (a Namespace's `metadata.name`
+ *   too): the cluster does not exist, so its provider's kubeconfig is unknown, and then the engine hands
+ *   back an empty property map (pulumi pkg/v3 resource/plugin/provider_plugin.go, Create with preview);
+ * - any other resource (AWS, GCP, random) previews as its provider does: inputs known, every value the
+ *   provider computes (ids, ARNs, the cluster's endpoint and CA, a password) unknown.
+ * Providers keep their inputs and a known id: the engine configures them during preview too.
  */
 export function createMocks(options: { preview?: boolean } = {}): pulumi.runtime.Mocks {
   return {
     newResource(args) {
       if (args.type === "pulumi:providers:aws") providerRegions.set(`${args.name}-id`, String(args.inputs.region ?? mockRegion));
       const computed = computedOutputs[args.type]?.(args.name, args.inputs) ?? {};
-      // Providers keep a known id: the engine configures them during preview too.
       if (options.preview && !args.type.startsWith("pulumi:providers:")) {
+        if (args.type.startsWith("kubernetes:")) return { id: "", state: {} };
         const unknown = Object.fromEntries(Object.keys(computed).map((key) => [key, pulumi.runtime.unknownValue]));
         return { id: "", state: { ...args.inputs, ...unknown } };
       }

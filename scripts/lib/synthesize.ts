@@ -40,15 +40,22 @@ const sigKey = "4dabf18193072939515e22adb298388d";
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
 
-/** Replaces every secret with "[secret]" and resource references with their URNs. */
-export function redact(value: unknown): unknown {
+/**
+ * Replaces every secret with "[secret]" and resource references with their URNs. With `secrets:
+ * "placeholders"` a secret keeps the value inside it instead, which under synth is never a real
+ * secret: config secrets are read as placeholders (stack-file.ts) and computed ones are mock values.
+ */
+export function redact(value: unknown, secrets: SecretHandling = "redact"): unknown {
   if (pulumi.isUnknown(value)) return UNKNOWN;
-  if (Array.isArray(value)) return value.map(redact);
+  if (Array.isArray(value)) return value.map((inner) => redact(inner, secrets));
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[sigKey] === secretSig) return pulumi.isUnknown(record.value) ? UNKNOWN : REDACTED;
+    if (record[sigKey] === secretSig) {
+      if (pulumi.isUnknown(record.value)) return UNKNOWN;
+      return secrets === "placeholders" ? redact(record.value, secrets) : REDACTED;
+    }
     if (record[sigKey] === resourceSig) return record.urn;
-    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, redact(inner)]));
+    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, redact(inner, secrets)]));
   }
   return value;
 }
@@ -111,12 +118,21 @@ export function prepareConfig(stack: StackConfig, stackName?: string): { config:
   return result.ok ? { config: current, placeholderSecrets } : { errors: result.errors };
 }
 
+export type SecretHandling = "redact" | "placeholders";
+
 export interface SynthOptions {
   /**
    * Run as `pulumi preview` of a brand-new stack: providers compute nothing, so ids, ARNs and the
-   * cluster's endpoint (hence the kubeconfig) are unknown. @default false
+   * cluster's endpoint (hence the kubeconfig) are unknown, and so is every output of a Kubernetes object
+   * (scripts/lib/mocks.ts). @default false
    */
   readonly preview?: boolean;
+  /**
+   * "placeholders" records the placeholder or mock value behind each secret instead of "[secret]", so
+   * that a chart renders with values of the right shape (the real checks, test/real). Never written
+   * to synth output. @default "redact"
+   */
+  readonly secrets?: SecretHandling;
 }
 
 /**
@@ -177,7 +193,7 @@ export async function synthesize(
   }
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   for (const resource of resources) {
-    resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}) as Record<string, unknown>;
+    resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}, options.secrets) as Record<string, unknown>;
   }
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
   return { ok: true, stack: stackName, resources, outputs, placeholderSecrets };

@@ -15,6 +15,11 @@ export const secretKeys = ["kubeconfig", "sshPrivateKey", "hfToken", "notifyWebh
 export type SecretKey = (typeof secretKeys)[number];
 
 
+/** A Helm repository URL: index.yaml is fetched from `<url>/index.yaml`, so no query or fragment. */
+const chartMirror = z
+  .url({ protocol: /^https?$/ })
+  .refine((url) => !/[?#]/.test(url), "an http(s) Helm repository URL without a query or fragment, such as https://charts.example.internal/llm-platform");
+
 /**
  * Everything a stack can set. Each top-level property is one config key in Pulumi.<stack>.yaml.
  * Defaults live here, so that `npm run docs:config` can show them.
@@ -43,6 +48,9 @@ export const platformSchema = z
     sshPrivateKey: z.string().min(1).optional().describe("Secret: SSH private key for the hosts of a k3s cluster in mode provision."),
     hfToken: z.string().min(1).optional().describe("Secret: Hugging Face token for gated models."),
     notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to and Alertmanager sends alerts to."),
+    chartMirror: chartMirror.optional().describe(
+      "Helm repository (http or https URL) that serves every pinned chart; each remote chart is fetched from it instead of its upstream repository. For air-gapped clusters.",
+    ),
   })
   .superRefine(checkCrossFieldRules);
 

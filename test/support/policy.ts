@@ -1,8 +1,31 @@
+import * as policySdk from "@pulumi/policy";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import type { SynthResource } from "../../scripts/lib/synthesize";
+import { UNKNOWN, type SynthResource } from "../../scripts/lib/synthesize";
 
-/** What a policy concluded about one resource. */
-export type Verdict = { applicable: false; reason: string } | { applicable: true; violations: string[] };
+/**
+ * What a policy concluded about one resource. `unknown`: it read a value that is not known yet, so
+ * during a preview the policy server reports "can't run policy ... during preview" and checks nothing.
+ */
+export type Verdict =
+  | { applicable: false; reason: string }
+  | { applicable: true; violations: string[] }
+  | { applicable: "unknown"; reason: string };
+
+// What the policy server wraps props in (exported by @pulumi/policy, but marked internal, so untyped).
+const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
+  unknownCheckingProxy<T extends object>(props: T): T;
+  UnknownValueError: new (...args: never[]) => Error;
+};
+
+// The wire form of an unknown string; the policy server's deserializer keeps it, and its proxy throws on it.
+const unknownOnTheWire = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function withUnknowns(value: unknown): unknown {
+  if (value === UNKNOWN) return unknownOnTheWire;
+  if (Array.isArray(value)) return value.map(withUnknowns);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withUnknowns(inner)]));
+  return value;
+}
 
 export interface FakeResource {
   readonly type: string;
@@ -13,6 +36,11 @@ export interface FakeResource {
   readonly parent?: string | null;
   /** @default "dev" */
   readonly stack?: string;
+  /**
+   * Hand the props over as the policy server does in a preview: values synthesized as "[unknown]"
+   * become unknowns, and reading one throws UnknownValueError. @default false
+   */
+  readonly preview?: boolean;
 }
 
 class NotApplicable extends Error {}
@@ -22,7 +50,7 @@ function fakeArgs(resource: FakeResource): ResourceValidationArgs {
   const name = resource.name ?? "test-resource";
   return {
     type: resource.type,
-    props: resource.inputs,
+    props: resource.preview ? unknownCheckingProxy(withUnknowns(resource.inputs) as Record<string, unknown>) : resource.inputs,
     urn: `urn:pulumi:${resource.stack ?? "dev"}::llm-platform::${resource.type}::${name}`,
     name,
     opts: {
@@ -50,17 +78,19 @@ export async function runPolicy(policy: ResourceValidationPolicy, resource: Fake
     for (const validate of validations) await validate(fakeArgs(resource), (message) => violations.push(message));
   } catch (error) {
     if (error instanceof NotApplicable) return { applicable: false, reason: error.message };
+    if (error instanceof UnknownValueError) return { applicable: "unknown", reason: error.message };
     throw error;
   }
   return { applicable: true, violations };
 }
 
 /** A synthesized resource as the pack would see it: type, inputs, protect and parent. */
-export const fromSynth = (stack: string, resource: SynthResource): FakeResource => ({
+export const fromSynth = (stack: string, resource: SynthResource, preview = false): FakeResource => ({
   type: resource.type,
   name: resource.name,
   inputs: resource.inputs,
   protect: resource.protect,
   parent: resource.parent,
   stack,
+  preview,
 });

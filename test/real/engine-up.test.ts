@@ -1,0 +1,191 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { gpuNodeConventions } from "../../components/cluster/types";
+import { servingChart } from "../../components/serving/llm-serving";
+import { charts } from "../../components/versions";
+import { repoRoot } from "../../scripts/lib/stack-file";
+import type { SynthResult } from "../../scripts/lib/synthesize";
+import { synthStack } from "../support/synth";
+import { externalKubeconfigVariable, startApiServer, type ApiServer } from "./support/apiserver";
+import { startChartRepo, type ChartRepo } from "./support/chart-repo";
+import { startControllers, type Controllers } from "./support/controllers";
+import { createWorkspace, findEngine, report, stackFile, type EngineRun, type StackWorkspace } from "./support/engine";
+import { createFakeNodes, fakeNodeNames, startKwok, type Kwok } from "./support/kwok";
+import { requireRealTool } from "./support/tools";
+
+/**
+ * A real `pulumi up` of an engine-test stack generated from Pulumi.local.yaml, against a real API
+ * server with kwok nodes (one of them a GPU node) and the controllers, so that Deployments get pods
+ * and kwok reports them Running and Ready: Helm and the kubernetes provider wait for that as on a real
+ * cluster. Then `up` again must change nothing, and `destroy` must leave nothing behind.
+ *
+ * What the simulation leaves out, and why:
+ * - admission webhooks (ingress-nginx, cert-manager, prometheus-operator, ECK, KEDA): no process runs
+ *   behind their Services, so the API server is started without calling webhooks;
+ * - the operators do nothing (ECK, prometheus-operator, Argo CD): their custom resources are stored and
+ *   validated against the CRDs, but no Elasticsearch or Prometheus pod appears.
+ */
+const stack = "engine";
+const gpuPool = "l4";
+const policyPack = join(repoRoot, "policy");
+
+/** Pulumi.local.yaml plus what it leaves out for a workstation: a GPU pool, a served model, the pipeline. */
+function engineStackConfig(chartMirror: string): Record<string, unknown> {
+  const local = (parse(readFileSync(join(repoRoot, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> }).config;
+  const { taint, poolLabel } = gpuNodeConventions;
+  const addons = local["llm-platform:addons"]!;
+  return {
+    chartMirror,
+    cluster: {
+      ...local["llm-platform:cluster"],
+      gpuPools: [{ name: gpuPool, nodeSelector: { [poolLabel]: gpuPool }, tolerations: [{ ...taint, operator: "Equal" }], gpusPerNode: 2, nodes: 1 }],
+      // The pipeline needs object storage; nothing is stored during this check.
+      objectStorage: { endpoint: "https://s3.engine-test.invalid", bucket: "llm-engine-test" },
+    },
+    addons: { ...addons, argoWorkflows: { ...(addons.argoWorkflows as object), pipeline: true } },
+    models: [{ name: "qwen-small", model: "Qwen/Qwen2.5-0.5B-Instruct", gpuPool, cacheGiB: 5 }],
+  };
+}
+
+/**
+ * What k3s gives every cluster and a bare API server lacks: the "nvidia" RuntimeClass GPU pods name,
+ * and the local-path StorageClass, here with volumes provisioned in advance (no provisioner runs).
+ */
+function likeK3s(kubectl: (args: string[], input?: string) => string): void {
+  const volumes = Array.from({ length: 6 }, (_, index) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: `engine-test-pv-${index}` },
+    spec: {
+      capacity: { storage: "500Gi" },
+      accessModes: ["ReadWriteOnce"],
+      persistentVolumeReclaimPolicy: "Retain",
+      storageClassName: "local-path",
+      hostPath: { path: `/var/lib/engine-test/pv-${index}` },
+    },
+  }));
+  const objects = [
+    { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "nvidia" }, handler: "nvidia" },
+    {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: "local-path", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+      provisioner: "rancher.io/local-path",
+      volumeBindingMode: "WaitForFirstConsumer",
+      reclaimPolicy: "Delete",
+    },
+    ...volumes,
+  ];
+  kubectl(["apply", "-f", "-"], objects.map((object) => stringify(object)).join("---\n"));
+}
+
+/** Every object the API server lists, as `resource namespace/name`, except what churns on its own. */
+function listEverything(kubectl: (args: string[]) => string): Set<string> {
+  const churn = new Set(["events", "events.events.k8s.io", "leases.coordination.k8s.io", "endpoints", "endpointslices.discovery.k8s.io"]);
+  const resources = kubectl(["api-resources", "--verbs=list", "-o", "name"]).split("\n").filter((name) => name && !churn.has(name));
+  const objects = new Set<string>();
+  for (const resource of resources) {
+    const out = kubectl(["get", resource, "--all-namespaces", "--ignore-not-found", "-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}"]);
+    for (const line of out.split("\n").filter(Boolean)) objects.add(`${resource} ${line}`);
+  }
+  return objects;
+}
+
+describe("real pulumi up, up again and destroy of an engine-test stack from Pulumi.local.yaml", () => {
+  let api: ApiServer;
+  let kwok: Kwok;
+  let controllers: Controllers;
+  let repo: ChartRepo;
+  let workspace: StackWorkspace;
+  let synth: SynthResult;
+  let before: Set<string>;
+  let up: EngineRun;
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync(requireRealTool("kubectl"), ["--kubeconfig", api.kubeconfigPath, ...args], { encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+
+  beforeAll(async () => {
+    const engine = findEngine();
+    api = await startApiServer({ admissionWebhooks: false });
+    controllers = await startControllers(api);
+    kwok = await startKwok(api.kubeconfigPath);
+    createFakeNodes(api.kubeconfigPath, { gpuPool, gpus: 2 });
+    // A cluster of your own (k3d, kind) has its own storage class and runtime classes: leave them alone.
+    if (!process.env[externalKubeconfigVariable]) likeK3s(kubectl);
+    repo = await startChartRepo();
+    workspace = createWorkspace(engine, stack, stackFile("local", engineStackConfig(repo.url)));
+    workspace.setSecret("kubeconfig", api.kubeconfig);
+    synth = await synthStack(stack, join(workspace.dir, `Pulumi.${stack}.yaml`), { fresh: true });
+    before = listEverything(kubectl);
+    up = workspace.run(["up", "--yes", "--skip-preview", "--policy-pack", policyPack], { timeoutSeconds: 3600 });
+    report(`pulumi up of ${stack}: exit ${up.status}, ${JSON.stringify(up.changes)}, ${up.seconds.toFixed(0)} s`);
+  });
+  afterAll(async () => {
+    await repo?.stop();
+    await kwok?.stop();
+    await controllers?.stop();
+    await api?.stop();
+    workspace?.remove();
+  });
+
+  it("holds every part the check is about", () => {
+    const types = new Set(synth.resources.map((resource) => resource.type));
+    for (const type of [
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:core/v1:Secret",
+      "random:index/randomPassword:RandomPassword",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+      "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+    ]) {
+      expect(types, type).toContain(type);
+    }
+    const charted = synth.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => String(r.inputs.chart));
+    expect(charted).toContain(charts.prometheusOperatorCrds.chart);
+    // The serving chart (a path in this repository), one release per model.
+    expect(charted.filter((chart) => chart === servingChart)).toHaveLength(1);
+  });
+
+  it("comes up: every resource created, with no warning or policy finding", () => {
+    expect(up.status, up.stderr.slice(-6000)).toBe(0);
+    expect(up.findings).toEqual([]);
+    expect(up.changes).toEqual({ create: synth.resources.length + 1 });
+  });
+
+  it("puts the serving pods on the GPU node, Running", () => {
+    const pods = JSON.parse(kubectl(["get", "pods", "--all-namespaces", "-l", "app.kubernetes.io/name=llm-serving", "-o", "json"])) as {
+      items: { spec: { nodeName?: string }; status: { phase: string } }[];
+    };
+    expect(pods.items.length).toBeGreaterThan(0);
+    for (const pod of pods.items) expect(pod).toMatchObject({ spec: { nodeName: fakeNodeNames.gpu }, status: { phase: "Running" } });
+  });
+
+  it("then reports no changes on a second up", () => {
+    const again = workspace.run(["up", "--yes", "--skip-preview", "--expect-no-changes", "--policy-pack", policyPack], { timeoutSeconds: 1800 });
+    report(`second pulumi up of ${stack}: exit ${again.status}, ${JSON.stringify(again.changes)}, ${again.seconds.toFixed(0)} s`);
+    expect(again.status, again.stderr.slice(-6000)).toBe(0);
+    expect(again.findings).toEqual([]);
+    expect(again.changes).toEqual({ same: synth.resources.length + 1 });
+  });
+
+  it("and destroy leaves nothing behind on the API server, except CRDs Helm is told to keep", () => {
+    const destroy = workspace.run(["destroy", "--yes", "--skip-preview"], { timeoutSeconds: 1800 });
+    report(`pulumi destroy of ${stack}: exit ${destroy.status}, ${JSON.stringify(destroy.changes)}, ${destroy.seconds.toFixed(0)} s`);
+    expect(destroy.status, destroy.stderr.slice(-6000)).toBe(0);
+    expect(destroy.changes).toEqual({ delete: synth.resources.length + 1 });
+    const left = [...listEverything(kubectl)].filter((object) => !before.has(object));
+    // Helm never deletes an object annotated helm.sh/resource-policy=keep (charts set it on CRDs so that
+    // uninstalling does not delete every custom resource in the cluster).
+    const kept = (object: string) => {
+      const [resource, path] = object.split(" ");
+      const name = path!.replace(/^\//, "");
+      const annotations = kubectl(["get", resource!, name, "-o", "jsonpath={.metadata.annotations}"]);
+      return resource === "customresourcedefinitions.apiextensions.k8s.io" && /"helm\.sh\/resource-policy":"keep"/.test(annotations);
+    };
+    const keptCrds = left.filter(kept);
+    report(`left behind after destroy: ${left.length} objects, ${keptCrds.length} of them CRDs with helm.sh/resource-policy=keep`);
+    expect(left.filter((object) => !kept(object))).toEqual([]);
+  });
+});
