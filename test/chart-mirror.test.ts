@@ -52,8 +52,10 @@ describe("the chartMirror key", () => {
   it.each([
     ["oci://registry.example.internal/charts", /llm-platform:chartMirror/],
     ["charts.example.internal", /llm-platform:chartMirror/],
-    ["https://charts.example.internal/index.yaml?token=x", /llm-platform:chartMirror: .*without a query or fragment/],
+    // A token in the query is a credential in a plain value: the credentials rule names it, and the
+    // URL rule still says what a mirror URL may be, without echoing the value.
+    ["https://charts.example.internal/index.yaml?token=x", /llm-platform:chartMirror: .*credential in the URL's query/],
   ])("rejects %s, naming the key", (url, message) => {
-    expect(errorsOf(validateStack("dev", [{ set: ["chartMirror"], to: url }]))).toEqual([expect.stringMatching(message)]);
+    expect(errorsOf(validateStack("dev", [{ set: ["chartMirror"], to: url }]))).toContainEqual(expect.stringMatching(message));
   });
 });

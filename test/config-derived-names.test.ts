@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eksSystemPoolAmiType } from "../components/cloud-catalog";
-import { autoNameSuffixLength, derivedNames, nameLimits } from "../stacks/config/derived-names";
+import { autoNameSuffixLength, derivedNames, namePrefixSuffixLength, nameLimits } from "../stacks/config/derived-names";
 import { secretsFor, validateStack } from "./support/config";
 import { ofType, stackNames, synthStack } from "./support/synth";
 
@@ -15,17 +15,21 @@ describe.each(stackNames())("stack %s: derived names", (stack) => {
     const validated = validateStack(stack, [], secretsFor(stack));
     if (!validated.ok) throw new Error(validated.errors.join("\n"));
     const predicted = derivedNames(validated.config, stack).map((derived) => derived.name).sort();
-    const poolNames = new Set(predicted.map((name) => name.split("-").pop()));
+    const poolNames = new Set(predicted.map((name) => name.replace(/-x{7,}$/, "").split("-").pop()));
     const suffix = `-${"x".repeat(autoNameSuffixLength - 1)}`;
     const registered = [
       ...ofType(result, "kubernetes:helm.sh/v3:Release").map((release) => ({ name: String(release.inputs.name), limit: nameLimits.helmRelease })),
       ...ofType(result, "gcp:container/nodePool:NodePool").map((pool) => ({ name: `${pool.name}${suffix}`, limit: nameLimits.gkeNodePool })),
-      ...ofType(result, "aws:eks/nodeGroup:NodeGroup").map((group) => ({ name: String(group.inputs.nodeGroupName), limit: nameLimits.eksNodeGroup })),
+      // Create-before-delete node groups have a name prefix; the provider appends its generated characters.
+      ...ofType(result, "aws:eks/nodeGroup:NodeGroup").map((group) => ({
+        name: `${String(group.inputs.nodeGroupNamePrefix)}${"x".repeat(namePrefixSuffixLength)}`,
+        limit: nameLimits.eksNodeGroup,
+      })),
     ];
     for (const { name, limit } of registered) expect(name.length, name).toBeLessThanOrEqual(limit);
     const gpuDerived = registered
       .map(({ name }) => name)
-      .filter((name) => /-(nvidia|dcgm|gpu)-/.test(name) && [...poolNames].some((pool) => name.replace(suffix, "").endsWith(`-${pool}`)))
+      .filter((name) => /-(nvidia|dcgm|gpu)-/.test(name) && [...poolNames].some((pool) => name.replace(/-x{7,}$/, "").endsWith(`-${pool}`)))
       .sort();
     expect(gpuDerived).toEqual(predicted);
   });

@@ -8,6 +8,9 @@ export const platformName = (stack: string) => `llm-${stack}`;
 /** Pulumi's auto-naming appends '-' and 7 random characters to a resource's name (pulumi-gcp uses it for node pools). */
 export const autoNameSuffixLength = 8;
 
+/** A name prefix (`nodeGroupNamePrefix`) gets 26 generated characters from the AWS provider (terraform's PrefixedUniqueId). */
+export const namePrefixSuffixLength = 26;
+
 /** Limits of the APIs that take these names. */
 export const nameLimits = {
   /** Helm stores a release in a Secret labelled with its name: at most 53 characters. */
@@ -57,7 +60,9 @@ export function derivedNames(config: PlatformConfig, stack: string): DerivedName
     if (cluster.provider === "gke") {
       names.push({ path: pool.path, what: "GKE node pool", name: `${prefix}-gpu-${pool.name}-${"x".repeat(autoNameSuffixLength - 1)}`, limit: nameLimits.gkeNodePool });
     }
-    if (cluster.provider === "eks") names.push({ path: pool.path, what: "EKS node group", name: `${prefix}-gpu-${pool.name}`, limit: nameLimits.eksNodeGroup });
+    if (cluster.provider === "eks") {
+      names.push({ path: pool.path, what: "EKS node group", name: `${prefix}-gpu-${pool.name}-${"x".repeat(namePrefixSuffixLength)}`, limit: nameLimits.eksNodeGroup });
+    }
   }
   return names;
 }
