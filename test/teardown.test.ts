@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { teardownScript } from "../components/cluster/teardown";
 
 /** Runs the destroy-time script with a stub kubectl (and sleep) that answers like a cluster with one load balancer and one volume. */
-function runTeardown(withKubectl = true) {
+function runTeardown(withKubectl = true, kubeconfig = "apiVersion: v1 # test") {
   const dir = mkdtempSync(join(tmpdir(), "teardown-"));
   const bin = join(dir, "bin");
   mkdirSync(bin);
@@ -33,7 +33,7 @@ function runTeardown(withKubectl = true) {
   }
   const run = spawnSync("/bin/sh", ["-c", teardownScript()], {
     encoding: "utf8",
-    env: { PATH: bin, SANDBOX: dir, LLM_PLATFORM_KUBECONFIG: "apiVersion: v1 # test" },
+    env: { PATH: bin, SANDBOX: dir, LLM_PLATFORM_KUBECONFIG: kubeconfig },
   });
   const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").trim().split("\n") : [];
   return { ...run, calls };
@@ -51,6 +51,13 @@ describe("what pulumi destroy runs inside the cluster before the cluster goes", 
     expect(commands.filter((command) => command.startsWith("get persistentvolumes"))).toHaveLength(3);
     expect(run.stderr).toMatch(/reclaimPolicy Retain stay in the cloud.*pv-kept/);
     expect(run.stdout).toMatch(/no load balancer or volume of this cluster is left/);
+  });
+
+  it("deletes nothing when the stack's kubeconfig is empty, instead of using the machine's default cluster", () => {
+    const run = runTeardown(true, "");
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/no kubeconfig for this stack's cluster/);
+    expect(run.calls).toEqual([]);
   });
 
   it("refuses to pretend when kubectl is missing", () => {

@@ -15,6 +15,8 @@ export function teardownScript(): string {
   return `set -eu
 fail() { echo "llm-platform destroy: $*" >&2; exit 1; }
 command -v kubectl >/dev/null 2>&1 || fail "kubectl is not installed where pulumi runs; it deletes the cluster's load balancers and volumes before the cluster goes"
+# Never fall back to the machine's default kubeconfig: these deletions must hit this stack's cluster only.
+[ -n "\${LLM_PLATFORM_KUBECONFIG:-}" ] || fail "no kubeconfig for this stack's cluster; refusing to delete anything"
 kubeconfig=$(mktemp)
 trap 'rm -f "$kubeconfig"' EXIT
 printf '%s' "$LLM_PLATFORM_KUBECONFIG" > "$kubeconfig"
