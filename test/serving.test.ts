@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
-import { servingValues, type ServingValuesInput } from "../components/serving/values";
+import { longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf, toYaml } from "../scripts/lib/manifests";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
@@ -236,6 +236,23 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     );
     // Egress: weights come from hosts whose addresses change. Replicas: min 1 under KEDA (see README).
     expect(findings.sort()).toEqual(["deployment-replicas", "pod-networkpolicy"]);
+  });
+
+  it("rolls its pods when the API key changes: a digest of the key on the pod template, never the key", () => {
+    const generator = ofType(s().result, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-llm-api-key"))!;
+    const key = `mock-password-${generator.name}`;
+    const annotations = s().kind("Deployment").spec.template.metadata.annotations as Record<string, string>;
+    expect(annotations[secretsChecksumAnnotation]).toBe(secretsDigest(key, ""));
+    expect(secretsDigest(`${key}-rotated`, "")).not.toBe(secretsDigest(key, ""));
+    expect(JSON.stringify(annotations)).not.toContain(key);
+  });
+
+  it("lets in-flight generations finish on scale-in and rollout: a preStop sleep, then a grace period covering the longest request", () => {
+    const sleep = vllm().lifecycle.preStop.sleep.seconds as number;
+    expect(sleep).toBeGreaterThanOrEqual(5);
+    expect(pod().terminationGracePeriodSeconds).toBeGreaterThanOrEqual(sleep + longestRequestSeconds);
+    // The longest request is what the front door waits for; the two must not drift apart.
+    expect(s().kind("Ingress").metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]).toBe(String(longestRequestSeconds));
   });
 
   it("never shows the API key in plaintext", () => {

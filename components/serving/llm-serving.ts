@@ -8,7 +8,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { rolloutDeadlineSeconds, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { rolloutDeadlineSeconds, secretsDigest, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -106,6 +106,11 @@ export class LlmServing extends pulumi.ComponentResource {
         )
       : undefined;
 
+    // A one-way digest of the secrets the pods read at start, so that rotating one rolls them. Not a
+    // secret itself (SHA-256 of 48 random characters and a token), so the release values stay readable.
+    const secretsChecksum = pulumi.unsecret(
+      pulumi.all([this.apiKey, args.hfToken ?? ""]).apply(([key, token]) => secretsDigest(key, token)),
+    );
     const digest = chartDigest();
     const urls: Record<string, string> = {};
     const releases: Record<string, k8s.helm.v3.Release> = {};
@@ -159,6 +164,7 @@ export class LlmServing extends pulumi.ComponentResource {
             apiKeySecret: "llm-api-key",
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
             serviceAccountAnnotations,
+            secretsChecksum,
             modelSource,
             exposure,
             monitoring: monitoring && {
