@@ -4,6 +4,7 @@ import type { IngressLayer } from "../components/ingress/types";
 import { DcgmExporter } from "../components/monitoring/dcgm-exporter";
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
+import { servingConventions } from "./serving";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { MonitoringLayer } from "../components/monitoring/types";
@@ -68,7 +69,17 @@ export function createMonitoring(
     new DcgmExporter(`${name}-dcgm`, { provider: cluster.provider, namespace, gpuPools: cluster.gpuPools, crds: layer.crds }, opts);
   }
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace }, opts);
-  new LlmAlertRules(`${name}-llm-alerts`, { provider: cluster.provider, namespace, slo: settings.slo, crds: layer.crds }, opts);
+  new LlmAlertRules(
+    `${name}-llm-alerts`,
+    {
+      provider: cluster.provider,
+      namespace,
+      slo: settings.slo,
+      served: { namespace: servingConventions.namespace, names: config.models.map((model) => model.name) },
+      crds: layer.crds,
+    },
+    opts,
+  );
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),
     grafanaAdminPassword: stack.grafanaAdminPassword,

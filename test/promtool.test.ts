@@ -31,42 +31,88 @@ const alertsAt = (evalTime: string, alertname: string, exp_alerts: unknown[]) =>
 
 function runPromtool(tests: unknown[]): string {
   const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: llmAlertRuleGroups(slo) }));
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: llmAlertRuleGroups(slo, { namespace: "llm-serving", names: ["qwen-small"] }) }));
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
   execFileSync(promtool!, ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
   return execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
 }
 
 describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtool)", () => {
-  it("page on 10% engine errors within the hour, and stay quiet at 0.2%", () => {
+  /** The front door's response counter for the model's Ingress, with `status`. */
+  const frontDoor = (status: string) =>
+    `nginx_ingress_controller_requests{namespace="llm-serving",ingress="qwen-small",service="qwen-small",status="${status}"}`;
+  const page = [{
+    exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
+    exp_annotations: {
+      summary: "Availability for model qwen-small is burning its error budget too fast.",
+      description: "Objective 0.995; windows 14.4x over 1h/5m, 6x over 6h/30m.",
+    },
+  }];
+
+  it("page on 10% failed responses within the hour, and stay quiet at 0.2% and on client aborts", () => {
     const burning = {
       interval: "1m",
-      input_series: [
-        counter(`vllm:request_success_total{finished_reason="stop",${model}}`, 90, 120),
-        counter(`vllm:request_success_total{finished_reason="error",${model}}`, 10, 120),
-      ],
-      alert_rule_test: [
-        alertsAt("90m", "LlmAvailabilityBudgetFastBurn", [
-          {
-            exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
-            exp_annotations: {
-              summary: "Availability for model qwen-small is burning its error budget too fast.",
-              description: "Objective 0.995; windows 14.4x over 1h/5m, 6x over 6h/30m.",
-            },
-          },
-        ]),
-      ],
+      input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("500"), 10, 120)],
+      alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page)],
     };
     const healthy = {
       interval: "1m",
-      input_series: [
-        counter(`vllm:request_success_total{finished_reason="stop",${model}}`, 998, 120),
-        counter(`vllm:request_success_total{finished_reason="error",${model}}`, 2, 120),
-        counter(`vllm:request_success_total{finished_reason="abort",${model}}`, 300, 120),
-      ],
+      input_series: [counter(frontDoor("200"), 998, 120), counter(frontDoor("502"), 2, 120), counter(frontDoor("499"), 300, 120)],
       alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
     };
     expect(runPromtool([burning, healthy])).toMatch(/SUCCESS/);
+  });
+
+  it("page on an outage the engine never sees: every replica down, the front door answering 503", () => {
+    const outage = {
+      interval: "1m",
+      input_series: [
+        // Served fine for an hour, then nothing but 503 (no endpoints); vLLM exports no series at all.
+        { series: frontDoor("200"), values: "0+60x60 3600+0x60" },
+        { series: frontDoor("503"), values: "0+0x60 0+60x60" },
+        { series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small"}', values: "1x60 0x60" },
+        { series: 'kube_deployment_spec_replicas{namespace="llm-serving",deployment="qwen-small"}', values: "1x120" },
+      ],
+      alert_rule_test: [
+        alertsAt("75m", "LlmAvailabilityBudgetFastBurn", page),
+        alertsAt("70m", "LlmModelDown", [{
+          exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
+          exp_annotations: {
+            summary: "Model qwen-small has no available replica.",
+            description: "Its Deployment has had 0 available replicas for 5 minutes: every request fails.",
+          },
+        }]),
+        alertsAt("30m", "LlmModelDown", []),
+        alertsAt("30m", "LlmModelMissing", []),
+      ],
+    };
+    const missing = {
+      interval: "1m",
+      input_series: [{ series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="other"}', values: "1x30" }],
+      alert_rule_test: [alertsAt("20m", "LlmModelMissing", [{
+        exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
+        exp_annotations: {
+          summary: "Model qwen-small has no Deployment in llm-serving.",
+          description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
+        },
+      }])],
+    };
+    expect(runPromtool([outage, missing])).toMatch(/SUCCESS/);
+  });
+
+  it("does not page on one failed request in a dozen: too few requests to judge", () => {
+    const quiet = {
+      interval: "1m",
+      // 12 requests an hour (one every 5 minutes), one of them failing.
+      input_series: [
+        { series: frontDoor("200"), values: "0+0.2x120" },
+        { series: frontDoor("500"), values: "0+0x54 1+0x65" },
+      ],
+      alert_rule_test: [alertsAt("60m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("60m", "LlmAvailabilityBudgetSlowBurn", [])],
+      // The error ratio alone is above the page threshold (14.4 x 0.5%): only the volume guard holds it.
+      promql_expr_test: [{ expr: "count(llm:request_error_ratio:rate1h > 0.072)", eval_time: "60m", exp_samples: [{ labels: "{}", value: 1 }] }],
+    };
+    expect(runPromtool([quiet])).toMatch(/SUCCESS/);
   });
 
   it("page when half the requests miss the TTFT threshold bucket", () => {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dcgmMetrics as dcgm, leLabel, vllmMetrics as vllm } from "./metric-names";
+import { dcgmMetrics as dcgm, ingressMetrics, kubeStateMetrics as ksm, leLabel, vllmMetrics as vllm } from "./metric-names";
 
 /** The SLO targets and thresholds, as the stack config holds them. */
 export interface LlmSlo {
@@ -15,6 +15,18 @@ export interface LlmSlo {
   /** Fraction of a GPU's memory in use that counts as pressure. */
   readonly gpuMemoryPressure: number;
 }
+
+/** What is served: each model is a Deployment and an Ingress of its name in this namespace. */
+export interface ServedModels {
+  readonly namespace: string;
+  readonly names: readonly string[];
+}
+
+/**
+ * Requests a model must have had over an alert's long window before its error ratio may page: with
+ * fewer, one failed request in a dozen is already above the 1-hour threshold.
+ */
+export const minRequestsToAlert = 100;
 
 export interface Rule {
   readonly record?: string;
@@ -52,17 +64,25 @@ interface Sli {
   readonly objective: number;
   readonly alert: string;
   readonly summary: string;
+  /** Requests over a range, by model_name; alerts need `minRequestsToAlert` of them in their long window. */
+  readonly volume?: { readonly record: string; readonly increase: (range: string) => string };
 }
 
 function sliRules(sli: Sli): RuleGroup {
   const budget = 1 - sli.objective;
-  const recordings: Rule[] = windows.map((range) => ({ record: `${sli.record}:rate${range}`, expr: sli.ratio(range) }));
+  const { volume } = sli;
+  const longWindows = [...new Set(burnRateWindows.map((w) => w.long))];
+  const recordings: Rule[] = [
+    ...windows.map((range) => ({ record: `${sli.record}:rate${range}`, expr: sli.ratio(range) })),
+    ...(volume ? longWindows.map((range) => ({ record: `${volume.record}:increase${range}`, expr: volume.increase(range) })) : []),
+  ];
+  const enough = (long: string) => (volume ? ` and on (model_name) ${volume.record}:increase${long} >= ${minRequestsToAlert}` : "");
   const severities = [...new Set(burnRateWindows.map((w) => w.severity))];
   const alerts: Rule[] = severities.map((severity) => {
     const pairs = burnRateWindows.filter((w) => w.severity === severity);
     const threshold = (factor: number) => Number((factor * budget).toPrecision(6));
     const expr = pairs
-      .map((w) => `(${sli.record}:rate${w.long} > ${threshold(w.factor)} and ${sli.record}:rate${w.short} > ${threshold(w.factor)})`)
+      .map((w) => `(${sli.record}:rate${w.long} > ${threshold(w.factor)} and ${sli.record}:rate${w.short} > ${threshold(w.factor)}${enough(w.long)})`)
       .join(" or ");
     return {
       alert: `${sli.alert}${severity === "critical" ? "FastBurn" : "SlowBurn"}`,
@@ -78,18 +98,52 @@ function sliRules(sli: Sli): RuleGroup {
 }
 
 /** Every rule group for the LLM serving SLOs and saturation; pure. */
-export function llmAlertRuleGroups(slo: LlmSlo): RuleGroup[] {
-  // Availability: requests the engine finished with an error. Client aborts ("abort") and normal
-  // stops ("stop", "length", "repetition") are not failures.
+export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels): RuleGroup[] {
+  // Availability as clients see it: the front door's responses per model (the Ingress is named after
+  // it). 5xx counts crashes, timeouts and "no replica" (503) too, which the engine never reports.
+  // Client aborts (499) and rate limits (4xx) are not the service failing.
+  const frontDoor = (range: string, status = "") =>
+    `sum by (model_name) (label_replace(rate(${ingressMetrics.requests}{namespace="${served.namespace}"${status}}[${range}]), "model_name", "$1", "ingress", "(.+)"))`;
   const availability = sliRules({
     record: "llm:request_error_ratio",
-    ratio: (range) =>
-      `sum by (model_name) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
-      ` / sum by (model_name) (rate(${vllm.requestSuccess}[${range}]))`,
+    ratio: (range) => `${frontDoor(range, ',status=~"5.."')} / ${frontDoor(range)}`,
+    volume: {
+      record: "llm:frontdoor_requests",
+      increase: (range) =>
+        `sum by (model_name) (label_replace(increase(${ingressMetrics.requests}{namespace="${served.namespace}"}[${range}]), "model_name", "$1", "ingress", "(.+)"))`,
+    },
     objective: slo.availability,
     alert: "LlmAvailabilityBudget",
     summary: "Availability",
   });
+  const byModel = (metric: string) => `label_replace(${metric}{namespace="${served.namespace}"}, "model_name", "$1", "deployment", "(.+)")`;
+  const down: RuleGroup = {
+    name: "llm_down",
+    rules: [
+      {
+        // No ready replica: every request gets 503, idle or not. Nothing the engine exports shows it.
+        alert: "LlmModelDown",
+        expr: `${byModel(ksm.deploymentAvailable)} == 0 and on (model_name) ${byModel(ksm.deploymentDesired)} > 0`,
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Model {{ $labels.model_name }} has no available replica.",
+          description: "Its Deployment has had 0 available replicas for 5 minutes: every request fails.",
+        },
+      },
+      // A model whose Deployment is gone (a failed release, a deleted object) has no series at all.
+      ...served.names.map((model) => ({
+        alert: "LlmModelMissing",
+        expr: `absent(${ksm.deploymentAvailable}{namespace="${served.namespace}",deployment="${model}"})`,
+        for: "10m",
+        labels: { severity: "critical", model_name: model },
+        annotations: {
+          summary: `Model ${model} has no Deployment in ${served.namespace}.`,
+          description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
+        },
+      })),
+    ],
+  };
   // TTFT: the fraction of requests slower than the threshold, read from the cumulative bucket at it.
   const le = leLabel(slo.ttftSeconds);
   const ttft = sliRules({
@@ -126,13 +180,14 @@ export function llmAlertRuleGroups(slo: LlmSlo): RuleGroup[] {
       },
     ],
   };
-  return [availability, ttft, saturation];
+  return [availability, ttft, saturation, down];
 }
 
 export interface LlmAlertRulesArgs {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
   readonly slo: LlmSlo;
+  readonly served: ServedModels;
   /** The Prometheus Operator CRDs release (PrometheusRule). */
   readonly crds: pulumi.Resource;
 }
@@ -149,7 +204,7 @@ export class LlmAlertRules extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "llm-serving-slo", namespace: args.namespace },
-        spec: { groups: llmAlertRuleGroups(args.slo) },
+        spec: { groups: llmAlertRuleGroups(args.slo, args.served) },
       },
       { parent: this, provider: args.provider, dependsOn: [args.crds] },
     );

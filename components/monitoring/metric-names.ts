@@ -25,8 +25,25 @@ export const dcgmMetrics = {
   powerUsage: "DCGM_FI_DEV_POWER_USAGE",
 } as const;
 
+/** The front door (ingress-nginx 1.15) counts every response it sends, by ingress, service and status. */
+export const ingressMetrics = {
+  /** Counter labelled `namespace`, `ingress`, `service`, `status` (and host, method, path). */
+  requests: "nginx_ingress_controller_requests",
+} as const;
+
+/** kube-state-metrics (kube-prometheus-stack): how many replicas of each Deployment are available. */
+export const kubeStateMetrics = {
+  deploymentAvailable: "kube_deployment_status_replicas_available",
+  deploymentDesired: "kube_deployment_spec_replicas",
+} as const;
+
 /** Every metric name a dashboard panel or alert may query. */
-export const knownMetricNames: ReadonlySet<string> = new Set([...Object.values(vllmMetrics), ...Object.values(dcgmMetrics)]);
+export const knownMetricNames: ReadonlySet<string> = new Set([
+  ...Object.values(vllmMetrics),
+  ...Object.values(dcgmMetrics),
+  ...Object.values(ingressMetrics),
+  ...Object.values(kubeStateMetrics),
+]);
 
 /**
  * `le` boundaries of vLLM's `vllm:time_to_first_token_seconds` histogram. A TTFT threshold must be one
