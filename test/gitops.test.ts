@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { argoCdValues } from "../components/gitops/argo-cd";
+import { adminPasswordMtime, argoCdValues } from "../components/gitops/argo-cd";
 import { argoWorkflowsValues, artifactRepositoryValues } from "../components/gitops/argo-workflows";
 import { s3RemoteOptions } from "../components/gitops/ml-pipeline";
 import { pipelineTasks } from "../components/gitops/pipeline-templates";
@@ -71,6 +71,14 @@ describe("Argo CD", () => {
     expect(values.configs.params["server.insecure"]).toBe(true);
     expect(values.configs.rbac["policy.default"]).toBe("role:readonly");
     expect(values.dex.enabled).toBe(false);
+  });
+
+  it("keeps the admin password's mtime fixed, so a values change does not log everyone out, and rotates both together", () => {
+    const values = argoCdValues(undefined, "hash") as { configs: { secret: Record<string, string> } };
+    expect(values.configs.secret.argocdServerAdminPasswordMtime).toBe(adminPasswordMtime);
+    expect(new Date(adminPasswordMtime).toISOString().replace(".000", "")).toBe(adminPasswordMtime);
+    const generator = ofType(dev, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-argocd-admin-password"))!;
+    expect(generator.inputs.keepers).toEqual({ mtime: adminPasswordMtime });
   });
 
   it("has no ingress and no domain without the ingress layer", () => {
