@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import type { IngressLayer } from "../components/ingress/types";
-import { DcgmExporter } from "../components/monitoring/dcgm-exporter";
+import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/dcgm-exporter";
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
 import { servingConventions } from "./serving";
@@ -66,7 +66,18 @@ export function createMonitoring(
   );
   const namespace = stack.namespace.metadata.name;
   if (cluster.gpuPools.length > 0) {
-    new DcgmExporter(`${name}-dcgm`, { provider: cluster.provider, namespace, gpuPools: cluster.gpuPools, crds: layer.crds }, opts);
+    new DcgmExporter(
+      `${name}-dcgm`,
+      {
+        provider: cluster.provider,
+        namespace,
+        gpuPools: cluster.gpuPools,
+        crds: layer.crds,
+        // GKE's GPU nodes run Container-Optimized OS, where the driver is only on the host.
+        ...(config.cluster.provider === "gke" ? { nvidiaDriverHostPath: gkeNvidiaDriverHostPath } : {}),
+      },
+      opts,
+    );
   }
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace }, opts);
   new LlmAlertRules(
