@@ -181,6 +181,23 @@ describe("the ML pipeline", () => {
     });
   });
 
+  it("gives GPUs to serving first: pipeline pods run below serving's priority and never preempt", () => {
+    expect((pipeline.inputs.spec as { podPriorityClassName: string }).podPriorityClassName).toBe("llm-pipeline");
+    const classes = Object.fromEntries(ofType(dev, "kubernetes:scheduling.k8s.io/v1:PriorityClass").map((r) => [(r.inputs.metadata as { name: string }).name, r.inputs as { value: number; preemptionPolicy: string }]));
+    expect(classes["llm-pipeline"]).toMatchObject({ preemptionPolicy: "Never" });
+    expect(classes["llm-serving"]).toMatchObject({ preemptionPolicy: "PreemptLowerPriority" });
+    expect(classes["llm-serving"]!.value).toBeGreaterThan(classes["llm-pipeline"]!.value);
+  });
+
+  it("runs model-check on the GPU pool, where the trainer image already is, without taking a GPU", () => {
+    const check = templates.find((t) => t.name === "model-check")!;
+    const train = templates.find((t) => t.name === "train")!;
+    expect(check.nodeSelector).toEqual(train.nodeSelector);
+    expect(check.tolerations).toEqual(train.tolerations);
+    expect((check.script as { image: string }).image).toBe((train.script as { image: string }).image);
+    expect(JSON.stringify(check)).not.toContain("nvidia.com/gpu\":");
+  });
+
   it("uploads the model to the stack's bucket and deploys it under a service account that can only patch Deployments", () => {
     expect(env("upload-model")).toContainEqual({ name: "TARGET", value: `s3://${String(dev.outputs.bucketName)}/models/{{workflow.parameters.model-name}}/{{workflow.parameters.model-version}}` });
     expect(templates.find((t) => t.name === "deploy")!.serviceAccountName).toBe("model-deployer");

@@ -258,6 +258,10 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(s().kind("Ingress").metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]).toBe(String(longestRequestSeconds));
   });
 
+  it("runs its pods at the serving priority, above the pipeline's", () => {
+    expect(pod().priorityClassName).toBe("llm-serving");
+  });
+
   it("never shows the API key in plaintext", () => {
     const everything = JSON.stringify([s().result.resources, s().result.outputs, s().objects]);
     expect(everything).not.toContain("mock-password-");

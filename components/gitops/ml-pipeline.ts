@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuScheduling, ObjectStore } from "../cluster/types";
-import { llmPipelineTemplate, notifyTemplate, pipelineNames } from "./pipeline-templates";
+import { llmPipelineTemplate, notifyTemplate, pipelineNames, pipelinePriority } from "./pipeline-templates";
 
 export interface MlPipelineArgs {
   readonly provider: k8s.Provider;
@@ -109,6 +109,18 @@ export class MlPipeline extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    // Below serving (components/serving/values.ts), and never preempting: a training run waits for a
+    // free GPU and gives way to a serving replica that needs one.
+    const priority = new k8s.scheduling.v1.PriorityClass(
+      `${name}-priority`,
+      {
+        metadata: { name: pipelinePriority.name },
+        value: pipelinePriority.value,
+        preemptionPolicy: "Never",
+        description: "ML pipeline steps: below LLM serving on the GPU pools.",
+      },
+      k8sOpts,
+    );
     const pipeline = pulumi.all([args.namespace, args.objectStore.url]).apply(([namespace, bucketUrl]) =>
       llmPipelineTemplate({
         namespace,
@@ -130,7 +142,7 @@ export class MlPipeline extends pulumi.ComponentResource {
         metadata: pipeline.apply((template) => template.metadata as Record<string, unknown>),
         spec: pipeline.apply((template) => template.spec as Record<string, unknown>),
       },
-      needsCrds,
+      { ...needsCrds, dependsOn: [args.workflowsRelease, priority] },
     );
     this.registerOutputs({ templateName: this.templateName });
   }

@@ -17,6 +17,9 @@ export const pipelineNames = {
   hfTokenKey: "token",
 } as const;
 
+/** The PriorityClass of pipeline pods: below serving's (100000), and it never preempts. */
+export const pipelinePriority = { name: "llm-pipeline", value: 1000 } as const;
+
 /** The DAG: each task and the tasks it waits for. upload-model and model-check run in parallel. */
 export const pipelineTasks = [
   { name: "validate-parameters", depends: [] },
@@ -91,6 +94,8 @@ if not placement:
     model.to("cuda")
 `;
 
+// A wiring reference, not a real fine-tune: AdamW at 1e-5 on bf16 weights loses most updates to
+// rounding (bf16 keeps 8 mantissa bits). It exercises the DAG; a real trainer replaces it (README).
 const trainScript = `import importlib.util, json, os, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 base = os.environ["BASE_MODEL"]
@@ -294,6 +299,10 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
       MAX_PERPLEXITY: param("max-perplexity"),
     }, { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "8Gi" } }, {
       inputs: { parameters: [{ name: "perplexity" }], artifacts: [artifact("model", "/work/model")] },
+      // No GPU, but on the GPU pool: its nodes already hold the ~10 GB trainer image from train and
+      // evaluate, where a system node would pull it just to read a few files.
+      nodeSelector: args.gpu.nodeSelector,
+      tolerations: args.gpu.tolerations,
     }),
     {
       name: "validate-parameters",
@@ -362,6 +371,7 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
       serviceAccountName: args.runnerServiceAccount,
       // Step logs go to the bucket (the UI shows them after pod GC) as the runner, which may write there.
       archiveLogs: true,
+      podPriorityClassName: pipelinePriority.name,
       arguments: {
         parameters: [
           { name: "dataset-uri", description: "s3:// or gs:// prefix holding train.jsonl and eval.jsonl" },

@@ -8,7 +8,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { rolloutDeadlineSeconds, secretsDigest, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { rolloutDeadlineSeconds, secretsDigest, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -111,6 +111,18 @@ export class LlmServing extends pulumi.ComponentResource {
     const secretsChecksum = pulumi.unsecret(
       pulumi.all([this.apiKey, args.hfToken ?? ""]).apply(([key, token]) => secretsDigest(key, token)),
     );
+    // Serving outranks the pipeline on shared GPU pools: a pending replica may preempt a training pod,
+    // never the other way round.
+    const priority = new k8s.scheduling.v1.PriorityClass(
+      `${name}-priority`,
+      {
+        metadata: { name: servingPriority.name },
+        value: servingPriority.value,
+        preemptionPolicy: "PreemptLowerPriority",
+        description: "LLM serving replicas: above pipeline steps on the GPU pools.",
+      },
+      k8sOpts,
+    );
     const digest = chartDigest();
     const urls: Record<string, string> = {};
     const releases: Record<string, k8s.helm.v3.Release> = {};
@@ -144,7 +156,7 @@ export class LlmServing extends pulumi.ComponentResource {
       const modelSource = model.weightsFrom === "bucket" ? pulumi.interpolate`${cluster.objectStore!.url}/models/${model.model}` : undefined;
 
       // Each release waits only on what it uses: its Secrets, and the CRDs of the kinds it ships.
-      const dependsOn: pulumi.Resource[] = [apiKeySecret, ...(hfTokenSecret ? [hfTokenSecret] : [])];
+      const dependsOn: pulumi.Resource[] = [apiKeySecret, priority, ...(hfTokenSecret ? [hfTokenSecret] : [])];
       if (monitoring) dependsOn.push(monitoring.crds);
       if (autoscale) dependsOn.push(args.keda!);
       // The release's Ingress needs the ingress controller's admission webhook to answer.

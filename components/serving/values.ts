@@ -68,6 +68,9 @@ export const terminationGraceSeconds = preStopSleepSeconds + longestRequestSecon
 /** The pods' `secretsChecksum`: 16 hex of SHA-256 over the values; a one-way digest, not the values. */
 export const secretsDigest = (...values: string[]) => createHash("sha256").update(values.join("\n")).digest("hex").slice(0, 16);
 
+/** The PriorityClass of serving pods; the pipeline's is lower (components/gitops/ml-pipeline.ts). */
+export const servingPriority = { name: "llm-serving", value: 100000 } as const;
+
 /** Pod annotation carrying `secretsChecksum`. */
 export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
 
@@ -157,6 +160,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
     ...(input.secretsChecksum === undefined ? {} : { podAnnotations: { [secretsChecksumAnnotation]: input.secretsChecksum } }),
     preStopSleepSeconds,
     terminationGracePeriodSeconds: terminationGraceSeconds,
+    priorityClassName: servingPriority.name,
     ...(autoscale
       ? {
           autoscaling: {
