@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { priorityClass } from "../addons/priority-class";
 import type { GpuScheduling, ObjectStore } from "../cluster/types";
 import { llmPipelineTemplate, notifyTemplate, pipelineNames, pipelinePriority } from "./pipeline-templates";
 
@@ -111,14 +112,9 @@ export class MlPipeline extends pulumi.ComponentResource {
 
     // Below serving (components/serving/values.ts), and never preempting: a training run waits for a
     // free GPU and gives way to a serving replica that needs one.
-    const priority = new k8s.scheduling.v1.PriorityClass(
+    const priority = priorityClass(
       `${name}-priority`,
-      {
-        metadata: { name: pipelinePriority.name },
-        value: pipelinePriority.value,
-        preemptionPolicy: "Never",
-        description: "ML pipeline steps: below LLM serving on the GPU pools.",
-      },
+      { ...pipelinePriority, preempts: false, description: "ML pipeline steps: below LLM serving on the GPU pools." },
       k8sOpts,
     );
     const pipeline = pulumi.all([args.namespace, args.objectStore.url]).apply(([namespace, bucketUrl]) =>

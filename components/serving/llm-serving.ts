@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { priorityClass } from "../addons/priority-class";
 import * as random from "@pulumi/random";
 import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
@@ -113,14 +114,9 @@ export class LlmServing extends pulumi.ComponentResource {
     );
     // Serving outranks the pipeline on shared GPU pools: a pending replica may preempt a training pod,
     // never the other way round.
-    const priority = new k8s.scheduling.v1.PriorityClass(
+    const priority = priorityClass(
       `${name}-priority`,
-      {
-        metadata: { name: servingPriority.name },
-        value: servingPriority.value,
-        preemptionPolicy: "PreemptLowerPriority",
-        description: "LLM serving replicas: above pipeline steps on the GPU pools.",
-      },
+      { ...servingPriority, preempts: true, description: "LLM serving replicas: above pipeline steps on the GPU pools." },
       k8sOpts,
     );
     const digest = chartDigest();
