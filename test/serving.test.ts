@@ -214,7 +214,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
 
   it("renders manifests that validate against the upstream Kubernetes, KEDA and Prometheus Operator schemas", () => {
     expect(s().objects.map((o) => o.kind).sort()).toEqual(
-      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
+      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PriorityClass", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
     );
     for (const object of s().objects) {
       // Synth redacts the Secret's data; validate its shape with a stand-in value.
