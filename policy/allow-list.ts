@@ -30,8 +30,8 @@ export const hostAccessExceptions: readonly HostAccessException[] = [
     kind: "DaemonSet",
     namespace: "logging",
     name: "*fluent-bit*",
-    hostPaths: ["/var/log", "/var/lib/docker/containers", "/etc/machine-id"],
-    reason: "The log collector tails every container's log files on each node; read-only mounts.",
+    hostPaths: ["/var/log", "/var/lib/docker/containers", "/etc/machine-id", "/var/lib/fluent-bit"],
+    reason: "The log collector tails every container's log files on each node (read-only mounts) and keeps its read positions in /var/lib/fluent-bit, so a restart resumes where it stopped.",
     approvedBy: "platform-team 2026-11",
   },
   {

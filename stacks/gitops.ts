@@ -70,6 +70,7 @@ export function createGitops(
           runnerServiceAccount: argoWorkflowsConventions.runnerServiceAccount,
           gpu: gpuPool.scheduling,
           objectStore: cluster.objectStore,
+          servedModels: config.models,
           // Without models there is no serving namespace: no deploy rights, and deploy says why it cannot run.
           ...(layers.servingNamespace
             ? { servingNamespace: servingConventions.namespace, servingNamespaceResource: layers.servingNamespace }

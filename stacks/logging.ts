@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster, Toleration } from "../components/cluster/types";
 import type { IngressLayer } from "../components/ingress/types";
 import { EckOperator } from "../components/logging/eck-operator";
-import { Elasticsearch, eckNames } from "../components/logging/elasticsearch";
+import { Elasticsearch, eckNames, logWriter } from "../components/logging/elasticsearch";
 import { FluentBit } from "../components/logging/fluent-bit";
 import { Kibana } from "../components/logging/kibana";
-import { LogRetention } from "../components/logging/log-retention";
+import { indexTemplate, LogRetention } from "../components/logging/log-retention";
 import { LoggingNetworkPolicies } from "../components/logging/network-policies";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
@@ -60,6 +60,8 @@ export function createLogging(
       storageGiB: settings.elasticsearchStorageGiB,
       storageClassName: cluster.storageClassName,
       heapGiB: settings.elasticsearchHeapGiB,
+      // Exactly what the index template (and so the retention policy) covers.
+      logDataStreams: indexTemplate(conventions.dataStream).index_patterns[0]!,
     },
     opts,
   );
@@ -84,7 +86,7 @@ export function createLogging(
       namespace,
       elasticsearch: elasticsearch.cluster,
       elasticsearchHost: `${names.httpService}.${conventions.namespace}.svc`,
-      credentialsSecret: names.elasticUserSecret,
+      writer: { secretName: logWriter.userSecret(conventions.elasticsearchName), username: logWriter.username },
       caSecret: names.httpCaSecret,
       dataStream: conventions.dataStream,
       tolerations: gpuTolerations(cluster),

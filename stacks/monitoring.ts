@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import type { IngressLayer } from "../components/ingress/types";
-import { DcgmExporter } from "../components/monitoring/dcgm-exporter";
+import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/dcgm-exporter";
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
@@ -67,11 +67,33 @@ export function createMonitoring(
   );
   const namespace = stack.namespace.metadata.name;
   if (cluster.gpuPools.length > 0) {
-    new DcgmExporter(`${name}-dcgm`, { provider: cluster.provider, namespace, gpuPools: cluster.gpuPools, crds: layer.crds }, opts);
+    new DcgmExporter(
+      `${name}-dcgm`,
+      {
+        provider: cluster.provider,
+        namespace,
+        gpuPools: cluster.gpuPools,
+        crds: layer.crds,
+        // GKE's GPU nodes run Container-Optimized OS, where the driver is only on the host.
+        ...(config.cluster.provider === "gke" ? { nvidiaDriverHostPath: gkeNvidiaDriverHostPath } : {}),
+      },
+      opts,
+    );
   }
   const sources = servingSources(config, ingress !== undefined);
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
-  new LlmAlertRules(`${name}-llm-alerts`, { provider: cluster.provider, namespace, slo: settings.slo, sources, crds: layer.crds }, opts);
+  new LlmAlertRules(
+    `${name}-llm-alerts`,
+    {
+      provider: cluster.provider,
+      namespace,
+      slo: settings.slo,
+      served: { namespace: servingConventions.namespace, names: config.models.map((model) => model.name) },
+      sources,
+      crds: layer.crds,
+    },
+    opts,
+  );
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),
     grafanaAdminPassword: stack.grafanaAdminPassword,

@@ -210,7 +210,7 @@ const accepted: [string, string, Mutation[], string?][] = [
   ["gke-dev", "another region with its zones", [set(["cluster", "region"], "europe-west4"), set(["cluster", "nodeZones"], ["europe-west4-a", "europe-west4-b", "europe-west4-c"])]],
   ["gke-dev", "a dev stack named for staging", [], "gke-staging"],
   ["k3s-lab", "a lab MinIO over http outside prod", [set(["cluster", "objectStorage", "endpoint"], "http://minio.lab.example.com:9000")]],
-  ["k3s-lab", "an app-of-apps repository over SSH", [set(["addons", "argocd", "appOfApps"], { repoUrl: "git@github.com:org/apps.git" })]],
+  ["k3s-lab", "an app-of-apps repository on a self-hosted https Git server", [set(["addons", "argocd", "appOfApps"], { repoUrl: "https://git.lab.internal/org/apps.git" })]],
   ["local", "a GPU pool with NVIDIA's product label", [set(["cluster", "gpuPools"], [{ name: "l4", nodeSelector: { "nvidia.com/gpu.product": "NVIDIA-L4" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }], gpusPerNode: 1, nodes: 2 }])]],
   ["local", "object storage on a workstation MinIO", [set(["cluster", "objectStorage"], { endpoint: "http://127.0.0.1:9000", bucket: "llm-models" })]],
   ["prod", "prod deployed as the production stack", [], "production"],

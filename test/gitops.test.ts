@@ -5,9 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { argoCdValues } from "../components/gitops/argo-cd";
+import { adminPasswordMtime, argoCdValues } from "../components/gitops/argo-cd";
 import { argoWorkflowsValues, artifactRepositoryValues } from "../components/gitops/argo-workflows";
-import { failureNoticeBody, pipelineTasks } from "../components/gitops/pipeline-templates";
+import { s3RemoteOptions } from "../components/gitops/ml-pipeline";
+import { pipelineTasks } from "../components/gitops/pipeline-templates";
 import { charts } from "../components/versions";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
@@ -36,8 +37,10 @@ beforeAll(async () => {
   noModels = await synthVariant("dev", (config) => {
     config.models = [];
   });
-  // The same dev stack with the optional parts on: an app-of-apps root and a failure webhook.
+  // The same dev stack with the optional parts on: an app-of-apps root, a failure webhook and its
+  // model loaded from the bucket (so the pipeline may deploy it).
   variant = await synthVariant("dev", (config) => {
+    (config.models as Record<string, unknown>[])[0]!.weightsFrom = "bucket";
     (config.addons as Record<string, unknown>).argocd = { appOfApps: { repoUrl: "https://github.com/example/platform-apps.git" } };
     config.notifyWebhookUrl = { secure: "AAABAKn0t+a+real+ciphertext" };
     config.hfToken = { secure: "AAABAKn0t+a+real+ciphertext+either" };
@@ -68,6 +71,14 @@ describe("Argo CD", () => {
     expect(values.configs.params["server.insecure"]).toBe(true);
     expect(values.configs.rbac["policy.default"]).toBe("role:readonly");
     expect(values.dex.enabled).toBe(false);
+  });
+
+  it("keeps the admin password's mtime fixed, so a values change does not log everyone out, and rotates both together", () => {
+    const values = argoCdValues(undefined, "hash") as { configs: { secret: Record<string, string> } };
+    expect(values.configs.secret.argocdServerAdminPasswordMtime).toBe(adminPasswordMtime);
+    expect(new Date(adminPasswordMtime).toISOString().replace(".000", "")).toBe(adminPasswordMtime);
+    const generator = ofType(dev, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-argocd-admin-password"))!;
+    expect(generator.inputs.keepers).toEqual({ mtime: adminPasswordMtime });
   });
 
   it("has no ingress and no domain without the ingress layer", () => {
@@ -101,10 +112,15 @@ describe("Argo Workflows", () => {
   it("keeps artifacts in S3 through IRSA, in GCS through Workload Identity, or nowhere without a bucket", () => {
     const bucket = "models" as never;
     const s3 = artifactRepositoryValues({ kind: "s3", bucket, url: bucket, region: "eu-west-1" });
-    expect(s3).toEqual({ artifactRepository: { archiveLogs: true, s3: { bucket, endpoint: "s3.amazonaws.com", region: "eu-west-1", useSDKCreds: true } } });
+    expect(s3).toEqual({ artifactRepository: { s3: { bucket, endpoint: "s3.amazonaws.com", region: "eu-west-1", useSDKCreds: true } } });
     const gcs = artifactRepositoryValues({ kind: "gcs", bucket, url: bucket });
-    expect(gcs).toEqual({ artifactRepository: { archiveLogs: true, gcs: { bucket } } });
+    expect(gcs).toEqual({ artifactRepository: { gcs: { bucket } } });
     expect(artifactRepositoryValues(undefined)).toEqual({});
+    // An S3-compatible store (k3s) has no workload identity and the platform takes no static keys:
+    // no repository the pods could not authenticate to, and the pipeline refuses it.
+    const compatible = { kind: "s3-compatible", bucket, url: bucket, endpoint: "https://s3.lab.example.com" } as const;
+    expect(artifactRepositoryValues(compatible)).toEqual({});
+    expect(() => s3RemoteOptions(compatible)).toThrow(/workload identity/);
     for (const objectStore of [{ kind: "s3", bucket, url: bucket } as const, { kind: "gcs", bucket, url: bucket } as const, undefined]) {
       const values = argoWorkflowsValues({ workflowNamespace: "ml-pipelines", ingress: undefined, objectStore, serverAnnotations: {} });
       expect(unknownValueKeys(charts.argoWorkflows, values)).toEqual([]);
@@ -135,15 +151,17 @@ describe("the ML pipeline", () => {
     for (const template of all) expect(() => validate(new WorkflowTemplate(template.inputs as never)), template.name).not.toThrow();
   });
 
-  it("runs fetch-dataset, train, evaluate, then upload-model and model-check in parallel, then deploy", () => {
+  it("checks its parameters, runs fetch-dataset, train, evaluate, then upload-model and model-check in parallel, then deploy", () => {
     const dag = templates.find((t) => t.name === "pipeline")!.dag!.tasks;
     expect(dag.map((task) => [task.name, task.depends ?? ""])).toEqual([
-      ["fetch-dataset", ""],
+      ["validate-parameters", ""],
+      ["fetch-dataset", "validate-parameters"],
       ["train", "fetch-dataset"],
       ["evaluate", "train"],
       ["upload-model", "evaluate"],
       ["model-check", "evaluate"],
-      ["deploy", "upload-model && model-check"],
+      ["deploy", "upload-model && model-check && validate-parameters"],
+      ["explain-no-deploy", "upload-model && model-check && validate-parameters"],
     ]);
     expect(pipelineTasks.map((task) => task.name)).toEqual(dag.map((task) => task.name));
     for (const task of dag) expect(templates.map((t) => t.name)).toContain(task.name);
@@ -163,11 +181,44 @@ describe("the ML pipeline", () => {
     });
   });
 
+  it("gives GPUs to serving first: pipeline pods run below serving's priority and never preempt", () => {
+    expect((pipeline.inputs.spec as { podPriorityClassName: string }).podPriorityClassName).toBe("llm-pipeline");
+    const classes = Object.fromEntries(ofType(dev, "kubernetes:scheduling.k8s.io/v1:PriorityClass").map((r) => [(r.inputs.metadata as { name: string }).name, r.inputs as { value: number; preemptionPolicy: string }]));
+    expect(classes["llm-pipeline"]).toMatchObject({ preemptionPolicy: "Never" });
+    expect(classes["llm-serving"]).toMatchObject({ preemptionPolicy: "PreemptLowerPriority" });
+    expect(classes["llm-serving"]!.value).toBeGreaterThan(classes["llm-pipeline"]!.value);
+  });
+
+  it("runs model-check on the GPU pool, where the trainer image already is, without taking a GPU", () => {
+    const check = templates.find((t) => t.name === "model-check")!;
+    const train = templates.find((t) => t.name === "train")!;
+    expect(check.nodeSelector).toEqual(train.nodeSelector);
+    expect(check.tolerations).toEqual(train.tolerations);
+    expect((check.script as { image: string }).image).toBe((train.script as { image: string }).image);
+    expect(JSON.stringify(check)).not.toContain("nvidia.com/gpu\":");
+  });
+
   it("uploads the model to the stack's bucket and deploys it under a service account that can only patch Deployments", () => {
     expect(env("upload-model")).toContainEqual({ name: "TARGET", value: `s3://${String(dev.outputs.bucketName)}/models/{{workflow.parameters.model-name}}/{{workflow.parameters.model-version}}` });
     expect(templates.find((t) => t.name === "deploy")!.serviceAccountName).toBe("model-deployer");
-    const role = ofType(dev, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name.endsWith("-pipeline-deployer"))!;
-    expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }]);
+    const role = ofType(variant, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name.endsWith("-pipeline-deployer"))!;
+    expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["qwen-small"], verbs: ["get", "patch"] }]);
+    // dev serves its model from the Hub: the pipeline never deploys it, so the deployer gets no rights on it.
+    expect(ofType(dev, "kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => r.name.endsWith("-pipeline-deployer"))).toEqual([]);
+  });
+
+  it("archives step logs only from pods whose service account can write the bucket (deploy's cannot)", () => {
+    // Argo's IsArchiveLogs: the controller's repository setting, when on, wins over everything;
+    // otherwise the template's archiveLocation.archiveLogs, then the workflow spec's archiveLogs.
+    const controllerOn = (releaseOf(dev, "argo-workflows").inputs.values as { artifactRepository: { archiveLogs?: boolean } }).artifactRepository.archiveLogs === true;
+    const spec = pipeline.inputs.spec as { archiveLogs?: boolean; serviceAccountName: string };
+    const archives = (t: Template) =>
+      controllerOn || ((t.archiveLocation as { archiveLogs?: boolean } | undefined)?.archiveLogs ?? spec.archiveLogs ?? false);
+    const withPods = templates.filter((t) => t.container ?? t.script ?? t.resource);
+    const bucketWriters = new Set([spec.serviceAccountName]);
+    for (const t of withPods) expect(archives(t), t.name).toBe(bucketWriters.has((t.serviceAccountName as string | undefined) ?? spec.serviceAccountName));
+    expect(archives(templates.find((t) => t.name === "train")!)).toBe(true);
+    expect(archives(templates.find((t) => t.name === "deploy")!)).toBe(false);
   });
 
   it("without models, gives deploy no rights anywhere and no namespace, so it stops saying why (pulumi up cannot fail on a missing namespace)", () => {
@@ -175,9 +226,9 @@ describe("the ML pipeline", () => {
     expect(roles.map((r) => (r.inputs.metadata as { namespace: string }).namespace)).not.toContain("llm-serving");
     expect(ofType(noModels, "kubernetes:core/v1:Namespace").map((r) => (r.inputs.metadata as { name: string }).name)).not.toContain("llm-serving");
     const pipelineTemplate = ofType(noModels, workflowTemplateType).find((r) => (r.inputs.metadata as { name: string }).name === "llm-pipeline")!;
-    const deploy = templatesOf(pipelineTemplate).find((t) => t.name === "deploy")!.container as { env: { name: string; value: string }[] };
-    expect(deploy.env).toContainEqual({ name: "NAMESPACE", value: "" });
-    expect(env("deploy")).toContainEqual({ name: "NAMESPACE", value: "llm-serving" });
+    const validateStep = templatesOf(pipelineTemplate).find((t) => t.name === "validate-parameters")!.container as { env: { name: string; value: string }[] };
+    expect(validateStep.env).toContainEqual({ name: "SERVING_NAMESPACE", value: "" });
+    expect(env("validate-parameters")).toContainEqual({ name: "SERVING_NAMESPACE", value: "llm-serving" });
   });
 
   it("sizes train and evaluate to fit one node of the first GPU pool's first instance type (EKS dev) and a g2-standard-8 (GKE dev)", () => {
@@ -201,7 +252,7 @@ describe("the ML pipeline", () => {
     const notify = withHook.find((r) => (r.inputs.metadata as { name: string }).name === "pipeline-notify")!;
     const env = (templatesOf(notify)[0]!.container as { env: Record<string, unknown>[] }).env;
     expect(env).toContainEqual({ name: "WEBHOOK_URL", valueFrom: { secretKeyRef: { name: "pipeline-notify-webhook", key: "url" } } });
-    expect(Object.keys(JSON.parse(failureNoticeBody()) as object)).toEqual(["text", "content"]);
+    expect(env).toContainEqual({ name: "MESSAGE", value: expect.stringContaining("{{workflow.parameters.model-name}}") });
     const secret = ofType(variant, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-pipeline-webhook"))!;
     expect(secret.inputs.stringData).toBe("[secret]");
     expect(JSON.stringify([variant.resources, variant.outputs])).not.toContain(secretPlaceholder("notifyWebhookUrl"));

@@ -59,6 +59,9 @@ describe("the LLM dashboard", () => {
   });
 });
 
+const served = { namespace: "llm-serving", names: ["qwen-small"] };
+/** A cloud stack: vLLM behind a scraped front door. */
+const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { namespace: "llm-serving" } };
 /** A stack like local: one llama.cpp model behind the front door, no vLLM, no GPU. */
 const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
 const bothEngines: ServingSources = { ...cpuOnly, vllm: true };
@@ -94,7 +97,7 @@ describe("the LLM dashboard of a stack serving llama.cpp", () => {
 });
 
 describe("the LLM alert rules of a stack serving llama.cpp", () => {
-  const rules = llmAlertRuleGroups(slo, cpuOnly).flatMap((group) => group.rules);
+  const rules = llmAlertRuleGroups(slo, served, cpuOnly).flatMap((group) => group.rules);
   const recorded = new Set(rules.flatMap((rule) => (rule.record ? [rule.record] : [])));
 
   it("parse, and read only llama.cpp and front-door metrics or their own recordings", () => {
@@ -121,14 +124,15 @@ describe("the LLM alert rules of a stack serving llama.cpp", () => {
   });
 
   it("drop the availability SLO when no front door is scraped, rather than query nothing", () => {
-    const groups = llmAlertRuleGroups(slo, { vllm: false, llamacpp: ["qwen-small"] });
-    expect(groups.map((group) => group.name)).toEqual(["llm_saturation"]);
+    const groups = llmAlertRuleGroups(slo, served, { vllm: false, llamacpp: ["qwen-small"] });
+    expect(groups.map((group) => group.name)).toEqual(["llm_saturation", "llm_down"]);
   });
 
-  it("join both engines' errors and queues when a stack serves both", () => {
-    const both = llmAlertRuleGroups(slo, bothEngines).flatMap((group) => group.rules);
+  it("read every model's availability at the front door and join both engines' queues when a stack serves both", () => {
+    const both = llmAlertRuleGroups(slo, { namespace: "llm-serving", names: ["qwen-small", "llama-8b"] }, bothEngines).flatMap((group) => group.rules);
     const ratio = both.find((rule) => rule.record === "llm:request_error_ratio:rate1h")!.expr;
-    expect(ratio).toMatch(/^\(.*vllm:request_success_total.*\) or \(.*nginx_ingress_controller_requests.*\)$/);
+    expect(ratio).toContain('ingress=~"qwen-small|llama-8b", status=~"5.."}[1h]');
+    expect(ratio).not.toContain("vllm:");
     expect(both.find((rule) => rule.alert === "LlmQueueSaturated")!.expr).toBe(
       "max by (namespace, pod, model_name) (vllm:num_requests_waiting) > 25 or max by (namespace, pod, model_name) (llamacpp:requests_deferred) > 25",
     );
@@ -136,7 +140,7 @@ describe("the LLM alert rules of a stack serving llama.cpp", () => {
 });
 
 describe("the LLM alert rules", () => {
-  const groups = llmAlertRuleGroups(slo);
+  const groups = llmAlertRuleGroups(slo, served, vllmBehindFrontDoor);
   const rules = groups.flatMap((group) => group.rules);
   const recorded = new Set(rules.flatMap((rule) => (rule.record ? [rule.record] : [])));
 
@@ -144,7 +148,7 @@ describe("the LLM alert rules", () => {
     for (const rule of rules) expect(parsePromql(rule.expr).errors, rule.expr).toEqual([]);
   });
 
-  it("read only vLLM and DCGM metrics, or series recorded by the same rules", () => {
+  it("read only vLLM, DCGM, front-door and kube-state metrics, or series recorded by the same rules", () => {
     for (const rule of rules) {
       for (const name of parsePromql(rule.expr).metricNames) {
         expect(knownMetricNames.has(name) || recorded.has(name), `${name} in ${rule.expr}`).toBe(true);
@@ -156,8 +160,8 @@ describe("the LLM alert rules", () => {
     const page = rules.find((rule) => rule.alert === "LlmAvailabilityBudgetFastBurn")!;
     // Error budget 0.5%: 14.4 x 0.005 = 0.072, 6 x 0.005 = 0.03.
     expect(page.expr).toBe(
-      "(llm:request_error_ratio:rate1h > 0.072 and llm:request_error_ratio:rate5m > 0.072) or " +
-        "(llm:request_error_ratio:rate6h > 0.03 and llm:request_error_ratio:rate30m > 0.03)",
+      "(llm:request_error_ratio:rate1h > 0.072 and llm:request_error_ratio:rate5m > 0.072 and on (model_name) llm:frontdoor_requests:increase1h >= 100) or " +
+        "(llm:request_error_ratio:rate6h > 0.03 and llm:request_error_ratio:rate30m > 0.03 and on (model_name) llm:frontdoor_requests:increase6h >= 100)",
     );
     expect(page.labels?.severity).toBe("critical");
     const ticket = rules.find((rule) => rule.alert === "LlmTtftBudgetSlowBurn")!;
@@ -176,19 +180,34 @@ describe("the LLM alert rules", () => {
   it("count slow requests at the configured TTFT bucket, rendered as Prometheus renders le", () => {
     const ttft = rules.find((rule) => rule.record === "llm:ttft_slow_ratio:rate5m")!;
     expect(ttft.expr).toContain(`${vllmMetrics.ttftBucket}{le="2.5"}[5m]`);
-    expect(llmAlertRuleGroups({ ...slo, ttftSeconds: 1 }).flatMap((g) => g.rules).find((r) => r.record === "llm:ttft_slow_ratio:rate5m")!.expr)
+    expect(llmAlertRuleGroups({ ...slo, ttftSeconds: 1 }, served, vllmBehindFrontDoor).flatMap((g) => g.rules).find((r) => r.record === "llm:ttft_slow_ratio:rate5m")!.expr)
       .toContain('{le="1.0"}');
     expect(vllmTtftBuckets.map(leLabel)).toContain("2.5");
   });
 
-  it("count only engine errors against availability, not client aborts", () => {
+  it("count availability from what clients get at the front door (5xx per model's Ingress), not from the engine", () => {
     const ratio = rules.find((rule) => rule.record === "llm:request_error_ratio:rate1h")!;
-    expect(ratio.expr).toContain('finished_reason="error"');
-    expect(ratio.expr).not.toContain("abort");
+    expect(ratio.expr).toContain('nginx_ingress_controller_requests{exported_namespace="llm-serving", ingress=~"qwen-small", status=~"5.."}[1h]');
+    expect(ratio.expr).toContain('"model_name", "$1", "ingress", "(.*)"');
+    expect(ratio.expr).not.toContain("vllm:");
+  });
+
+  it("fall back to vLLM's own error count, with a volume guard, when no front door is scraped", () => {
+    const engineOnly = llmAlertRuleGroups(slo, served).flatMap((g) => g.rules);
+    expect(engineOnly.find((rule) => rule.record === "llm:request_error_ratio:rate1h")!.expr).toContain('vllm:request_success_total{finished_reason="error"}[1h]');
+    expect(engineOnly.find((rule) => rule.alert === "LlmAvailabilityBudgetFastBurn")!.expr).toContain("llm:engine_requests:increase1h >= 100");
+  });
+
+  it("page on a model with no available replica, and on one whose Deployment is missing", () => {
+    const down = rules.find((rule) => rule.alert === "LlmModelDown")!;
+    expect(down.labels?.severity).toBe("critical");
+    expect(down.expr).toContain('kube_deployment_status_replicas_available{namespace="llm-serving"}');
+    const missing = rules.filter((rule) => rule.alert === "LlmModelMissing");
+    expect(missing.map((rule) => rule.expr)).toEqual(['absent(kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small"})']);
   });
 
   it("alert on queue saturation and GPU memory pressure at the configured thresholds", () => {
-    const custom = llmAlertRuleGroups({ ...slo, queueSaturation: 7, gpuMemoryPressure: 0.9 }).flatMap((g) => g.rules);
+    const custom = llmAlertRuleGroups({ ...slo, queueSaturation: 7, gpuMemoryPressure: 0.9 }, served, vllmBehindFrontDoor).flatMap((g) => g.rules);
     expect(custom.find((rule) => rule.alert === "LlmQueueSaturated")!.expr).toMatch(/vllm:num_requests_waiting\) > 7$/);
     expect(custom.find((rule) => rule.alert === "GpuMemoryPressure")!.expr).toBe(
       "DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE) > 0.9",

@@ -118,7 +118,7 @@ describe("the local stack on a 4-core, 16 GB laptop", () => {
   it("counts every workload: the model, Elasticsearch, Kibana, the log retention Job and the charts' own requests", () => {
     expect(breakdown["llm-local-llm-qwen-small"]).toEqual({ cpu: 1, memoryGiB: 1 });
     expect(breakdown["llm-local-elasticsearch-cluster"]).toEqual({ cpu: 0.5, memoryGiB: 2 });
-    expect(breakdown["llm-local-kibana-kibana"]).toEqual({ cpu: 0.25, memoryGiB: 1 });
+    expect(breakdown["llm-local-kibana-kibana"]).toEqual({ cpu: 0.25, memoryGiB: 2 });
     expect(breakdown["llm-local-ingress-nginx-release"]!.cpu).toBeCloseTo(0.1);
     expect(breakdown["llm-local-eck-release"]!.cpu).toBeCloseTo(0.1);
     expect(breakdown["llm-local-fluent-bit-release"]).toEqual({ cpu: 0.05, memoryGiB: 64 / 1024 });

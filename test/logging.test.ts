@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ilmPolicyName } from "../components/logging/log-retention";
+import { logWriterRolesYaml } from "../components/logging/elasticsearch";
+import { ilmPolicyName, indexTemplate } from "../components/logging/log-retention";
 import { charts, elasticStackVersion, images } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
 import { unknownValueKeys } from "./support/chart-keys";
@@ -56,9 +57,11 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
   it("creates Elasticsearch and Kibana that validate against ECK's CRD schemas, after the ECK operator only", () => {
     expect(validateElasticsearch(elasticsearch), ajv.errorsText(validateElasticsearch.errors)).toBe(true);
     expect(validateKibana(kibana), ajv.errorsText(validateKibana.errors)).toBe(true);
-    for (const name of [`llm-${stack}-elasticsearch-cluster`, `llm-${stack}-kibana-kibana`]) {
-      expect(dependsOnNames(result, byName(result, name)), name).toEqual([`llm-${stack}-eck-release`, `llm-${stack}-elasticsearch-ns`]);
-    }
+    expect(dependsOnNames(result, byName(result, `llm-${stack}-kibana-kibana`))).toEqual([`llm-${stack}-eck-release`, `llm-${stack}-elasticsearch-ns`]);
+    // Elasticsearch also waits for the log writer's Secrets, which ECK reads on its first reconcile.
+    expect(dependsOnNames(result, byName(result, `llm-${stack}-elasticsearch-cluster`))).toEqual([
+      `llm-${stack}-eck-release`, `llm-${stack}-elasticsearch-log-writer-role`, `llm-${stack}-elasticsearch-log-writer-user`, `llm-${stack}-elasticsearch-ns`,
+    ]);
   });
 
   it(`runs ${nodes} Elasticsearch node(s) of version ${elasticStackVersion} with persistent storage and memory twice the heap`, () => {
@@ -97,6 +100,14 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(JSON.stringify([elasticsearch, kibana])).not.toMatch(/xpack\.security\.enabled|anonymous|disableElasticUser/);
   });
 
+  it("gives Kibana ECK 3.5's default 2Gi (what Kibana 9.x needs to start) and makes pulumi up wait until it is healthy", () => {
+    const [container] = kibana.spec.podTemplate.spec.containers;
+    expect(container.resources.requests.memory).toBe("2Gi");
+    expect(container.resources.limits.memory).toBe("2Gi");
+    expect(kibana.metadata.annotations["pulumi.com/waitFor"]).toBe("jsonpath={.status.health}=green");
+    expect(Number(kibana.metadata.annotations["pulumi.com/timeoutSeconds"])).toBeGreaterThanOrEqual(600);
+  });
+
   it("runs Fluent Bit in Elasticsearch's namespace with ECK's credentials and CA, verifying TLS", () => {
     const release = releasesOf(result, charts.fluentBit.chart)[0]!;
     const esName = elasticsearch.metadata.name;
@@ -104,7 +115,7 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(fluentBit.kind).toBe("DaemonSet");
     expect(fluentBit.env).toContainEqual({
       name: "ELASTICSEARCH_PASSWORD",
-      valueFrom: { secretKeyRef: { name: `${esName}-es-elastic-user`, key: "elastic" } },
+      valueFrom: { secretKeyRef: { name: `${esName}-log-writer-user`, key: "password" } },
     });
     const caVolume = fluentBit.extraVolumes.find((volume: Values) => volume.secret?.secretName === `${esName}-es-http-certs-public`);
     expect(caVolume.secret.items).toEqual([{ key: "ca.crt", path: "ca.crt" }]);
@@ -123,16 +134,70 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
       tls: "on",
       "tls.verify": "on",
       "tls.ca_file": `${caMount.mountPath}/ca.crt`,
-      http_user: "elastic",
+      http_user: "fluent-bit",
       http_passwd: "${ELASTICSEARCH_PASSWORD}",
     });
   });
 
-  it("tolerates the GPU nodes' taints and mounts only /var/log from the host, read-only", () => {
+  const fluentBitConfig = () => {
+    const file = /^--config=\/fluent-bit\/etc\/conf\/(.+)$/.exec(fluentBit.args.find((arg: string) => arg.startsWith("--config=")))![1]!;
+    return parse(fluentBit.config.extraFiles[file]) as Values;
+  };
+
+  it("never sends Elasticsearch a document with duplicate fields, and gives up on a rejected one after a few tries, logging why", () => {
+    const config = fluentBitConfig();
+    const kubernetes = config.pipeline.filters.find((filter: Values) => filter.name === "kubernetes");
+    // The app's JSON goes under its own key, so its "time" or "@timestamp" cannot clash with ours.
+    expect(kubernetes).toMatchObject({ merge_log: "on", merge_log_key: "app" });
+    // The CRI parser keeps its "time" string (time_keep on in Fluent Bit 5.1's built-in cri parser).
+    const filters = config.pipeline.filters.map((filter: Values) => filter.name);
+    const modify = config.pipeline.filters.find((filter: Values) => filter.name === "modify");
+    expect(modify).toMatchObject({ match: "kube.*", remove: "time" });
+    expect(filters.indexOf("modify")).toBeGreaterThan(filters.indexOf("kubernetes"));
+    const [output] = config.pipeline.outputs;
+    expect(output.retry_limit).toBeGreaterThan(0);
+    expect(output.retry_limit).toBeLessThanOrEqual(10);
+    expect(output.trace_error).toBe("on");
+  });
+
+  it("keeps tail's read positions on the node, so a restarted pod neither skips nor repeats logs, and loads the parsers pods may name", () => {
+    const config = fluentBitConfig();
+    const [input] = config.pipeline.inputs;
+    expect(input.db).toMatch(/^\/var\/lib\/fluent-bit\/[^/]+\.db$/);
+    const state = fluentBit.daemonSetVolumes.find((volume: Values) => volume.hostPath?.path === "/var/lib/fluent-bit");
+    expect(state.hostPath.type).toBe("DirectoryOrCreate");
+    expect(fluentBit.daemonSetVolumeMounts).toContainEqual({ name: state.name, mountPath: "/var/lib/fluent-bit" });
+    expect(config.service.parsers_file).toBe("/fluent-bit/etc/parsers.conf");
+  });
+
+  it("signs Fluent Bit in as a file-realm user that may only append to the log data streams, never as elastic", () => {
+    const esName = elasticsearch.metadata.name;
+    expect(elasticsearch.spec.auth).toEqual({ fileRealm: [{ secretName: `${esName}-log-writer-user` }], roles: [{ secretName: `${esName}-log-writer-role` }] });
+    const secrets = ofType(result, "kubernetes:core/v1:Secret").map((r) => r.inputs as Values);
+    const user = secrets.find((secret) => secret.metadata.name === `${esName}-log-writer-user`)!;
+    expect(user.type).toBe("kubernetes.io/basic-auth");
+    expect(user.stringData).toBe("[secret]");
+    // The provider marks every Secret's data secret, so the role is checked where it is built.
+    expect(secrets.some((secret) => secret.metadata.name === `${esName}-log-writer-role`)).toBe(true);
+    expect(parse(logWriterRolesYaml("logs-kubernetes-*"))).toEqual({
+      "log-writer": { cluster: [], indices: [{ names: ["logs-kubernetes-*"], privileges: ["create_doc", "auto_configure"] }] },
+    });
+    // The writer may write exactly where the index template, and so the retention policy, applies.
+    expect(indexTemplate("logs-kubernetes-default").index_patterns).toEqual(["logs-kubernetes-*"]);
+    expect(JSON.stringify(fluentBit)).not.toMatch(/es-elastic-user|"elastic"/);
+    expect(dependsOnNames(result, byName(result, `llm-${stack}-elasticsearch-cluster`))).toEqual(
+      expect.arrayContaining([`llm-${stack}-elasticsearch-log-writer-user`, `llm-${stack}-elasticsearch-log-writer-role`]),
+    );
+  });
+
+  it("tolerates the GPU nodes' taints and mounts from the host only /var/log, read-only, and its own state directory", () => {
     expect(fluentBit.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
     const hostPaths = [...fluentBit.daemonSetVolumes, ...fluentBit.extraVolumes].filter((volume: Values) => volume.hostPath);
-    expect(hostPaths.map((volume: Values) => volume.hostPath.path)).toEqual(["/var/log"]);
-    expect(fluentBit.daemonSetVolumeMounts).toEqual([{ name: hostPaths[0].name, mountPath: "/var/log", readOnly: true }]);
+    expect(hostPaths.map((volume: Values) => volume.hostPath.path)).toEqual(["/var/log", "/var/lib/fluent-bit"]);
+    expect(fluentBit.daemonSetVolumeMounts).toEqual([
+      { name: hostPaths[0].name, mountPath: "/var/log", readOnly: true },
+      { name: hostPaths[1].name, mountPath: "/var/lib/fluent-bit" },
+    ]);
   });
 
   it("applies the ILM retention with a pinned curl image, ECK's credentials and CA, in a script sh accepts", () => {

@@ -3,11 +3,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { kubePrometheusStackValues } from "../components/monitoring/kube-prometheus-stack";
 import { charts } from "../components/versions";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { requireTool } from "../scripts/lib/tools";
 import { unknownValueKeys } from "./support/chart-keys";
 import { dependsOnNames, releasesOf } from "./support/dependencies";
 import { parsePromql } from "./support/promql";
 import { synthVariant } from "./support/variant";
-import { byName, ofType, synthStack } from "./support/synth";
+import { byName, ofType, repoRoot, synthStack } from "./support/synth";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -188,5 +194,38 @@ describe("monitoring without GPU pools or ingress", () => {
     expect(dependsOnNames(noIngress, releasesOf(noIngress, charts.kubePrometheusStack.chart)[0]!)).not.toContain("llm-local-ingress-nginx-release");
     expect(noIngress.outputs.grafanaUrl).toBeNull();
     expect(noIngress.outputs.grafanaAdminPassword).toBe("[secret]");
+  });
+});
+
+describe("GPU metrics on GKE's Container-Optimized OS", () => {
+  let gkeValues: Values;
+  beforeAll(async () => {
+    gkeValues = valuesOf(releasesOf(await synthStack("gke-dev"), charts.dcgmExporter.chart)[0]!);
+  });
+
+  it("mount the host's NVIDIA driver into the DCGM exporter and point the loader at it; EKS gets nothing extra", () => {
+    expect(unknownValueKeys(charts.dcgmExporter, gkeValues)).toEqual([]);
+    expect(gkeValues.extraHostVolumes).toEqual([{ name: "nvidia-driver", hostPath: "/home/kubernetes/bin/nvidia" }]);
+    expect(gkeValues.extraVolumeMounts).toContainEqual({ name: "nvidia-driver", mountPath: "/usr/local/nvidia", readOnly: true });
+    expect(gkeValues.extraEnv).toEqual([{ name: "LD_LIBRARY_PATH", value: "/usr/local/nvidia/lib64" }]);
+    // EKS: the NVIDIA container runtime injects the driver, so the chart's defaults stay.
+    const eks = valuesOf(releasesOf(stacks.dev!, charts.dcgmExporter.chart)[0]!);
+    expect(eks.extraHostVolumes).toBeUndefined();
+    expect(eks.extraEnv).toBeUndefined();
+  });
+
+  // The pinned chart archive, where the machine has the chart mirror (see REFERENCE: ../shared/charts).
+  const archive = join(repoRoot, "..", "..", "shared", "charts", `dcgm-exporter-${charts.dcgmExporter.version}.tgz`);
+  it.skipIf(!existsSync(archive))("render, with the pinned chart, a DaemonSet that has the driver and still its counters file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dcgm-"));
+    writeFileSync(join(dir, "values.json"), JSON.stringify(gkeValues));
+    const rendered = execFileSync(requireTool("helm"), ["template", "dcgm", archive, "--namespace", "monitoring", "-f", join(dir, "values.json")], { encoding: "utf8" });
+    const daemonSet = parseAllDocuments(rendered).map((doc) => doc.toJS() as Values).find((object) => object?.kind === "DaemonSet")!;
+    const pod = daemonSet.spec.template.spec;
+    const volume = pod.volumes.find((v: Values) => v.hostPath?.path === "/home/kubernetes/bin/nvidia");
+    const [container] = pod.containers;
+    expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: volume.name, mountPath: "/usr/local/nvidia" }));
+    expect(container.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/etc/dcgm-exporter/default-counters.csv" }));
+    expect(container.env).toContainEqual({ name: "LD_LIBRARY_PATH", value: "/usr/local/nvidia/lib64" });
   });
 });

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deployScript } from "../components/gitops/pipeline-templates";
+import { llmPipelineTemplate, notifyScript, validateParametersScript } from "../components/gitops/pipeline-templates";
 import { servingValues, type ServedModel } from "../components/serving/values";
 import { renderChart } from "./support/helm";
 import { applyJsonPatch, type PatchOp } from "./support/json-patch";
@@ -37,86 +37,123 @@ function servingDeployment(source: string | undefined): Obj {
   return renderChart(values).find((object) => object.kind === "Deployment")!;
 }
 
-interface DeployRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** The JSON patch deploy sent, if it got that far. */
-  patch: PatchOp[] | undefined;
-  curlCalls: number;
+const bucketUrl = "s3://llm-dev-models";
+const valid = {
+  DATASET_URI: "s3://llm-dev-models/datasets/support-chat/v3",
+  BASE_MODEL: "Qwen/Qwen2.5-1.5B-Instruct",
+  MODEL_NAME: "qwen-small",
+  MODEL_VERSION: "2026-11-29.1",
+  GPU_COUNT: "1",
+  MAX_PERPLEXITY: "20",
+  MODEL_ROOT: `${bucketUrl}/models`,
+  SERVING_NAMESPACE: "llm-serving",
+  BUCKET_MODELS: "qwen-small",
+  HUB_MODELS: "qwen-hub",
+};
+
+type Template = { name: string; resource?: { action: string; mergeStrategy: string; flags: string[]; manifest: string }; [key: string]: unknown };
+const pipeline = llmPipelineTemplate({
+  namespace: "ml-pipelines",
+  runnerServiceAccount: "pipeline-runner",
+  deployerServiceAccount: "model-deployer",
+  gpu: { nodeSelector: {}, tolerations: [] },
+  bucketUrl,
+  s3RemoteOptions: "provider=AWS,env_auth=true",
+  servingNamespace: "llm-serving",
+  servedModels: [{ name: "qwen-small", weightsFrom: "bucket" }, { name: "qwen-hub", weightsFrom: "hub" }],
+  notifyOnFailure: true,
+});
+const templates = (pipeline.spec as { templates: Template[] }).templates;
+const deploy = templates.find((t) => t.name === "deploy")!;
+
+/** Runs validate-parameters with `env` over the valid set; its output parameters are files in a temp dir. */
+function validate(env: Partial<Record<keyof typeof valid, string>>) {
+  const dir = mkdtempSync(join(tmpdir(), "validate-step-"));
+  const run = spawnSync("/bin/sh", ["-c", validateParametersScript.replaceAll("/tmp/", `${dir}/`)], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", ...valid, ...env },
+  });
+  const output = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : undefined);
+  return { status: run.status, stderr: run.stderr, source: output("model-source"), dir: output("preloaded-dir"), deployable: output("deployable"), blocker: output("deploy-blocker") };
 }
 
-/** Runs the deploy step's script with a stub curl that answers GET with `deployment` and records the PATCH. */
-function runDeploy(deployment: Obj | undefined, env: Record<string, string>): DeployRun {
-  const dir = mkdtempSync(join(tmpdir(), "deploy-step-"));
-  const realCat = existsSync("/bin/cat") ? "/bin/cat" : "/usr/bin/cat";
-  const stub = (name: string, body: string) => {
-    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  };
-  if (deployment) writeFileSync(join(dir, "deployment.json"), JSON.stringify(deployment));
-  stub("cat", `case "$1" in */token) echo test-token ;; *) exec ${realCat} "$@" ;; esac`);
-  stub("curl", [
-    'echo call >> "$STUB_DIR/calls"',
-    "patch=0; data=''",
-    'while [ $# -gt 0 ]; do case "$1" in --data) data=$2; shift ;; -X) [ "$2" = PATCH ] && patch=1; shift ;; esac; shift; done',
-    `if [ $patch = 1 ]; then printf '%s' "$data" > "$STUB_DIR/patch"; printf '{}\\n200'; exit 0; fi`,
-    `if [ -f "$STUB_DIR/deployment.json" ]; then ${realCat} "$STUB_DIR/deployment.json"; printf '\\n200'; else printf '{"kind":"Status"}\\n404'; fi`,
-  ].join("\n"));
-  const run = spawnSync("/bin/sh", ["-c", deployScript], {
-    encoding: "utf8",
-    env: { PATH: `${dir}:${process.env.PATH ?? ""}`, STUB_DIR: dir, DEPLOYMENT: "qwen-small", MODEL_SOURCE: newSource, NAMESPACE: "llm-serving", ...env },
-  });
-  const patchFile = join(dir, "patch");
-  const calls = join(dir, "calls");
-  return {
-    status: run.status,
-    stdout: run.stdout,
-    stderr: run.stderr,
-    patch: existsSync(patchFile) ? (JSON.parse(readFileSync(patchFile, "utf8")) as PatchOp[]) : undefined,
-    curlCalls: existsSync(calls) ? readFileSync(calls, "utf8").split("\n").filter(Boolean).length : 0,
-  };
+/** The patch Argo's executor hands kubectl, after Argo substitutes the validated outputs. */
+function substitutedPatch(outputs: { source?: string; dir?: string }): PatchOp[] {
+  const manifest = deploy.resource!.manifest
+    .replaceAll("{{inputs.parameters.model-source}}", outputs.source!)
+    .replaceAll("{{inputs.parameters.preloaded-dir}}", outputs.dir!);
+  return JSON.parse(manifest) as PatchOp[];
 }
 
 describe("the pipeline's deploy step", () => {
+  it("is Argo's resource template: a JSON patch of exactly the named Deployment in the serving namespace", () => {
+    expect(deploy.resource).toMatchObject({ action: "patch", mergeStrategy: "json", flags: ["deployment", "{{workflow.parameters.model-name}}", "--namespace", "llm-serving"] });
+    expect(deploy).not.toHaveProperty("container");
+    expect(deploy).not.toHaveProperty("script");
+  });
+
   it("patches a bucket-loaded Deployment into exactly what the chart renders for the new source (SOURCE, TARGET and vLLM's path)", () => {
+    const outputs = validate({});
+    expect(outputs.status, outputs.stderr).toBe(0);
+    expect(outputs).toMatchObject({ source: newSource, deployable: "true", blocker: "" });
     const before = servingDeployment(oldSource);
-    const run = runDeploy(before, {});
-    expect(run.status, run.stderr).toBe(0);
-    const after = applyJsonPatch(before, run.patch!);
-    const expected = servingDeployment(newSource);
-    const loader = (d: Obj) => d.spec.template.spec.initContainers[0];
-    expect(loader(after).env).toEqual(loader(expected).env);
-    expect(after.spec.template.spec.containers[0].args[0]).toBe(loader(expected).env.find((e: Obj) => e.name === "TARGET").value);
-    expect(after).toEqual(expected);
-    expect(run.stdout).toContain(`now serves ${newSource}`);
+    const after = applyJsonPatch(before, substitutedPatch(outputs));
+    expect(after).toEqual(servingDeployment(newSource));
   });
 
-  it("changes nothing when the Deployment does not have the chart's layout (the API server refuses the whole patch)", () => {
-    const before = servingDeployment(oldSource);
-    const run = runDeploy(before, {});
-    const reordered = structuredClone(before);
+  it("changes nothing when the Deployment's layout is not the chart's (the API server refuses the whole patch)", () => {
+    const reordered = structuredClone(servingDeployment(oldSource));
     reordered.spec.template.spec.initContainers[0].env.reverse();
-    expect(() => applyJsonPatch(reordered, run.patch!)).toThrow(/test/);
+    expect(() => applyJsonPatch(reordered, substitutedPatch(validate({})))).toThrow(/test/);
   });
 
-  it("fails before patching, saying why, when the model is loaded from the Hub (no model loader)", () => {
-    const run = runDeploy(servingDeployment(undefined), {});
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/deploy: models\[\] entry qwen-small loads its weights from the Hugging Face Hub \(weightsFrom: hub\).*set weightsFrom: bucket/);
-    expect(run.patch).toBeUndefined();
+  it("runs deploy only for a bucket-loaded model of this stack, and otherwise explains why after training", () => {
+    const hub = validate({ MODEL_NAME: "qwen-hub" });
+    expect(hub.status, hub.stderr).toBe(0);
+    expect(hub.deployable).toBe("false");
+    expect(hub.blocker).toMatch(/models\[\] entry qwen-hub loads its weights from the Hugging Face Hub \(weightsFrom: hub\).*set weightsFrom: bucket/);
+    expect(validate({ MODEL_NAME: "other" }).blocker).toMatch(/model-name other is not a models\[\]\.name of this stack \(qwen-small loaded from the bucket\)/);
+    expect(validate({ SERVING_NAMESPACE: "", BUCKET_MODELS: "", HUB_MODELS: "" }).blocker).toMatch(/this stack serves no models \(models: \[\]\)/);
+    const dag = (templates.find((t) => t.name === "pipeline")!.dag as { tasks: { name: string; when?: string }[] }).tasks;
+    expect(dag.filter((t) => t.when).map((t) => [t.name, t.when])).toEqual([
+      ["deploy", "{{tasks.validate-parameters.outputs.parameters.deployable}} == true"],
+      ["explain-no-deploy", "{{tasks.validate-parameters.outputs.parameters.deployable}} == false"],
+    ]);
   });
 
-  it("fails with the HTTP status when the Deployment does not exist", () => {
-    const run = runDeploy(undefined, {});
+  it.each([
+    ["MODEL_VERSION", '1","op":"remove","path":"/spec'],
+    ["MODEL_VERSION", "1\nx"],
+    ["MODEL_VERSION", "../../other"],
+    ["MODEL_NAME", "Qwen-Small"],
+    ["MODEL_NAME", "qwen-small --all"],
+    ["DATASET_URI", "s3://bucket/a b"],
+    ["DATASET_URI", "https://example.com/data"],
+    ["BASE_MODEL", "Qwen/Qwen2.5'; rm -rf /"],
+    ["GPU_COUNT", "0"],
+    ["MAX_PERPLEXITY", "1e9"],
+  ] as const)("refuses %s = %j before anything runs, writing no output", (key, value) => {
+    const run = validate({ [key]: value });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/cannot read Deployment llm-serving\/qwen-small \(HTTP 404\); model-name must be a models\[\]\.name/);
+    expect(run.stderr).toMatch(/^validate-parameters: parameter [a-z-]+ is not /);
+    expect(run.source).toBeUndefined();
   });
+});
 
-  it("fails without calling the API when the stack serves no models", () => {
-    const run = runDeploy(servingDeployment(oldSource), { NAMESPACE: "" });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/this stack serves no models \(models: \[\]\)/);
-    expect(run.curlCalls).toBe(0);
+describe("the failure notice", () => {
+  it("is valid JSON for Slack and Discord whatever the parameters hold", () => {
+    const dir = mkdtempSync(join(tmpdir(), "notify-step-"));
+    writeFileSync(join(dir, "curl"), '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = --data ] && printf %s "$2" > "$OUT"; shift; done\n');
+    chmodSync(join(dir, "curl"), 0o755);
+    const message = 'LLM pipeline p-1 ended Failed (model a"b\\c\td version 1",\n"x":"y)';
+    const run = spawnSync("/bin/sh", ["-c", notifyScript], {
+      encoding: "utf8",
+      env: { PATH: `${dir}:${process.env.PATH ?? ""}`, OUT: join(dir, "body"), MESSAGE: message, WEBHOOK_URL: "https://hooks.example.com/x" },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const body = JSON.parse(readFileSync(join(dir, "body"), "utf8")) as Record<string, string>;
+    expect(Object.keys(body)).toEqual(["text", "content"]);
+    expect(body.text).toBe('LLM pipeline p-1 ended Failed (model a"b\\c d version 1", "x":"y)');
+    expect(body.content).toBe(body.text);
   });
 });

@@ -28,47 +28,114 @@ const gpu = 'gpu="0",Hostname="node-1",namespace="serving",pod="qwen-small-0"';
 const counter = (series: string, perMinute: number, minutes: number) => ({ series, values: `0+${perMinute}x${minutes}` });
 const gauge = (series: string, value: number, minutes: number) => ({ series, values: `${value}x${minutes}` });
 
-/** The page the availability SLO sends for qwen-small, whichever engine's metrics fed it. */
-const availabilityPage = {
-  exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
-  exp_annotations: {
-    summary: "Availability for model qwen-small is burning its error budget too fast.",
-    description: "Objective 0.995; windows 14.4x over 1h/5m, 6x over 6h/30m.",
-  },
-};
-
 const alertsAt = (evalTime: string, alertname: string, exp_alerts: unknown[]) => ({ eval_time: evalTime, alertname, exp_alerts });
 
-function runPromtool(tests: unknown[], sources: ServingSources = vllmOnly): string {
+/** A vLLM model behind a scraped front door, as the cloud stacks serve. */
+const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { namespace: "llm-serving" } };
+
+function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor): string {
   const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: llmAlertRuleGroups(slo, sources) }));
+  const groups = llmAlertRuleGroups(slo, { namespace: "llm-serving", names: ["qwen-small"] }, sources);
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
   execFileSync(promtool!, ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
   return execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
 }
 
 describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtool)", () => {
-  it("page on 10% engine errors within the hour, and stay quiet at 0.2%", () => {
+  /**
+   * The front door's response counter for the model's Ingress, with `status`, as Prometheus stores it:
+   * the controller's own namespace wins, the Ingress's becomes exported_namespace.
+   */
+  const frontDoor = (status: string) =>
+    `nginx_ingress_controller_requests{exported_namespace="llm-serving",ingress="qwen-small",service="qwen-small",status="${status}",namespace="ingress-nginx",pod="controller-0"}`;
+  const page = [{
+    exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
+    exp_annotations: {
+      summary: "Availability for model qwen-small is burning its error budget too fast.",
+      description: "Objective 0.995; windows 14.4x over 1h/5m, 6x over 6h/30m.",
+    },
+  }];
+
+  it("page on 10% failed responses within the hour, and stay quiet at 0.2% and on client aborts", () => {
     const burning = {
       interval: "1m",
-      input_series: [
-        counter(`vllm:request_success_total{finished_reason="stop",${model}}`, 90, 120),
-        counter(`vllm:request_success_total{finished_reason="error",${model}}`, 10, 120),
-      ],
-      alert_rule_test: [
-        alertsAt("90m", "LlmAvailabilityBudgetFastBurn", [availabilityPage]),
-      ],
+      input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("500"), 10, 120)],
+      alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page)],
     };
     const healthy = {
       interval: "1m",
-      input_series: [
-        counter(`vllm:request_success_total{finished_reason="stop",${model}}`, 998, 120),
-        counter(`vllm:request_success_total{finished_reason="error",${model}}`, 2, 120),
-        counter(`vllm:request_success_total{finished_reason="abort",${model}}`, 300, 120),
-      ],
+      input_series: [counter(frontDoor("200"), 998, 120), counter(frontDoor("502"), 2, 120), counter(frontDoor("499"), 300, 120)],
       alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
     };
     expect(runPromtool([burning, healthy])).toMatch(/SUCCESS/);
+  });
+
+  it("page on an outage the engine never sees: every replica down, the front door answering 503", () => {
+    const outage = {
+      interval: "1m",
+      input_series: [
+        // Served fine for an hour, then nothing but 503 (no endpoints); vLLM exports no series at all.
+        { series: frontDoor("200"), values: "0+60x60 3600+0x60" },
+        { series: frontDoor("503"), values: "0+0x60 0+60x60" },
+        { series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small"}', values: "1x60 0x60" },
+        { series: 'kube_deployment_spec_replicas{namespace="llm-serving",deployment="qwen-small"}', values: "1x120" },
+      ],
+      alert_rule_test: [
+        alertsAt("75m", "LlmAvailabilityBudgetFastBurn", page),
+        alertsAt("70m", "LlmModelDown", [{
+          exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
+          exp_annotations: {
+            summary: "Model qwen-small has no available replica.",
+            description: "Its Deployment has had 0 available replicas for 5 minutes: every request fails.",
+          },
+        }]),
+        alertsAt("30m", "LlmModelDown", []),
+        alertsAt("30m", "LlmModelMissing", []),
+      ],
+    };
+    const missing = {
+      interval: "1m",
+      input_series: [{ series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="other"}', values: "1x30" }],
+      alert_rule_test: [alertsAt("20m", "LlmModelMissing", [{
+        exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
+        exp_annotations: {
+          summary: "Model qwen-small has no Deployment in llm-serving.",
+          description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
+        },
+      }])],
+    };
+    expect(runPromtool([outage, missing])).toMatch(/SUCCESS/);
+  });
+
+  it("does not page on one failed request in a dozen: too few requests to judge", () => {
+    const quiet = {
+      interval: "1m",
+      // 12 requests an hour (one every 5 minutes), one of them failing.
+      input_series: [
+        { series: frontDoor("200"), values: "0+0.2x120" },
+        { series: frontDoor("500"), values: "0+0x54 1+0x65" },
+      ],
+      alert_rule_test: [alertsAt("60m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("60m", "LlmAvailabilityBudgetSlowBurn", [])],
+      // The error ratio alone is above the page threshold (14.4 x 0.5%): only the volume guard holds it.
+      promql_expr_test: [{ expr: "count(llm:request_error_ratio:rate1h > 0.072)", eval_time: "60m", exp_samples: [{ labels: "{}", value: 1 }] }],
+    };
+    expect(runPromtool([quiet])).toMatch(/SUCCESS/);
+  });
+
+  it("without a scraped front door, page on vLLM's own error count, and stay quiet at 0.2% and on aborts", () => {
+    const engine = (reason: string) => `vllm:request_success_total{finished_reason="${reason}",${model}}`;
+    const burning = {
+      interval: "1m",
+      input_series: [counter(engine("stop"), 90, 120), counter(engine("error"), 10, 120)],
+      alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page)],
+    };
+    const healthy = {
+      interval: "1m",
+      input_series: [counter(engine("stop"), 998, 120), counter(engine("error"), 2, 120), counter(engine("abort"), 300, 120)],
+      alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
+    };
+    expect(runPromtool([burning, healthy], vllmOnly)).toMatch(/SUCCESS/);
   });
 
   it("page when half the requests miss the TTFT threshold bucket", () => {
@@ -128,16 +195,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
 
   describe("for a llama.cpp model (as the local stack serves)", () => {
     const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
-    // As Prometheus stores ingress-nginx's counter: the controller's own namespace wins, the Ingress's becomes exported_namespace.
-    const frontDoor = (status: string) =>
-      `nginx_ingress_controller_requests{exported_namespace="llm-serving",ingress="qwen-small",status="${status}",namespace="ingress-nginx",pod="controller-0"}`;
 
     it("page on 10% 5xx answers at the front door, and stay quiet at 0.2%", () => {
       const burning = {
         interval: "1m",
         input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("503"), 10, 120)],
         alert_rule_test: [
-          alertsAt("90m", "LlmAvailabilityBudgetFastBurn", [availabilityPage]),
+          alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page),
         ],
       };
       const healthy = {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
-import { servingValues, type ServingValuesInput } from "../components/serving/values";
+import { longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf } from "../scripts/lib/manifests";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
@@ -215,7 +215,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
 
   it("renders manifests that validate against the upstream Kubernetes, KEDA and Prometheus Operator schemas", () => {
     expect(s().objects.map((o) => o.kind).sort()).toEqual(
-      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
+      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PriorityClass", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
     );
     for (const object of s().objects) {
       // Synth redacts the Secret's data; validate its shape with a stand-in value.
@@ -227,6 +227,30 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   it("scores clean with kube-score, but for the documented, deliberate findings", () => {
     // Egress: weights come from hosts whose addresses change. Replicas: min 1 under KEDA (see README).
     expect(kubeScoreFindings(s().objects)).toEqual(["deployment-replicas", "pod-networkpolicy"]);
+  });
+
+  it("rolls its pods when the API key changes: a digest of the key on the pod template, never the key", () => {
+    const generator = ofType(s().result, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-llm-api-key"))!;
+    const key = `mock-password-${generator.name}`;
+    const annotations = s().kind("Deployment").spec.template.metadata.annotations as Record<string, string>;
+    // prod serves a gated model: offline synth gives it a placeholder HF token, in the digest too.
+    const hfToken = stack === "prod" ? secretPlaceholder("hfToken") : "";
+    expect(annotations[secretsChecksumAnnotation]).toBe(secretsDigest(key, hfToken));
+    expect(secretsDigest(`${key}-rotated`, "")).not.toBe(secretsDigest(key, ""));
+    expect(JSON.stringify(annotations)).not.toContain(key);
+    expect(s().release.inputs.values).not.toBe("[secret]");
+  });
+
+  it("lets in-flight generations finish on scale-in and rollout: a preStop sleep, then a grace period covering the longest request", () => {
+    const sleep = vllm().lifecycle.preStop.sleep.seconds as number;
+    expect(sleep).toBeGreaterThanOrEqual(5);
+    expect(pod().terminationGracePeriodSeconds).toBeGreaterThanOrEqual(sleep + longestRequestSeconds);
+    // The longest request is what the front door waits for; the two must not drift apart.
+    expect(s().kind("Ingress").metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]).toBe(String(longestRequestSeconds));
+  });
+
+  it("runs its pods at the serving priority, above the pipeline's", () => {
+    expect(pod().priorityClassName).toBe("llm-serving");
   });
 
   it("never shows the API key in plaintext", () => {

@@ -13,6 +13,8 @@ interface Step {
 }
 interface Job {
   uses?: string;
+  if?: string;
+  "runs-on"?: string;
   with?: Record<string, unknown>;
   needs?: string | string[];
   environment?: string;
@@ -85,14 +87,48 @@ describe("GitHub workflows", () => {
     expect(workflows["deploy.yml"]!.jobs.dev?.needs).toBe("checks");
   });
 
-  it("preview every CI-managed stack on pull requests, with the policy pack and the diff on the PR", () => {
+  it("preview dev on pull requests, with the policy pack and the diff on the PR", () => {
     const preview = workflows["pull-request.yml"]!.jobs.preview!;
     const matrixStacks = preview.strategy!.matrix.stack as string[];
-    expect(matrixStacks).toEqual(expect.arrayContaining(["dev", "prod"]));
+    expect(matrixStacks).toEqual(["dev"]);
     for (const stack of matrixStacks) expect(stackNames()).toContain(stack);
     expect(pulumiSteps("pull-request.yml")).toEqual([
       expect.objectContaining({ with: expect.objectContaining({ command: "preview", "comment-on-pr": true, policyPacks: "policy" }) }),
     ]);
+  });
+
+  const authSteps = (file: string) => stepsOf(file).filter((step) => step.uses?.startsWith("pulumi/auth-actions@"));
+
+  it("never hand a pull request prod's credentials or a token that can update: previews get the preview team, in the preview environment", () => {
+    const preview = workflows["pull-request.yml"]!.jobs.preview!;
+    expect(JSON.stringify(preview.strategy)).not.toContain("prod");
+    // GitHub puts the environment in the OIDC subject; Pulumi Cloud's issuer policy maps it to a team.
+    expect(preview.environment).toBe("preview");
+    expect(authSteps("pull-request.yml").map((step) => step.with)).toEqual([
+      expect.objectContaining({ "requested-token-type": "urn:pulumi:token-type:access_token:team", scope: "team:${{ vars.PULUMI_PREVIEW_TEAM }}" }),
+    ]);
+    // No workflow asks for an organization token, which could update and open every stack.
+    for (const [file, text] of Object.entries(texts)) expect(text, file).not.toContain("access_token:organization");
+  });
+
+  it("issue deploy tokens only on main, inside the dev or production environment, for that environment's team", () => {
+    const up = workflows["pulumi-up.yml"]!.jobs.up!;
+    expect(up.if).toBe("github.ref == 'refs/heads/main'");
+    expect(authSteps("pulumi-up.yml").map((step) => step.with)).toEqual([
+      expect.objectContaining({ "requested-token-type": "urn:pulumi:token-type:access_token:team", scope: "team:${{ vars.PULUMI_DEPLOY_TEAM }}" }),
+    ]);
+    const deploy = workflows["deploy.yml"]!;
+    expect(Object.values(deploy.jobs).flatMap((job) => (job.with?.environment ? [job.with.environment] : []))).toEqual(["dev", "production"]);
+    expect(workflows["pull-request.yml"]!.on).toEqual({ pull_request: { branches: ["main"] } });
+  });
+
+  it("run dev's jobs where dev's API can be reached: the DEV_RUNNER variable, as prod's PROD_RUNNER", () => {
+    const dev = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, { publicAccessCidrs?: string[] }> };
+    // dev's API allows only listed CIDRs, so a hosted runner (any Azure address) cannot reach it.
+    expect(dev.config["llm-platform:cluster"]!.publicAccessCidrs).not.toContain("0.0.0.0/0");
+    expect(workflows["deploy.yml"]!.jobs.dev?.with?.runner).toBe("${{ vars.DEV_RUNNER || 'ubuntu-24.04' }}");
+    expect(workflows["pull-request.yml"]!.jobs.preview?.["runs-on"]).toBe("${{ vars.DEV_RUNNER || 'ubuntu-24.04' }}");
+    expect(workflows["deploy.yml"]!.jobs.prod?.with?.runner).toBe("${{ vars.PROD_RUNNER || 'ubuntu-24.04' }}");
   });
 
   it("deploy dev automatically, then prod behind the production environment, each stack one update at a time", () => {
@@ -119,7 +155,8 @@ describe("GitHub workflows", () => {
   });
 
   it("give the CI-managed stacks their credentials through a Pulumi ESC environment", () => {
-    const stacks = workflows["pull-request.yml"]!.jobs.preview!.strategy!.matrix.stack as string[];
+    const stacks = Object.values(workflows["deploy.yml"]!.jobs).flatMap((job) => (job.with?.stack ? [String(job.with.stack)] : []));
+    expect(stacks).toEqual(["dev", "prod"]);
     for (const stack of stacks) {
       const file = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { environment?: string[] };
       expect(file.environment, stack).toEqual([`llm-platform/${stack}`]);

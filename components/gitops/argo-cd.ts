@@ -21,6 +21,13 @@ export interface ArgoCdArgs {
   readonly namespace?: string;
 }
 
+/**
+ * When the admin password was last set, as Argo CD records it. Without it the chart stamps the
+ * render time, so every values change would log everyone out. The password's generator is keyed on
+ * it: bumping this date is how to rotate the password, and the new date then ends older sessions.
+ */
+export const adminPasswordMtime = "2026-11-01T00:00:00Z";
+
 /** Chart values; pure, so tests can check every key against the pinned chart. */
 export function argoCdValues(
   ingress: IngressRouting | undefined,
@@ -33,7 +40,7 @@ export function argoCdValues(
       // TLS terminates at the ingress controller; argocd-server behind it speaks plain HTTP, or
       // nginx would have to re-encrypt to a self-signed backend certificate for nothing.
       params: { "server.insecure": true },
-      secret: { argocdServerAdminPassword: adminPasswordBcrypt },
+      secret: { argocdServerAdminPassword: adminPasswordBcrypt, argocdServerAdminPasswordMtime: adminPasswordMtime },
       // Anyone who logs in without a matching policy line may look, never change.
       rbac: { "policy.default": "role:readonly" },
     },
@@ -84,7 +91,11 @@ export class ArgoCd extends pulumi.ComponentResource {
     super("llm-platform:gitops:ArgoCd", name, {}, opts);
     const namespaceName = args.namespace ?? "argocd";
     // The random provider comes from the parent chain (stacks/platform.ts passes it as `providers`).
-    const password = new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this });
+    const password = new random.RandomPassword(
+      `${name}-admin-password`,
+      { length: 24, special: false, keepers: { mtime: adminPasswordMtime } },
+      { parent: this },
+    );
     this.adminPassword = pulumi.secret(password.result);
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,

@@ -25,35 +25,29 @@ export const argoWorkflowsConventions = {
   host: "workflows",
 } as const;
 
-/** The `artifactRepository` chart values for the stack's bucket; pure. Keys live under `<repo>/<workflow>/<pod>`. */
+/**
+ * The `artifactRepository` chart values for the stack's bucket; pure. Keys live under `<repo>/<workflow>/<pod>`.
+ * No `archiveLogs` here: set in the controller's repository it switches log archiving on for every
+ * step and no template can turn it off (Argo's IsArchiveLogs: controller on > template > workflow),
+ * so a step whose service account has no bucket identity would fail uploading its logs. The
+ * pipeline asks for archived logs itself and turns them off for such steps.
+ */
 export function artifactRepositoryValues(store: ObjectStore | undefined): Record<string, unknown> {
   if (!store) return {};
   switch (store.kind) {
     case "gcs":
       // No key secret: the executor picks up Workload Identity from the metadata server.
-      return { artifactRepository: { archiveLogs: true, gcs: { bucket: store.bucket } } };
+      return { artifactRepository: { gcs: { bucket: store.bucket } } };
     case "s3":
       return {
         artifactRepository: {
-          archiveLogs: true,
           s3: { bucket: store.bucket, endpoint: "s3.amazonaws.com", ...(store.region ? { region: store.region } : {}), useSDKCreds: true },
         },
       };
-    case "s3-compatible": {
-      const endpoint = new URL(store.endpoint ?? "");
-      return {
-        artifactRepository: {
-          archiveLogs: true,
-          s3: {
-            bucket: store.bucket,
-            endpoint: endpoint.host,
-            insecure: endpoint.protocol === "http:",
-            ...(store.region ? { region: store.region } : {}),
-            useSDKCreds: true,
-          },
-        },
-      };
-    }
+    case "s3-compatible":
+      // No artifact repository: its pods would need static access keys for such a store, and the
+      // platform takes none (config validation refuses the pipeline on these stacks for the same reason).
+      return {};
   }
 }
 

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { priorityClass } from "../addons/priority-class";
 import type { GpuScheduling, ObjectStore } from "../cluster/types";
-import { llmPipelineTemplate, notifyTemplate, pipelineNames } from "./pipeline-templates";
+import { llmPipelineTemplate, notifyTemplate, pipelineNames, pipelinePriority } from "./pipeline-templates";
 
 export interface MlPipelineArgs {
   readonly provider: k8s.Provider;
@@ -19,6 +20,8 @@ export interface MlPipelineArgs {
    * no models, and then deploy gets no rights anywhere (and fails saying why).
    */
   readonly servingNamespace?: string;
+  /** The stack's models[]: each is a serving Deployment of that name; deploy may patch only those. */
+  readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket" }[];
   /** The resource that creates that namespace, when this stack creates it: the deploy Role waits for it. */
   readonly servingNamespaceResource?: pulumi.Resource;
   /** Secret webhook URL; without it the pipeline has no failure notice. */
@@ -27,9 +30,14 @@ export interface MlPipelineArgs {
   readonly hfToken?: pulumi.Input<string>;
 }
 
-/** rclone options for `s3://` URIs: AWS with the pod's IRSA credentials, or the S3-compatible endpoint. */
+/**
+ * rclone options for `s3://` URIs on AWS, with the pod's IRSA credentials. An S3-compatible store
+ * has no workload identity for the pods to use, so the pipeline refuses it (as config validation does).
+ */
 export function s3RemoteOptions(store: ObjectStore): string {
-  if (store.kind === "s3-compatible") return `provider=Other,env_auth=true,endpoint=${store.endpoint ?? ""}`;
+  if (store.kind === "s3-compatible") {
+    throw new Error("the ML pipeline needs a bucket reachable through workload identity (EKS or GKE); an S3-compatible store has none");
+  }
   return `provider=AWS,env_auth=true${store.region ? `,region=${store.region}` : ""}`;
 }
 
@@ -64,19 +72,21 @@ export class MlPipeline extends pulumi.ComponentResource {
       );
     }
 
-    // deploy runs as its own service account: it may get and patch Deployments in the serving
-    // namespace (nothing else, nowhere else) and report its result like every step.
+    // deploy runs as its own service account: it may get and patch the bucket-loaded models'
+    // Deployments in the serving namespace (nothing else, nowhere else) and report its result like
+    // every step. Hub-loaded models are never patched (the pipeline refuses them), so no rights on them.
     const deployerAccount = new k8s.core.v1.ServiceAccount(`${name}-deployer`, { metadata: { name: deployer, namespace: args.namespace } }, k8sOpts);
     const subject = { kind: "ServiceAccount", name: deployerAccount.metadata.name, namespace: args.namespace };
     const servingNamespace = args.servingNamespace;
-    if (servingNamespace !== undefined) {
+    const deployable = args.servedModels.filter((model) => model.weightsFrom === "bucket").map((model) => model.name);
+    if (servingNamespace !== undefined && deployable.length > 0) {
       // Only the Role and its binding live in the serving namespace, so only they wait for it.
       const inServingNamespace = { ...k8sOpts, dependsOn: args.servingNamespaceResource ? [args.servingNamespaceResource] : [] };
       const patchServing = new k8s.rbac.v1.Role(
         `${name}-deployer`,
         {
           metadata: { name: deployer, namespace: servingNamespace },
-          rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "patch"] }],
+          rules: [{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: deployable, verbs: ["get", "patch"] }],
         },
         inServingNamespace,
       );
@@ -100,6 +110,13 @@ export class MlPipeline extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    // Below serving (components/serving/values.ts), and never preempting: a training run waits for a
+    // free GPU and gives way to a serving replica that needs one.
+    const priority = priorityClass(
+      `${name}-priority`,
+      { ...pipelinePriority, preempts: false, description: "ML pipeline steps: below LLM serving on the GPU pools." },
+      k8sOpts,
+    );
     const pipeline = pulumi.all([args.namespace, args.objectStore.url]).apply(([namespace, bucketUrl]) =>
       llmPipelineTemplate({
         namespace,
@@ -109,6 +126,7 @@ export class MlPipeline extends pulumi.ComponentResource {
         bucketUrl,
         s3RemoteOptions: s3RemoteOptions(args.objectStore),
         ...(args.servingNamespace === undefined ? {} : { servingNamespace: args.servingNamespace }),
+        servedModels: args.servedModels,
         notifyOnFailure: args.notifyWebhookUrl !== undefined,
       }),
     );
@@ -120,7 +138,7 @@ export class MlPipeline extends pulumi.ComponentResource {
         metadata: pipeline.apply((template) => template.metadata as Record<string, unknown>),
         spec: pipeline.apply((template) => template.spec as Record<string, unknown>),
       },
-      needsCrds,
+      { ...needsCrds, dependsOn: [args.workflowsRelease, priority] },
     );
     this.registerOutputs({ templateName: this.templateName });
   }

@@ -17,15 +17,21 @@ export const pipelineNames = {
   hfTokenKey: "token",
 } as const;
 
+/** The PriorityClass of pipeline pods: below serving's (100000), and it never preempts. */
+export const pipelinePriority = { name: "llm-pipeline", value: 1000 } as const;
+
 /** The DAG: each task and the tasks it waits for. upload-model and model-check run in parallel. */
 export const pipelineTasks = [
-  { name: "fetch-dataset", depends: [] },
+  { name: "validate-parameters", depends: [] },
+  { name: "fetch-dataset", depends: ["validate-parameters"] },
   { name: "train", depends: ["fetch-dataset"] },
   { name: "evaluate", depends: ["train"] },
   { name: "upload-model", depends: ["evaluate"] },
   { name: "model-check", depends: ["evaluate"] },
-  { name: "deploy", depends: ["upload-model", "model-check"] },
-] as const;
+  // Exactly one of the two runs, as validate-parameters decided.
+  { name: "deploy", depends: ["upload-model", "model-check", "validate-parameters"], when: "{{tasks.validate-parameters.outputs.parameters.deployable}} == true" },
+  { name: "explain-no-deploy", depends: ["upload-model", "model-check", "validate-parameters"], when: "{{tasks.validate-parameters.outputs.parameters.deployable}} == false" },
+] as const satisfies readonly { name: string; depends: readonly string[]; when?: string }[];
 
 export interface PipelineTemplateArgs {
   readonly namespace: string;
@@ -39,8 +45,10 @@ export interface PipelineTemplateArgs {
   readonly bucketUrl: string;
   /** rclone backend options for `s3://` URIs, e.g. `provider=AWS,env_auth=true`. */
   readonly s3RemoteOptions: string;
-  /** Where the serving Deployments live; absent when the stack serves no models (deploy then fails saying so). */
+  /** Where the serving Deployments live; absent when the stack serves no models (the pipeline then stops saying so). */
   readonly servingNamespace?: string;
+  /** The stack's models[]: only bucket-loaded ones can be deployed; each is a Deployment of that name. */
+  readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket" }[];
   /** Adds the exit handler that reports failures (needs the webhook Secret). */
   readonly notifyOnFailure: boolean;
 }
@@ -86,6 +94,8 @@ if not placement:
     model.to("cuda")
 `;
 
+// A wiring reference, not a real fine-tune: AdamW at 1e-5 on bf16 weights loses most updates to
+// rounding (bf16 keeps 8 mantissa bits). It exercises the DAG; a real trainer replaces it (README).
 const trainScript = `import importlib.util, json, os, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 base = os.environ["BASE_MODEL"]
@@ -138,39 +148,66 @@ print(f"model check passed (perplexity {perplexity:.3f} <= {limit})")
 `;
 
 /**
- * Points the serving Deployment at the uploaded model. The JSON patch relies on the llm-serving
- * chart's layout: the model-loader init container with SOURCE then TARGET, TARGET being
- * /models/preloaded/<sha256(source)[:16]> (the chart's llm-serving.preloadedDir), and the vllm
- * container loading that directory as its first argument. "test" ops make the API server refuse
- * the patch, changing nothing, if the layout differs. A model served from the Hub has no loader to
- * point anywhere (and vLLM runs offline only with one), so deploy stops before patching.
+ * Checks every workflow parameter before anything runs, and computes what deploy writes. Values
+ * reach it as environment variables (Argo escapes them there), and each must match a strict pattern,
+ * so no later step or patch can be steered by a quote, a newline or a path in a parameter. Prints
+ * the checked model URI and the chart's preloaded directory for it as output parameters.
+ * A model served from the Hub has no loader to point anywhere (vLLM runs offline only with one), so
+ * the pipeline stops here, before training, rather than after.
  */
-export const deployScript = `set -eu
-fail() { echo "deploy: $*" >&2; exit 1; }
-[ -n "$NAMESPACE" ] || fail "this stack serves no models (models: []), so there is no Deployment to update; add the model to models[] with weightsFrom: bucket"
-sa=/var/run/secrets/kubernetes.io/serviceaccount
-api="https://kubernetes.default.svc/apis/apps/v1/namespaces/$NAMESPACE/deployments/$DEPLOYMENT"
-call() { curl -sS --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" -w '\n%{http_code}' "$@" "$api"; }
-status() { printf '%s' "$1" | tail -n 1; }
-current=$(call) || fail "cannot reach the Kubernetes API"
-[ "$(status "$current")" = 200 ] || fail "cannot read Deployment $NAMESPACE/$DEPLOYMENT (HTTP $(status "$current")); model-name must be a models[].name of this stack"
-printf '%s' "$current" | grep -Eq '"name": *"model-loader"' ||
-  fail "models[] entry $DEPLOYMENT loads its weights from the Hugging Face Hub (weightsFrom: hub), so it has no model loader to point at $MODEL_SOURCE; set weightsFrom: bucket for it and run pulumi up first"
-dir="/models/preloaded/$(printf %s "$MODEL_SOURCE" | sha256sum | cut -c1-16)"
-patch=$(cat <<EOF
-[{"op":"test","path":"/spec/template/spec/initContainers/0/name","value":"model-loader"},
- {"op":"test","path":"/spec/template/spec/initContainers/0/env/0/name","value":"SOURCE"},
- {"op":"test","path":"/spec/template/spec/initContainers/0/env/1/name","value":"TARGET"},
- {"op":"test","path":"/spec/template/spec/containers/0/name","value":"vllm"},
- {"op":"replace","path":"/spec/template/spec/initContainers/0/env/0/value","value":"$MODEL_SOURCE"},
- {"op":"replace","path":"/spec/template/spec/initContainers/0/env/1/value","value":"$dir"},
- {"op":"replace","path":"/spec/template/spec/containers/0/args/0","value":"$dir"}]
-EOF
-)
-result=$(call -H "Content-Type: application/json-patch+json" -X PATCH --data "$patch") || fail "cannot reach the Kubernetes API"
-[ "$(status "$result")" = 200 ] || fail "the API server refused the patch (HTTP $(status "$result")): $(printf '%s' "$result" | sed '$d')"
-echo "deployment $NAMESPACE/$DEPLOYMENT now serves $MODEL_SOURCE from $dir"
+export const validateParametersScript = `set -eu
+fail() { echo "validate-parameters: $*" >&2; exit 1; }
+# matches NAME VALUE ERE: the whole value, on one line, matches the extended regular expression.
+matches() {
+  [ "$(printf '%s' "$2" | wc -l)" -eq 0 ] && printf '%s' "$2" | grep -Eqx "$3" ||
+    fail "parameter $1 is not $4: got '$(printf '%s' "$2" | head -c 200 | tr -c '[:print:]' '?')'"
+}
+matches dataset-uri "$DATASET_URI" '(s3|gs)://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._=-]+)*/?' "an s3:// or gs:// URI of letters, digits and ._=-/"
+matches base-model "$BASE_MODEL" '[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?' "a Hugging Face model id such as Qwen/Qwen2.5-1.5B-Instruct"
+matches model-name "$MODEL_NAME" '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?' "a models[].name (a DNS label)"
+matches model-version "$MODEL_VERSION" '[A-Za-z0-9][A-Za-z0-9._-]{0,62}' "a version label of up to 63 letters, digits and ._-"
+matches gpu-count "$GPU_COUNT" '[1-9][0-9]?' "a GPU count from 1 to 99"
+matches max-perplexity "$MAX_PERPLEXITY" '[0-9]{1,6}(\\.[0-9]{1,6})?' "a positive number such as 20 or 12.5"
+# Whether deploy can run is decided now, but reported after training: the model is still worth
+# having in the bucket (switch the models[] entry to weightsFrom: bucket, then deploy a version).
+blocker=""
+if [ -z "$SERVING_NAMESPACE" ]; then
+  blocker="this stack serves no models (models: []), so there is no Deployment to update; add the model to models[] with weightsFrom: bucket"
+else
+  case " $HUB_MODELS " in *" $MODEL_NAME "*)
+    blocker="models[] entry $MODEL_NAME loads its weights from the Hugging Face Hub (weightsFrom: hub), so it has no model loader to point at the bucket; set weightsFrom: bucket for it and run pulumi up first" ;;
+  esac
+  case " $BUCKET_MODELS $HUB_MODELS " in *" $MODEL_NAME "*) ;; *)
+    blocker="model-name $MODEL_NAME is not a models[].name of this stack (\${BUCKET_MODELS:-none} loaded from the bucket)" ;;
+  esac
+fi
+printf '%s' "$blocker" > /tmp/deploy-blocker
+if [ -n "$blocker" ]; then printf false; else printf true; fi > /tmp/deployable
+source="$MODEL_ROOT/$MODEL_NAME/$MODEL_VERSION"
+printf '%s' "$source" > /tmp/model-source
+printf '/models/preloaded/%s' "$(printf '%s' "$source" | sha256sum | cut -c1-16)" > /tmp/preloaded-dir
+echo "parameters valid; deploy will point $MODEL_NAME at $source"
 `;
+
+/**
+ * The JSON patch deploy sends, with Argo placeholders for the checked source and directory. It relies
+ * on the llm-serving chart's layout: the model-loader init container with SOURCE then TARGET, TARGET
+ * being /models/preloaded/<sha256(source)[:16]> (the chart's llm-serving.preloadedDir), and the vllm
+ * container loading that directory as its first argument. "test" ops make the API server refuse the
+ * whole patch, changing nothing, if the layout differs.
+ */
+export function deployPatch(source: string, dir: string): Record<string, string>[] {
+  const init = "/spec/template/spec/initContainers/0";
+  return [
+    { op: "test", path: `${init}/name`, value: "model-loader" },
+    { op: "test", path: `${init}/env/0/name`, value: "SOURCE" },
+    { op: "test", path: `${init}/env/1/name`, value: "TARGET" },
+    { op: "test", path: "/spec/template/spec/containers/0/name", value: "vllm" },
+    { op: "replace", path: `${init}/env/0/value`, value: source },
+    { op: "replace", path: `${init}/env/1/value`, value: dir },
+    { op: "replace", path: "/spec/template/spec/containers/0/args/0", value: dir },
+  ];
+}
 
 function pythonStep(
   name: string,
@@ -218,6 +255,7 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
     containers: [{ name: "main", resources: { limits: { "nvidia.com/gpu": "{{inputs.parameters.gpu-count}}" } } }],
   };
   const modelUri = `${args.bucketUrl}/models/${param("model-name")}/${param("model-version")}`;
+  const modelsLoadedFrom = (from: "hub" | "bucket") => args.servedModels.filter((m) => m.weightsFrom === from).map((m) => m.name).join(" ");
   const artifact = (name: string, path: string) => ({ name, path, archive: { none: {} } });
   const fromTask = (task: string, name: string) => ({ name, from: `{{tasks.${task}.outputs.artifacts.${name}}}` });
   const templates = [
@@ -228,6 +266,7 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
           name: task.name,
           template: task.name,
           ...(task.depends.length > 0 ? { depends: task.depends.join(" && ") } : {}),
+          ...("when" in task ? { when: task.when } : {}),
           ...taskArguments(task.name, fromTask),
         })),
       },
@@ -260,21 +299,66 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
       MAX_PERPLEXITY: param("max-perplexity"),
     }, { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "8Gi" } }, {
       inputs: { parameters: [{ name: "perplexity" }], artifacts: [artifact("model", "/work/model")] },
+      // No GPU, but on the GPU pool: its nodes already hold the ~10 GB trainer image from train and
+      // evaluate, where a system node would pull it just to read a few files.
+      nodeSelector: args.gpu.nodeSelector,
+      tolerations: args.gpu.tolerations,
     }),
     {
-      name: "deploy",
-      serviceAccountName: args.deployerServiceAccount,
+      name: "validate-parameters",
       container: {
         name: "main",
         image: images.curl,
         command: ["/bin/sh", "-c"],
-        args: [deployScript],
+        args: [validateParametersScript],
         env: envOf({
-          NAMESPACE: args.servingNamespace ?? "",
-          DEPLOYMENT: param("model-name"),
-          MODEL_SOURCE: modelUri,
+          DATASET_URI: param("dataset-uri"),
+          BASE_MODEL: param("base-model"),
+          MODEL_NAME: param("model-name"),
+          MODEL_VERSION: param("model-version"),
+          GPU_COUNT: param("gpu-count"),
+          MAX_PERPLEXITY: param("max-perplexity"),
+          MODEL_ROOT: `${args.bucketUrl}/models`,
+          SERVING_NAMESPACE: args.servingNamespace ?? "",
+          BUCKET_MODELS: modelsLoadedFrom("bucket"),
+          HUB_MODELS: modelsLoadedFrom("hub"),
         }),
         resources: smallStep,
+      },
+      outputs: {
+        parameters: [
+          { name: "model-source", valueFrom: { path: "/tmp/model-source" } },
+          { name: "preloaded-dir", valueFrom: { path: "/tmp/preloaded-dir" } },
+          { name: "deployable", valueFrom: { path: "/tmp/deployable" } },
+          { name: "deploy-blocker", valueFrom: { path: "/tmp/deploy-blocker" } },
+        ],
+      },
+    },
+    {
+      name: "explain-no-deploy",
+      container: {
+        name: "main",
+        image: images.curl,
+        command: ["/bin/sh", "-c"],
+        args: ['echo "deploy: $BLOCKER" >&2; exit 1'],
+        env: envOf({ BLOCKER: "{{inputs.parameters.deploy-blocker}}" }),
+        resources: smallStep,
+      },
+      inputs: { parameters: [{ name: "deploy-blocker" }] },
+    },
+    {
+      name: "deploy",
+      serviceAccountName: args.deployerServiceAccount,
+      // The deployer has no bucket identity: archiving its logs would fail the step after the patch.
+      archiveLocation: { archiveLogs: false },
+      inputs: { parameters: [{ name: "model-source" }, { name: "preloaded-dir" }] },
+      // Argo's resource template: the executor runs kubectl patch --type json on the one Deployment,
+      // with values validate-parameters checked; no shell, no hand-made JSON.
+      resource: {
+        action: "patch",
+        mergeStrategy: "json",
+        flags: ["deployment", param("model-name"), ...(args.servingNamespace ? ["--namespace", args.servingNamespace] : [])],
+        manifest: JSON.stringify(deployPatch("{{inputs.parameters.model-source}}", "{{inputs.parameters.preloaded-dir}}")),
       },
     },
   ];
@@ -285,6 +369,9 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
     spec: {
       entrypoint: "pipeline",
       serviceAccountName: args.runnerServiceAccount,
+      // Step logs go to the bucket (the UI shows them after pod GC) as the runner, which may write there.
+      archiveLogs: true,
+      podPriorityClassName: pipelinePriority.name,
       arguments: {
         parameters: [
           { name: "dataset-uri", description: "s3:// or gs:// prefix holding train.jsonl and eval.jsonl" },
@@ -349,18 +436,37 @@ function taskArguments(task: string, fromTask: (task: string, name: string) => {
       };
     case "upload-model":
       return { arguments: { artifacts: [fromTask("train", "model")] } };
+    case "explain-no-deploy":
+      return { arguments: { parameters: [{ name: "deploy-blocker", value: "{{tasks.validate-parameters.outputs.parameters.deploy-blocker}}" }] } };
+    case "deploy":
+      return {
+        arguments: {
+          parameters: ["model-source", "preloaded-dir"].map((name) => ({ name, value: `{{tasks.validate-parameters.outputs.parameters.${name}}}` })),
+        },
+      };
     default:
       return {};
   }
 }
 
-/** The failure notice, as JSON that both Slack (`text`) and Discord (`content`) accept. */
-export function failureNoticeBody(): string {
-  const message =
-    `LLM pipeline {{workflow.name}} in {{workflow.namespace}} ended {{workflow.status}} ` +
-    `(model {{workflow.parameters.model-name}} version {{workflow.parameters.model-version}})`;
-  return JSON.stringify({ text: message, content: message });
-}
+/**
+ * The failure notice's text. Parameters may hold anything (this is also sent when validate-parameters
+ * rejects them), so the text reaches the step as an environment variable and is JSON-encoded there.
+ */
+export const failureNoticeMessage =
+  "LLM pipeline {{workflow.name}} in {{workflow.namespace}} ended {{workflow.status}} " +
+  "(model {{workflow.parameters.model-name}} version {{workflow.parameters.model-version}})";
+
+/**
+ * Posts $MESSAGE to $WEBHOOK_URL as JSON that both Slack (`text`) and Discord (`content`) accept.
+ * The encoder escapes backslashes and quotes, turns line breaks and tabs into spaces and drops other
+ * control characters, so any message yields one valid JSON string.
+ */
+export const notifyScript = `set -eu
+text=$(printf '%s' "$MESSAGE" | head -c 1000 | tr '\\n\\r\\t' '   ' | tr -d '\\000-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')
+body=$(printf '{"text":"%s","content":"%s"}' "$text" "$text")
+curl -fsS -X POST -H "Content-Type: application/json" --data "$body" "$WEBHOOK_URL" >/dev/null
+`;
 
 /** The reusable exit-handler template: posts the failure notice to the webhook from the Secret. */
 export function notifyTemplate(namespace: string): Record<string, unknown> {
@@ -375,11 +481,11 @@ export function notifyTemplate(namespace: string): Record<string, unknown> {
           retryStrategy: { limit: "3" },
           container: {
             name: "main",
-        image: images.curl,
+            image: images.curl,
             command: ["/bin/sh", "-c"],
-            args: ['curl -fsS -X POST -H "Content-Type: application/json" --data "$BODY" "$WEBHOOK_URL" >/dev/null'],
+            args: [notifyScript],
             env: [
-              { name: "BODY", value: failureNoticeBody() },
+              { name: "MESSAGE", value: failureNoticeMessage },
               { name: "WEBHOOK_URL", valueFrom: { secretKeyRef: { name: pipelineNames.webhookSecret, key: pipelineNames.webhookKey } } },
             ],
             resources: smallStep,

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import { podSecurityLabels } from "../addons/pod-security";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify } from "yaml";
 import { elasticStackVersion } from "../versions";
 
 export interface ElasticsearchArgs {
@@ -15,6 +17,8 @@ export interface ElasticsearchArgs {
   readonly storageGiB: number;
   readonly storageClassName: string;
   readonly heapGiB: number;
+  /** Index pattern the log writer may append to, e.g. `logs-kubernetes-*`. */
+  readonly logDataStreams: string;
 }
 
 /** Names ECK gives the objects it creates for an Elasticsearch resource named `name`. */
@@ -26,6 +30,24 @@ export const eckNames = (name: string) => ({
   httpCaSecret: `${name}-es-http-certs-public`,
 });
 
+/**
+ * The user Fluent Bit signs in as, in ECK's file realm: it may append documents to the log data
+ * streams (and create them on first write), nothing else; the `elastic` superuser stays off the nodes.
+ */
+export const logWriter = {
+  username: "fluent-bit",
+  role: "log-writer",
+  /** Basic-auth Secret (`username`, `password`, `roles`) ECK reads the user from. */
+  userSecret: (clusterName: string) => `${clusterName}-log-writer-user`,
+  /** Secret with `roles.yml`, the role's definition. */
+  roleSecret: (clusterName: string) => `${clusterName}-log-writer-role`,
+} as const;
+
+/** The writer role's `roles.yml`: create_doc on the log data streams, auto_configure to create them. */
+export function logWriterRolesYaml(dataStreamPattern: string): string {
+  return stringify({ [logWriter.role]: { cluster: [], indices: [{ names: [dataStreamPattern], privileges: ["create_doc", "auto_configure"] }] } });
+}
+
 /** The Elasticsearch resource (elasticsearch.k8s.elastic.co/v1); pure. */
 export function elasticsearchManifest(args: Omit<ElasticsearchArgs, "provider" | "operator">) {
   const memory = `${args.heapGiB * 2}Gi`;
@@ -35,6 +57,10 @@ export function elasticsearchManifest(args: Omit<ElasticsearchArgs, "provider" |
     metadata: { name: args.clusterName, namespace: args.namespace },
     spec: {
       version: elasticStackVersion,
+      auth: {
+        fileRealm: [{ secretName: logWriter.userSecret(args.clusterName) }],
+        roles: [{ secretName: logWriter.roleSecret(args.clusterName) }],
+      },
       nodeSets: [
         {
           name: "default",
@@ -85,11 +111,27 @@ export class Elasticsearch extends pulumi.ComponentResource {
       { metadata: { name: args.namespace, labels: podSecurityLabels("privileged") } },
       k8sOpts,
     );
+    const writerPassword = new random.RandomPassword(`${name}-log-writer`, { length: 32, special: false }, { parent: this });
+    const namespace = this.namespace.metadata.name;
+    const writerUser = new k8s.core.v1.Secret(
+      `${name}-log-writer-user`,
+      {
+        metadata: { name: logWriter.userSecret(args.clusterName), namespace },
+        type: "kubernetes.io/basic-auth",
+        stringData: { username: logWriter.username, password: pulumi.secret(writerPassword.result), roles: logWriter.role },
+      },
+      k8sOpts,
+    );
+    const writerRole = new k8s.core.v1.Secret(
+      `${name}-log-writer-role`,
+      { metadata: { name: logWriter.roleSecret(args.clusterName), namespace }, stringData: { "roles.yml": logWriterRolesYaml(args.logDataStreams) } },
+      k8sOpts,
+    );
     const manifest = elasticsearchManifest(args);
     this.cluster = new k8s.apiextensions.CustomResource(
       `${name}-cluster`,
       { ...manifest, metadata: { ...manifest.metadata, namespace: this.namespace.metadata.name } },
-      { ...k8sOpts, dependsOn: [args.operator] },
+      { ...k8sOpts, dependsOn: [args.operator, writerUser, writerRole] },
     );
     this.names = eckNames(args.clusterName);
     this.registerOutputs({});

@@ -15,8 +15,8 @@ export interface FluentBitArgs {
    * then the pods cannot start, and the atomic release could time out and roll back.
    */
   readonly elasticsearch: pulumi.Resource;
-  /** ECK's `<es>-es-elastic-user` secret (key `elastic`). */
-  readonly credentialsSecret: string;
+  /** The log writer's user: a basic-auth Secret (keys `username`, `password`) that may only append logs. */
+  readonly writer: { readonly secretName: string; readonly username: string };
   /** ECK's `<es>-es-http-certs-public` secret (key `ca.crt`). */
   readonly caSecret: string;
   /** Data stream the logs go to; its index template and ILM policy come from LogRetention. */
@@ -29,12 +29,18 @@ export interface FluentBitArgs {
 
 const configDir = "/fluent-bit/etc/conf";
 const caDir = "/fluent-bit/tls";
+/** On the node: tail's read positions survive pod restarts, so nothing is skipped or read twice. */
+const stateDir = "/var/lib/fluent-bit";
+/** Where the application's own JSON fields go, away from the fields Fluent Bit and Kubernetes add. */
+export const appFieldsKey = "app";
+/** Attempts per chunk before Fluent Bit drops it (and logs it): a record Elasticsearch rejects never succeeds. */
+export const esRetryLimit = 5;
 
 /**
  * The YAML-format pipeline (the classic format is deprecated from the end of 2026): tail container
  * logs, add Kubernetes metadata, ship to Elasticsearch over verified TLS. Pure.
  */
-export function fluentBitYaml(args: Pick<FluentBitArgs, "elasticsearchHost" | "dataStream">): string {
+export function fluentBitYaml(args: Pick<FluentBitArgs, "elasticsearchHost" | "dataStream" | "writer">): string {
   return `service:
   flush: 1
   log_level: info
@@ -42,12 +48,16 @@ export function fluentBitYaml(args: Pick<FluentBitArgs, "elasticsearchHost" | "d
   http_listen: 0.0.0.0
   http_port: 2020
   health_check: on
+  # The image's parsers, which pods may pick by annotation (k8s-logging.parser).
+  parsers_file: /fluent-bit/etc/parsers.conf
 pipeline:
   inputs:
     - name: tail
       tag: kube.*
       path: /var/log/containers/*.log
       multiline.parser: cri, docker
+      db: ${stateDir}/tail-containers.db
+      db.locking: true
       mem_buf_limit: 50MB
       skip_long_lines: on
       refresh_interval: 10
@@ -55,9 +65,16 @@ pipeline:
     - name: kubernetes
       match: kube.*
       merge_log: on
+      # Under a key of its own: an app's "time" or "@timestamp" would otherwise clash with ours.
+      merge_log_key: ${appFieldsKey}
       keep_log: off
       k8s-logging.parser: on
       k8s-logging.exclude: on
+    # The CRI and docker parsers keep the runtime's time string; the record's timestamp already holds
+    # it, and the output writes it as @timestamp.
+    - name: modify
+      match: kube.*
+      remove: time
   outputs:
     - name: es
       match: kube.*
@@ -66,14 +83,16 @@ pipeline:
       tls: on
       tls.verify: on
       tls.ca_file: ${caDir}/ca.crt
-      http_user: elastic
+      http_user: ${args.writer.username}
       http_passwd: \${ELASTICSEARCH_PASSWORD}
       index: ${args.dataStream}
       # Data streams only accept "create"; Fluent Bit's default write operation.
       write_operation: create
       suppress_type_name: on
       replace_dots: on
-      retry_limit: no_limits
+      # A rejected record fails the same way every time: give up after a few tries, saying why.
+      retry_limit: ${esRetryLimit}
+      trace_error: on
 `;
 }
 
@@ -85,14 +104,20 @@ export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespac
     config: { extraFiles: { "fluent-bit.yaml": fluentBitYaml(args) } },
     args: ["--workdir=/fluent-bit/etc", `--config=${configDir}/fluent-bit.yaml`],
     env: [
-      { name: "ELASTICSEARCH_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "elastic" } } },
+      { name: "ELASTICSEARCH_PASSWORD", valueFrom: { secretKeyRef: { name: args.writer.secretName, key: "password" } } },
     ],
     extraVolumes: [{ name: "elasticsearch-ca", secret: { secretName: args.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }],
     extraVolumeMounts: [{ name: "elasticsearch-ca", mountPath: caDir, readOnly: true }],
-    // The one hostPath the platform allows: node logs, read-only. Containerd (EKS, GKE, k3s) keeps
-    // them under /var/log/pods, linked from /var/log/containers.
-    daemonSetVolumes: [{ name: "varlog", hostPath: { path: "/var/log" } }],
-    daemonSetVolumeMounts: [{ name: "varlog", mountPath: "/var/log", readOnly: true }],
+    // Node logs, read-only: containerd (EKS, GKE, k3s) keeps them under /var/log/pods, linked from
+    // /var/log/containers. And the read positions, the one writable host directory.
+    daemonSetVolumes: [
+      { name: "varlog", hostPath: { path: "/var/log" } },
+      { name: "state", hostPath: { path: stateDir, type: "DirectoryOrCreate" } },
+    ],
+    daemonSetVolumeMounts: [
+      { name: "varlog", mountPath: "/var/log", readOnly: true },
+      { name: "state", mountPath: stateDir },
+    ],
     tolerations: args.tolerations,
     securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },

@@ -16,12 +16,23 @@ export interface KibanaArgs {
   readonly ingress?: IngressLayer;
 }
 
+/** Kibana's memory request and limit. */
+export const kibanaMemory = "2Gi";
+
 /** The Kibana resource (kibana.k8s.elastic.co/v1); pure. */
 export function kibanaManifest(args: Pick<KibanaArgs, "kibanaName" | "elasticsearchName">, publicUrl?: string) {
   return {
     apiVersion: "kibana.k8s.elastic.co/v1",
     kind: "Kibana",
-    metadata: { name: args.kibanaName },
+    metadata: {
+      name: args.kibanaName,
+      annotations: {
+        // pulumi up waits until ECK reports Kibana healthy (its pods ready and connected to
+        // Elasticsearch), so a Kibana that crash-loops fails the update instead of passing silently.
+        "pulumi.com/waitFor": "jsonpath={.status.health}=green",
+        "pulumi.com/timeoutSeconds": "900",
+      },
+    },
     spec: {
       version: elasticStackVersion,
       count: 1,
@@ -30,7 +41,9 @@ export function kibanaManifest(args: Pick<KibanaArgs, "kibanaName" | "elasticsea
       ...(publicUrl ? { config: { "server.publicBaseUrl": publicUrl } } : {}),
       podTemplate: {
         spec: {
-          containers: [{ name: "kibana", resources: { requests: { memory: "1Gi", cpu: "250m" }, limits: { memory: "1Gi" } } }],
+          // 2Gi, ECK 3.5's own default: Kibana 9.x sizes its heap at 75% of the container's memory and
+          // does not get through plugin initialisation in 1Gi.
+          containers: [{ name: "kibana", resources: { requests: { memory: kibanaMemory, cpu: "250m" }, limits: { memory: kibanaMemory } } }],
         },
       },
     },

@@ -11,11 +11,38 @@ export interface DcgmExporterArgs {
   readonly gpuPools: readonly GpuPool[];
   /** The Prometheus Operator CRDs release: the chart ships a ServiceMonitor. */
   readonly crds: pulumi.Resource;
+  /**
+   * Where the node keeps the NVIDIA driver when containers only get it by requesting a GPU (GKE's
+   * Container-Optimized OS: `/home/kubernetes/bin/nvidia`); unset where the NVIDIA runtime provides it.
+   */
+  readonly nvidiaDriverHostPath?: string;
+}
+
+/** GKE installs the driver here on COS nodes; GKE's DCGM guide mounts it at /usr/local/nvidia. */
+export const gkeNvidiaDriverHostPath = "/home/kubernetes/bin/nvidia";
+const driverMountPath = "/usr/local/nvidia";
+
+/** The chart's default metrics-list mount, repeated: setting `extraVolumeMounts` replaces the default list. */
+const countersMount = { name: "exporter-metrics-volume", mountPath: "/etc/dcgm-exporter/default-counters.csv", subPath: "default-counters.csv" };
+
+/**
+ * The exporter loads NVML from the driver. On COS only containers that request a GPU get the driver
+ * libraries mounted, and the exporter requests none: mount the host's driver directory and point the
+ * loader at its lib64.
+ */
+function driverFromHost(hostPath: string | undefined) {
+  if (!hostPath) return {};
+  return {
+    extraHostVolumes: [{ name: "nvidia-driver", hostPath }],
+    extraVolumeMounts: [countersMount, { name: "nvidia-driver", mountPath: driverMountPath, readOnly: true }],
+    extraEnv: [{ name: "LD_LIBRARY_PATH", value: `${driverMountPath}/lib64` }],
+  };
 }
 
 /** Helm values for one pool's exporter; pure. */
-export function dcgmExporterValues(pool: GpuPool) {
+export function dcgmExporterValues(pool: GpuPool, nvidiaDriverHostPath?: string) {
   return {
+    ...driverFromHost(nvidiaDriverHostPath),
     nodeSelector: pool.scheduling.nodeSelector,
     tolerations: pool.scheduling.tolerations,
     ...(pool.scheduling.runtimeClassName ? { runtimeClassName: pool.scheduling.runtimeClassName } : {}),
@@ -38,7 +65,7 @@ export class DcgmExporter extends pulumi.ComponentResource {
       chartRelease(
         `${name}-${pool.name}`,
         charts.dcgmExporter,
-        { namespace: args.namespace, values: dcgmExporterValues(pool) },
+        { namespace: args.namespace, values: dcgmExporterValues(pool, args.nvidiaDriverHostPath) },
         { parent: this, provider: args.provider, dependsOn: [args.crds] },
       ),
     );

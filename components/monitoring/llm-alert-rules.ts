@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   dcgmMetrics as dcgm,
   frontDoorRate,
+  kubeStateMetrics as ksm,
   leLabel,
   llamacppMetrics as llamacpp,
   vllmMetrics as vllm,
@@ -23,6 +24,18 @@ export interface LlmSlo {
   /** Fraction of a GPU's memory in use that counts as pressure. */
   readonly gpuMemoryPressure: number;
 }
+
+/** What is served: each model is a Deployment and an Ingress of its name in this namespace. */
+export interface ServedModels {
+  readonly namespace: string;
+  readonly names: readonly string[];
+}
+
+/**
+ * Requests a model must have had over an alert's long window before its error ratio may page: with
+ * fewer, one failed request in a dozen is already above the 1-hour threshold.
+ */
+export const minRequestsToAlert = 100;
 
 export interface Rule {
   readonly record?: string;
@@ -60,17 +73,25 @@ interface Sli {
   readonly objective: number;
   readonly alert: string;
   readonly summary: string;
+  /** Requests over a range, by model_name; alerts need `minRequestsToAlert` of them in their long window. */
+  readonly volume?: { readonly record: string; readonly increase: (range: string) => string };
 }
 
 function sliRules(sli: Sli): RuleGroup {
   const budget = 1 - sli.objective;
-  const recordings: Rule[] = windows.map((range) => ({ record: `${sli.record}:rate${range}`, expr: sli.ratio(range) }));
+  const { volume } = sli;
+  const longWindows = [...new Set(burnRateWindows.map((w) => w.long))];
+  const recordings: Rule[] = [
+    ...windows.map((range) => ({ record: `${sli.record}:rate${range}`, expr: sli.ratio(range) })),
+    ...(volume ? longWindows.map((range) => ({ record: `${volume.record}:increase${range}`, expr: volume.increase(range) })) : []),
+  ];
+  const enough = (long: string) => (volume ? ` and on (model_name) ${volume.record}:increase${long} >= ${minRequestsToAlert}` : "");
   const severities = [...new Set(burnRateWindows.map((w) => w.severity))];
   const alerts: Rule[] = severities.map((severity) => {
     const pairs = burnRateWindows.filter((w) => w.severity === severity);
     const threshold = (factor: number) => Number((factor * budget).toPrecision(6));
     const expr = pairs
-      .map((w) => `(${sli.record}:rate${w.long} > ${threshold(w.factor)} and ${sli.record}:rate${w.short} > ${threshold(w.factor)})`)
+      .map((w) => `(${sli.record}:rate${w.long} > ${threshold(w.factor)} and ${sli.record}:rate${w.short} > ${threshold(w.factor)}${enough(w.long)})`)
       .join(" or ");
     return {
       alert: `${sli.alert}${severity === "critical" ? "FastBurn" : "SlowBurn"}`,
@@ -87,30 +108,40 @@ function sliRules(sli: Sli): RuleGroup {
 
 /**
  * Every rule group for the LLM serving SLOs and saturation; pure. Each engine is read through its
- * own metrics, and a rule is left out when no served engine can feed it: a query that can never
- * match would read as "all is well".
+ * own metrics, and a rule is left out when nothing served can feed it: a query that can never match
+ * would read as "all is well".
  */
-export function llmAlertRuleGroups(slo: LlmSlo, sources: ServingSources = vllmOnly): RuleGroup[] {
+export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: ServingSources = vllmOnly): RuleGroup[] {
   const cpuModels = sources.llamacpp.length > 0;
-  // Availability: requests the engine finished with an error. Client aborts ("abort") and normal
-  // stops ("stop", "length", "repetition") are not failures. llama.cpp counts no errors, so its
-  // models are read at the front door: the share of 5xx answers.
-  const errorRatios = (range: string) => [
-    ...(sources.vllm
-      ? [`sum by (model_name) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
-          ` / sum by (model_name) (rate(${vllm.requestSuccess}[${range}]))`]
-      : []),
-    ...(cpuModels && sources.frontDoor
-      ? [`${frontDoorRate(sources, range, ', status=~"5.."')} / ${frontDoorRate(sources, range)}`]
-      : []),
-  ];
-  const availability = sliRules({
-    record: "llm:request_error_ratio",
-    ratio: (range) => errorRatios(range).map((ratio, _, all) => (all.length > 1 ? `(${ratio})` : ratio)).join(" or "),
-    objective: slo.availability,
-    alert: "LlmAvailabilityBudget",
-    summary: "Availability",
-  });
+  const availability = availabilitySli(slo, served, sources);
+  const byModel = (metric: string) => `label_replace(${metric}{namespace="${served.namespace}"}, "model_name", "$1", "deployment", "(.+)")`;
+  const down: RuleGroup = {
+    name: "llm_down",
+    rules: [
+      {
+        // No ready replica: every request gets 503, idle or not. Nothing the engine exports shows it.
+        alert: "LlmModelDown",
+        expr: `${byModel(ksm.deploymentAvailable)} == 0 and on (model_name) ${byModel(ksm.deploymentDesired)} > 0`,
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Model {{ $labels.model_name }} has no available replica.",
+          description: "Its Deployment has had 0 available replicas for 5 minutes: every request fails.",
+        },
+      },
+      // A model whose Deployment is gone (a failed release, a deleted object) has no series at all.
+      ...served.names.map((model) => ({
+        alert: "LlmModelMissing",
+        expr: `absent(${ksm.deploymentAvailable}{namespace="${served.namespace}",deployment="${model}"})`,
+        for: "10m",
+        labels: { severity: "critical", model_name: model },
+        annotations: {
+          summary: `Model ${model} has no Deployment in ${served.namespace}.`,
+          description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
+        },
+      })),
+    ],
+  };
   // TTFT: the fraction of requests slower than the threshold, read from the cumulative bucket at it.
   const le = leLabel(slo.ttftSeconds);
   const ttft = sliRules({
@@ -152,17 +183,45 @@ export function llmAlertRuleGroups(slo: LlmSlo, sources: ServingSources = vllmOn
   // only sees whole responses) and runs on no GPU.
   const saturationRules = sources.vllm ? saturation.rules : saturation.rules.filter((rule) => rule.alert !== "GpuMemoryPressure");
   return [
-    ...(errorRatios("5m").length > 0 ? [availability] : []),
+    ...(availability ? [availability] : []),
     ...(sources.vllm ? [ttft] : []),
     ...(queues.length > 0 ? [{ ...saturation, rules: saturationRules }] : []),
+    down,
   ];
+}
+
+/**
+ * Availability as clients see it, where the front door's metrics are scraped: each model's 5xx
+ * answers at its Ingress (named after it). That counts crashes, timeouts and "no replica" (503), which
+ * no engine reports; client aborts (499) and rate limits (4xx) are not the service failing. Without a
+ * front door, vLLM's own error count is the next best; llama.cpp counts no errors at all.
+ */
+function availabilitySli(slo: LlmSlo, served: ServedModels, sources: ServingSources): RuleGroup | undefined {
+  const common = { record: "llm:request_error_ratio", objective: slo.availability, alert: "LlmAvailabilityBudget", summary: "Availability" };
+  if (sources.frontDoor && served.names.length > 0) {
+    const models = served.names;
+    return sliRules({
+      ...common,
+      ratio: (range) => `${frontDoorRate(sources, range, ', status=~"5.."', { models })} / ${frontDoorRate(sources, range, "", { models })}`,
+      volume: { record: "llm:frontdoor_requests", increase: (range) => frontDoorRate(sources, range, "", { models, fn: "increase" }) },
+    });
+  }
+  if (!sources.vllm) return undefined;
+  return sliRules({
+    ...common,
+    ratio: (range) =>
+      `sum by (model_name) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
+      ` / sum by (model_name) (rate(${vllm.requestSuccess}[${range}]))`,
+    volume: { record: "llm:engine_requests", increase: (range) => `sum by (model_name) (increase(${vllm.requestSuccess}[${range}]))` },
+  });
 }
 
 export interface LlmAlertRulesArgs {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
   readonly slo: LlmSlo;
-  /** The engines served. @default vLLM only */
+  readonly served: ServedModels;
+  /** The engines served and whether the front door is scraped. @default vLLM only, no front door */
   readonly sources?: ServingSources;
   /** The Prometheus Operator CRDs release (PrometheusRule). */
   readonly crds: pulumi.Resource;
@@ -180,7 +239,7 @@ export class LlmAlertRules extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "llm-serving-slo", namespace: args.namespace },
-        spec: { groups: llmAlertRuleGroups(args.slo, args.sources) },
+        spec: { groups: llmAlertRuleGroups(args.slo, args.served, args.sources) },
       },
       { parent: this, provider: args.provider, dependsOn: [args.crds] },
     );

@@ -47,12 +47,19 @@ export const dcgmMetrics = {
   powerUsage: "DCGM_FI_DEV_POWER_USAGE",
 } as const;
 
+/** kube-state-metrics (kube-prometheus-stack): how many replicas of each Deployment are available. */
+export const kubeStateMetrics = {
+  deploymentAvailable: "kube_deployment_status_replicas_available",
+  deploymentDesired: "kube_deployment_spec_replicas",
+} as const;
+
 /** Every metric name a dashboard panel or alert may query. */
 export const knownMetricNames: ReadonlySet<string> = new Set([
   ...Object.values(vllmMetrics),
   ...Object.values(llamacppMetrics),
   ...Object.values(frontDoorMetrics),
   ...Object.values(dcgmMetrics),
+  ...Object.values(kubeStateMetrics),
 ]);
 
 /** Which engines a stack serves, so that dashboards and alerts query only metrics that can exist. */
@@ -73,13 +80,19 @@ export interface ServingSources {
 export const vllmOnly: ServingSources = { vllm: true, llamacpp: [] };
 
 /**
- * The front door's request rate of the llama.cpp models, with the Ingress name (the model name) as
- * `model_name`, so it joins vLLM's series; `status` filters, e.g. `status=~"5.."`.
+ * The front door's request rate of some models (the llama.cpp ones unless `models` says otherwise),
+ * with the Ingress name (the model name) as `model_name`, so it joins vLLM's series; `extraMatchers`
+ * filters, e.g. `, status=~"5.."`. `fn` is `rate` or `increase`.
  */
-export function frontDoorRate(sources: ServingSources, range: string, extraMatchers = "", by = "model_name"): string {
-  const names = sources.llamacpp.join("|");
+export function frontDoorRate(
+  sources: ServingSources,
+  range: string,
+  extraMatchers = "",
+  options: { readonly models?: readonly string[]; readonly fn?: "rate" | "increase" } = {},
+): string {
+  const names = (options.models ?? sources.llamacpp).join("|");
   const selector = `${frontDoorMetrics.requests}{exported_namespace="${sources.frontDoor!.namespace}", ingress=~"${names}"${extraMatchers}}`;
-  return `sum by (${by}) (label_replace(rate(${selector}[${range}]), "model_name", "$1", "ingress", "(.*)"))`;
+  return `sum by (model_name) (label_replace(${options.fn ?? "rate"}(${selector}[${range}]), "model_name", "$1", "ingress", "(.*)"))`;
 }
 
 /**

@@ -3,12 +3,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { priorityClass } from "../addons/priority-class";
 import * as random from "@pulumi/random";
 import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { rolloutDeadlineSeconds, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { rolloutDeadlineSeconds, secretsDigest, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -108,6 +109,18 @@ export class LlmServing extends pulumi.ComponentResource {
         )
       : undefined;
 
+    // A one-way digest of the secrets the pods read at start, so that rotating one rolls them. Not a
+    // secret itself (SHA-256 of 48 random characters and a token), so the release values stay readable.
+    const secretsChecksum = pulumi.unsecret(
+      pulumi.all([this.apiKey, args.hfToken ?? ""]).apply(([key, token]) => secretsDigest(key, token)),
+    );
+    // Serving outranks the pipeline on shared GPU pools: a pending replica may preempt a training pod,
+    // never the other way round.
+    const priority = priorityClass(
+      `${name}-priority`,
+      { ...servingPriority, preempts: true, description: "LLM serving replicas: above pipeline steps on the GPU pools." },
+      k8sOpts,
+    );
     const digest = chartDigest();
     const urls: Record<string, string> = {};
     const releases: Record<string, k8s.helm.v3.Release> = {};
@@ -141,7 +154,7 @@ export class LlmServing extends pulumi.ComponentResource {
       const modelSource = model.weightsFrom === "bucket" ? pulumi.interpolate`${cluster.objectStore!.url}/models/${model.model}` : undefined;
 
       // Each release waits only on what it uses: its Secrets, and the CRDs of the kinds it ships.
-      const dependsOn: pulumi.Resource[] = [apiKeySecret, ...(hfTokenSecret ? [hfTokenSecret] : [])];
+      const dependsOn: pulumi.Resource[] = [apiKeySecret, priority, ...(hfTokenSecret ? [hfTokenSecret] : [])];
       if (monitoring) dependsOn.push(monitoring.crds);
       if (autoscale) dependsOn.push(args.keda!);
       // The release's Ingress needs the ingress controller's admission webhook to answer.
@@ -161,6 +174,7 @@ export class LlmServing extends pulumi.ComponentResource {
             apiKeySecret: "llm-api-key",
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
             serviceAccountAnnotations,
+            secretsChecksum,
             modelSource,
             exposure,
             monitoring: monitoring && {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuScheduling } from "../cluster/types";
 import { images } from "../versions";
@@ -52,11 +53,35 @@ export interface ServingValuesInput {
   /** Secret holding the Hugging Face token under `token`, when the stack has one. */
   readonly hfTokenSecret?: string;
   readonly serviceAccountAnnotations: pulumi.Input<Record<string, string>>;
+  /**
+   * A digest of the Secrets' values the pods read at start (API key, HF token), never the values:
+   * as a pod annotation, a change of key rolls the pods, which otherwise keep the old one.
+   */
+  readonly secretsChecksum?: pulumi.Input<string>;
   /** `s3://` or `gs://` prefix the loader copies; set only for `weightsFrom: "bucket"`. */
   readonly modelSource?: pulumi.Input<string>;
   readonly exposure?: ServingExposure;
   readonly monitoring?: ServingMonitoring;
 }
+
+/**
+ * The longest a request may take, in seconds: the ingress gives up waiting on the pod after this
+ * (proxy-read-timeout), so a pod being removed must be allowed this long to finish what it serves.
+ */
+export const longestRequestSeconds = 600;
+/** How long a pod being removed keeps serving while the ingress controller and kube-proxy drop it. */
+export const preStopSleepSeconds = 15;
+/** Grace before SIGKILL: the preStop sleep, then the longest request, then a margin for vLLM to exit. */
+export const terminationGraceSeconds = preStopSleepSeconds + longestRequestSeconds + 30;
+
+/** The pods' `secretsChecksum`: 16 hex of SHA-256 over the values; a one-way digest, not the values. */
+export const secretsDigest = (...values: string[]) => createHash("sha256").update(values.join("\n")).digest("hex").slice(0, 16);
+
+/** The PriorityClass of serving pods; the pipeline's is lower (components/gitops/ml-pipeline.ts). */
+export const servingPriority = { name: "llm-serving", value: 100000 } as const;
+
+/** Pod annotation carrying `secretsChecksum`. */
+export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
 
 /** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
 export const queueThresholdPerReplica = 5;
@@ -174,6 +199,10 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
     cache: cache(model, input.storageClassName),
     ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
+    ...(input.secretsChecksum === undefined ? {} : { podAnnotations: { [secretsChecksumAnnotation]: input.secretsChecksum } }),
+    preStopSleepSeconds,
+    terminationGracePeriodSeconds: terminationGraceSeconds,
+    priorityClassName: servingPriority.name,
     ...(autoscale
       ? {
           autoscaling: {
@@ -195,7 +224,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
             ...exposure.annotations,
             // Streamed completions: pass tokens through as they come, and allow long generations.
             "nginx.ingress.kubernetes.io/proxy-buffering": "off",
-            "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": String(longestRequestSeconds),
             "nginx.ingress.kubernetes.io/proxy-body-size": "16m",
           },
           tls: { secretName: exposure.tlsSecretName },

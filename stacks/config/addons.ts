@@ -19,7 +19,8 @@ export const addons = z
         enabled: enabled(true),
         appOfApps: z
           .strictObject({
-            repoUrl: z.string().regex(/^(https:\/\/|git@)\S+$/, "an https:// or git@ repository URL"),
+            // No repository credential is created, so only a URL Argo CD can fetch anonymously works.
+            repoUrl: z.string().regex(/^https:\/\/\S+$/, "an https:// repository URL that Argo CD can read without credentials (SSH URLs need a repository credential, which the platform does not create)"),
             path: z.string().min(1).default("apps"),
             targetRevision: z.string().min(1).default("main"),
           })

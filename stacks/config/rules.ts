@@ -199,6 +199,10 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     }
     if (cluster.provider === "k3s" && !cluster.objectStorage) {
       fail(["addons", "argoWorkflows", "pipeline"], "the pipeline keeps datasets, artifacts and models in object storage: set cluster.objectStorage or pipeline: false");
+    } else if (cluster.provider === "k3s") {
+      // Its steps reach the bucket through workload identity; an S3-compatible store would need
+      // static access keys, which the platform does not take (yet).
+      fail(["addons", "argoWorkflows", "pipeline"], "needs a cloud cluster (eks or gke): its steps reach the bucket through workload identity, and the S3-compatible cluster.objectStorage of a k3s cluster has none (no access keys are configured); set pipeline: false");
     }
   }
   if (addons.logging.enabled) {

@@ -80,8 +80,11 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": apiCall,
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": apiCall,
   "kubernetes:storage.k8s.io/v1:StorageClass": apiCall,
+  "kubernetes:scheduling.k8s.io/v1:PriorityClass": apiCall,
   "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": apiCall,
-  "kubernetes:kibana.k8s.elastic.co/v1:Kibana": apiCall,
+  // The program sets pulumi.com/waitFor on Kibana (health green), so the provider waits for Elasticsearch
+  // to form and Kibana to connect to it.
+  "kubernetes:kibana.k8s.elastic.co/v1:Kibana": assumed(180, "waitFor health=green: Elasticsearch pods pull and form a cluster (~2 min), then Kibana starts (~1 min)"),
   "kubernetes:cert-manager.io/v1:ClusterIssuer": apiCall,
   "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": apiCall,
