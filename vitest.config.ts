@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // One worker per core runs many files: @pulumi/aws and @pulumi/gcp load once per worker, not once per file.
+    isolate: false,
     // Synthesizes every committed stack once, for all test files (test/support/synth-cache.ts).
     globalSetup: ["test/support/synth-cache.ts"],
   },
