@@ -125,6 +125,8 @@ describe("Argo Workflows", () => {
       const values = argoWorkflowsValues({ workflowNamespace: "ml-pipelines", ingress: undefined, objectStore, serverAnnotations: {} });
       expect(unknownValueKeys(charts.argoWorkflows, values)).toEqual([]);
       expect(values.useStaticCredentials).toBe(false);
+      // The CRDs come from inside the chart, not from a hook Job that downloads them from GitHub.
+      expect(values.crds).toEqual({ install: true, keep: true, full: false });
     }
   });
 

@@ -60,6 +60,11 @@ export function argoWorkflowsValues(args: {
 }): Record<string, unknown> {
   const host = args.ingress?.host(argoWorkflowsConventions.host);
   return {
+    // The chart's default (full: true) installs the CRDs from a pre-install hook Job that downloads
+    // them from GitHub at install time: no install without egress to GitHub and registry.k8s.io, and
+    // none from a chart mirror. The minimal CRDs ship inside the chart and install with it; the
+    // program validates its WorkflowTemplate against the full schema offline (test/workflows.test.ts).
+    crds: { install: true, keep: true, full: false },
     // Credentials come from the pods' cloud identity, never from static keys in a Secret.
     useStaticCredentials: false,
     ...artifactRepositoryValues(args.objectStore),

@@ -129,7 +129,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         "--allow-privileged=true",
         // One client (the tests); fairness queues only add latency.
         "--enable-priority-and-fairness=false",
-        ...(options.admissionWebhooks === false ? ["--disable-admission-plugins=ValidatingAdmissionWebhook,MutatingAdmissionWebhook"] : []),
+        // A new node gets a not-ready taint that only the node controller lifts; kwok's nodes are Ready
+        // from the start and the controllers do not always run, so the taint would stay and block pods.
+        `--disable-admission-plugins=${["TaintNodesByCondition", ...(options.admissionWebhooks === false ? ["ValidatingAdmissionWebhook", "MutatingAdmissionWebhook"] : [])].join(",")}`,
       ],
       join(dir, "apiserver.log"),
     );
