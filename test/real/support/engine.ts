@@ -120,6 +120,8 @@ export function createWorkspace(engine: Engine, stack: string, stackFile: Record
     PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // --event-log (the stream the Automation API reads) exists only with the debug commands on.
+    PULUMI_DEBUG_COMMANDS: "true",
     HELM_CACHE_HOME: join(dir, "helm", "cache"),
     HELM_CONFIG_HOME: join(dir, "helm", "config"),
     HELM_DATA_HOME: join(dir, "helm", "data"),
@@ -134,11 +136,12 @@ export function createWorkspace(engine: Engine, stack: string, stackFile: Record
   delete env.PULUMI_ACCESS_TOKEN;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
 
-  const pulumi = (args: string[], timeoutSeconds = 1800) => {
+  const pulumi = (args: string[], timeoutSeconds = 1800, input?: string) => {
     const started = Date.now();
     const result = spawnSync("pulumi", [...args, "--stack", stack, "--non-interactive", "--color", "never"], {
       cwd: dir,
       env,
+      input,
       encoding: "utf8",
       timeout: timeoutSeconds * 1000,
       maxBuffer: 256 * 1024 * 1024,
@@ -172,8 +175,9 @@ export function createWorkspace(engine: Engine, stack: string, stackFile: Record
       };
     },
     setSecret(key, value) {
-      // A throwaway credential of a loopback cluster; the CLI takes it from argv like the README's example.
-      const set = pulumi(["config", "set", "--secret", `llm-platform:${key}`, value]);
+      // On stdin: a PEM key starts with "-----", which the CLI would parse as a flag, and stdin keeps the
+      // value out of the process list.
+      const set = pulumi(["config", "set", "--secret", `llm-platform:${key}`], 60, value);
       if (set.status !== 0) throw new Error(`pulumi config set --secret ${key} failed:\n${set.stderr}`);
     },
     remove() {
