@@ -90,6 +90,10 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["local", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, nodeSelector: {} }] }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
   ["local", "toleration with a bad effect", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, tolerations: [{ key: "nvidia.com/gpu", effect: "NoEntry" }] }] }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
   ["dev", "GPU memory utilization above 0.98", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 1.2 }], "llm-platform:models[0].gpuMemoryUtilization", /must be <= 0.98/],
+  ["prod", "a 70B model from the Hub, whose release could not finish within an hour", [{ set: ["models", 0, "weightsFrom"], to: "hub" }, { remove: ["models", 0, "bucketLoad"] }], "llm-platform:models[0].weightsFrom", /would wait up to 80 min, more than the 60 min.*132 GiB of weights \(bf16 size from the model catalog\) at 125 MiB\/s \(Hub download written to a cache volume of 125 MiB\/s\).*bucketLoad: stream/],
+  ["prod", "a measured load rate too slow for the release timeout", [{ set: ["models", 0, "loadThroughputMiBps"], to: 50 }], "llm-platform:models[0].loadThroughputMiBps", /at 50 MiB\/s \(models\[\]\.loadThroughputMiBps\)/],
+  ["dev", "streaming weights from the Hub", [{ set: ["models", 0, "bucketLoad"], to: "stream" }], "llm-platform:models[0].bucketLoad", /reads the weights from the stack's bucket: set weightsFrom: bucket/],
+  ["local", "streaming a GGUF file", [{ set: ["models", 0, "bucketLoad"], to: "stream" }], "llm-platform:models[0].bucketLoad", /llama.cpp loads one GGUF file/],
   ["k3s-lab", "weights from the bucket on k3s", [{ set: ["models", 0, "weightsFrom"], to: "bucket" }], "llm-platform:models[0].weightsFrom", /needs a cloud cluster/],
   ["dev", "TTFT threshold between vLLM's histogram buckets", [{ set: ["addons", "monitoring", "slo", "ttftSeconds"], to: 2 }], "llm-platform:addons.monitoring.slo.ttftSeconds", /bucket boundary of vLLM's TTFT histogram.*1\.0, 2\.5, 5\.0/],
   ["dev", "Prometheus retention shorter than the slowest burn-rate window", [{ set: ["addons", "monitoring", "retentionDays"], to: 2 }], "llm-platform:addons.monitoring.retentionDays", /3 days/],
@@ -156,8 +160,13 @@ describe("config mistakes are rejected with the key path, the bad value and what
     ]);
   });
 
-  it("requires hfToken for prod's gated Llama, so that synth fills a placeholder and pulumi up asks for the secret", () => {
-    expect(errorsOf(validateStack("prod"))).toEqual([expect.stringMatching(/^llm-platform:hfToken: got nothing; required because models\[0\]\.model "meta-llama\/Llama-3\.3-70B-Instruct" is gated/)]);
+  it("requires hfToken for a gated Llama downloaded from the Hub, so that synth fills a placeholder and pulumi up asks for the secret", () => {
+    const hub = [{ set: ["models", 0, "model"], to: "meta-llama/Llama-3.2-1B-Instruct" }] satisfies Mutation[];
+    expect(errorsOf(validateStack("dev", hub))).toEqual([expect.stringMatching(/^llm-platform:hfToken: got nothing; required because models\[0\]\.model "meta-llama\/Llama-3\.2-1B-Instruct" is gated/)]);
+  });
+
+  it("needs no token for prod's Llama, which streams from the bucket", () => {
+    expect(errorsOf(validateStack("prod"))).toEqual([]);
   });
 
   it("needs no token for a gated model copied from the bucket, nor for a public one", () => {

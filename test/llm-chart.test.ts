@@ -74,6 +74,10 @@ const rejected: [string, Obj, RegExp][] = [
   ["a CPU engine without a model file", cpuWith((v) => delete v.model.ggufFile), /\/model.*ggufFile/],
   ["a CPU engine with a model file that is not GGUF", cpuWith((v) => (v.model.ggufFile = "model.safetensors")), /\/model\/ggufFile/],
   ["an unknown engine", devWith((v) => (v.engine = "tgi")), /\/engine/],
+  ["a streamed model with a Hub token", devWith((v) => ((v.modelStreamer = { enabled: true, uri: "s3://models-bucket/m" }), (v.hfToken = { existingSecret: "hf" }))), /hfToken.existingSecret must be empty with modelStreamer.enabled/],
+  ["a streamed model that is also copied", devWith((v) => ((v.modelStreamer = { enabled: true, uri: "gs://models-bucket/m" }), (v.modelLoader = { enabled: true, source: "gs://models-bucket/m" }))), /exclude each other/],
+  ["a streamed GGUF", cpuWith((v) => (v.modelStreamer = { enabled: true, uri: "s3://models-bucket/m" })), /needs engine=vllm/],
+  ["a streamer URI that is not a bucket", devWith((v) => (v.modelStreamer = { enabled: true, uri: "https://hf.co/m" })), /\/modelStreamer\/uri/],
 ];
 
 describe("helm refuses bad values with a message naming the key", () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
+import { coldStartFigures, imagePullSeconds, loadPlan, maxReleaseTimeoutSeconds, modeledLoadSeconds, servingBudgets } from "../components/serving/cold-start";
 import { longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf } from "../scripts/lib/manifests";
@@ -105,16 +106,28 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   it("gives each of several replicas its own cache volume from the cluster's StorageClass", () => {
     const cache = pod().volumes.find((v: Obj) => v.name === "model-cache");
     expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3", accessModes: ["ReadWriteOnce"] });
-    expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe(stack === "dev" ? "50Gi" : "200Gi");
+    expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe("50Gi");
   });
 
-  it("allows at least 10 minutes for the model to load, then probes /health", () => {
+  it("sizes the startup probe, progress deadline and release timeout from the weights and their rate, and the three agree", () => {
     const { startupProbe, readinessProbe, livenessProbe } = vllm();
-    expect(startupProbe.periodSeconds * startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
     for (const probe of [startupProbe, readinessProbe, livenessProbe]) expect(probe.httpGet.path).toBe("/health");
-    const deadline = s().kind("Deployment").spec.progressDeadlineSeconds;
-    expect(deadline).toBeGreaterThan(startupProbe.periodSeconds * startupProbe.failureThreshold);
-    expect(s().release.inputs.timeout).toBeGreaterThan(deadline);
+    const startup = startupProbe.periodSeconds * startupProbe.failureThreshold;
+    const deadline = s().kind("Deployment").spec.progressDeadlineSeconds as number;
+    const timeout = s().release.inputs.timeout as number;
+    // dev: 3 GiB from the Hub at the gp3 baseline; prod: 132 GiB streamed from the bucket at 2000 MiB/s.
+    const plan = stack === "dev"
+      ? loadPlan({ path: "hub", catalogWeightsGiB: 3 })
+      : loadPlan({ path: "bucket-stream", catalogWeightsGiB: 132 });
+    const budgets = servingBudgets(plan, 2);
+    expect([startup, deadline, timeout]).toEqual([budgets.startupSeconds, budgets.progressDeadlineSeconds, budgets.releaseTimeoutSeconds]);
+    expect(startup).toBeGreaterThanOrEqual(Math.max(600, 1.5 * modeledLoadSeconds(plan)));
+    // The deadline covers the probe plus a node from zero and the image pull; Helm waits for both rollout waves.
+    expect(deadline).toBeGreaterThanOrEqual(startup + coldStartFigures.nodeFromZero.value + imagePullSeconds());
+    expect(timeout).toBe(2 * deadline);
+    expect(timeout).toBeLessThanOrEqual(maxReleaseTimeoutSeconds);
+    const annotations = s().kind("Deployment").spec.template.metadata.annotations as Record<string, string>;
+    expect(annotations).toMatchObject({ "llm-platform.io/weights-gib": String(plan.weightsGiB), "llm-platform.io/weights-path": plan.path, "llm-platform.io/weights-throughput-mibps": String(plan.throughputMiBps) });
   });
 
   it("rolls out without a spare GPU, survives drains one pod at a time, and spreads its replicas over nodes", () => {
@@ -145,10 +158,9 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     const apiKey = vllm().env.find((e: Obj) => e.name === "VLLM_API_KEY");
     expect(apiKey.valueFrom.secretKeyRef).toEqual({ name: "llm-api-key", key: "api-key" });
     const secrets = s().objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name as string);
-    // prod serves a gated Llama: its hfToken (required by a config rule) becomes the Secret hf-token.
-    expect(secrets.sort()).toEqual(stack === "prod" ? ["hf-token", "llm-api-key"] : ["llm-api-key"]);
-    const hfToken = vllm().env.find((e: Obj) => e.name === "HF_TOKEN");
-    expect(hfToken?.valueFrom.secretKeyRef).toEqual(stack === "prod" ? { name: "hf-token", key: "token" } : undefined);
+    // Neither stack sets hfToken: dev's model is public, prod's streams from the bucket.
+    expect(secrets.sort()).toEqual(["llm-api-key"]);
+    expect(vllm().env.find((e: Obj) => e.name === "HF_TOKEN")).toBeUndefined();
   });
 
   it("lets only the ingress controller and Prometheus reach the server", () => {
@@ -215,7 +227,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
 
   it("renders manifests that validate against the upstream Kubernetes, KEDA and Prometheus Operator schemas", () => {
     expect(s().objects.map((o) => o.kind).sort()).toEqual(
-      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PriorityClass", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
+      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PriorityClass", "ScaledObject", "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
     );
     for (const object of s().objects) {
       // Synth redacts the Secret's data; validate its shape with a stand-in value.
@@ -233,9 +245,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     const generator = ofType(s().result, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-llm-api-key"))!;
     const key = `mock-password-${generator.name}`;
     const annotations = s().kind("Deployment").spec.template.metadata.annotations as Record<string, string>;
-    // prod serves a gated model: offline synth gives it a placeholder HF token, in the digest too.
-    const hfToken = stack === "prod" ? secretPlaceholder("hfToken") : "";
-    expect(annotations[secretsChecksumAnnotation]).toBe(secretsDigest(key, hfToken));
+    expect(annotations[secretsChecksumAnnotation]).toBe(secretsDigest(key, ""));
     expect(secretsDigest(`${key}-rotated`, "")).not.toBe(secretsDigest(key, ""));
     expect(JSON.stringify(annotations)).not.toContain(key);
     expect(s().release.inputs.values).not.toBe("[secret]");
@@ -258,6 +268,27 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(everything).not.toContain("mock-password-");
     expect(s().result.outputs.llmApiKey).toBe("[secret]");
     expect(s().objects.find((o) => o.kind === "Secret")!.stringData).toBe("[secret]");
+  });
+});
+
+describe("prod's 70B model streams from the bucket", () => {
+  const deployment = () => stacks.prod!.kind("Deployment");
+  const vllm = () => deployment().spec.template.spec.containers.find((c: Obj) => c.name === "vllm");
+
+  it("loads the bucket URI with the Run:ai streamer flags, the configured concurrency, and no copy step", () => {
+    const args = vllm().args as string[];
+    expect(args[0]).toMatch(/^s3:\/\/[^/]+\/models\/meta-llama\/Llama-3\.3-70B-Instruct$/);
+    expect(args.slice(args.indexOf("--load-format"), args.indexOf("--load-format") + 4)).toEqual(["--load-format", "runai_streamer", "--model-loader-extra-config", '{"concurrency":16}']);
+    expect(deployment().spec.template.spec.initContainers).toBeUndefined();
+    expect(vllm().env).toContainEqual({ name: "HF_HUB_OFFLINE", value: "1" });
+  });
+
+  it("mounts no Hub token and reads the bucket through its own IRSA role", () => {
+    expect(JSON.stringify(deployment())).not.toMatch(/HF_TOKEN|hf-token/);
+    const account = stacks.prod!.kind("ServiceAccount");
+    expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toBeDefined();
+    const role = ofType(stacks.prod!.result, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.includes("llama-70b-identity"));
+    expect(JSON.stringify(role?.inputs.policy)).toMatch(/s3:GetObject/);
   });
 });
 

@@ -9,7 +9,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { rolloutDeadlineSeconds, secretsDigest, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -52,8 +52,10 @@ export interface LlmServingArgs {
   readonly keda?: pulumi.Resource;
   /** @default "llm-serving" */
   readonly namespace?: string;
-  /** Seconds Helm waits for a release to be ready. @default the rollout deadline plus 5 minutes for the image pull */
+  /** Seconds Helm waits for a release to be ready. @default computed from the model's weights (components/serving/cold-start.ts) */
   readonly timeoutSeconds?: number;
+  /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default gp3's baseline */
+  readonly cacheVolumeMiBps?: number;
 }
 
 /** The public host of a model: one host per model, since vLLM serves the OpenAI API at `/v1`. */
@@ -176,6 +178,7 @@ export class LlmServing extends pulumi.ComponentResource {
             serviceAccountAnnotations,
             secretsChecksum,
             modelSource,
+            cacheVolumeMiBps: args.cacheVolumeMiBps,
             exposure,
             monitoring: monitoring && {
               prometheusUrl: monitoring.prometheusUrl,
@@ -186,7 +189,8 @@ export class LlmServing extends pulumi.ComponentResource {
           // A failed first start (e.g. no GPU free) rolls back instead of leaving a broken release.
           atomic: true,
           cleanupOnFail: true,
-          timeout: args.timeoutSeconds ?? rolloutDeadlineSeconds(model.gpuCount) + 300,
+          // Computed with the probe and the progress deadline from the weights: the three agree.
+          timeout: args.timeoutSeconds ?? servingPlan(model, args.cacheVolumeMiBps).budgets.releaseTimeoutSeconds,
         },
         { ...k8sOpts, dependsOn },
       );

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuScheduling } from "../cluster/types";
-import { images } from "../versions";
+import { images, knownWeightsGiB } from "../versions";
+import { loadPlan, servingBudgets, startupProbePeriodSeconds, type LoadPlan, type ServingBudgets, type WeightsPath } from "./cold-start";
 
 /** One served model, as the stack config describes it. */
 export interface ServedModel {
@@ -24,7 +25,42 @@ export interface ServedModel {
   /** Overrides `replicaRequests(gpuCount)`. */
   readonly requests?: { readonly cpu: number; readonly memoryGiB: number };
   readonly weightsFrom: "hub" | "bucket";
+  /** Bucket models: "copy" into the cache first (the model loader), or "stream" into GPU memory (vLLM's Run:ai streamer). @default "copy" */
+  readonly bucketLoad?: "copy" | "stream";
+  /** Parallel reads of the streamer. @default 16 */
+  readonly streamerConcurrency?: number;
+  /** The weights' size in GiB, when the catalog does not know the model. */
+  readonly weightsGiB?: number;
+  /** MiB/s the weights reach the GPUs at; overrides the rate derived from the path. */
+  readonly loadThroughputMiBps?: number;
+  /** Roll out with one extra pod (maxSurge 1, maxUnavailable 0): set when the GPU pool has room for it. */
+  readonly rolloutSurge?: boolean;
 }
+
+/** How this model's weights reach the GPUs. */
+export function weightsPath(model: ServedModel): WeightsPath {
+  if (model.weightsFrom === "hub") return "hub";
+  return model.bucketLoad === "stream" && model.engine === "vllm" ? "bucket-stream" : "bucket-copy";
+}
+
+/** The model's load plan and the budgets derived from it (startup probe, progress deadline, release timeout). */
+export function servingPlan(model: ServedModel, cacheVolumeMiBps?: number): { plan: LoadPlan; budgets: ServingBudgets } {
+  const plan = loadPlan({
+    path: weightsPath(model),
+    weightsGiB: model.weightsGiB,
+    catalogWeightsGiB: knownWeightsGiB(model.model),
+    loadThroughputMiBps: model.loadThroughputMiBps,
+    cacheVolumeMiBps,
+  });
+  return { plan, budgets: servingBudgets(plan, model.maxReplicas) };
+}
+
+/** Pod annotations stating the load plan, for operators and for the report, which reads them from the release values. */
+export const loadPlanAnnotations = {
+  weightsGiB: "llm-platform.io/weights-gib",
+  path: "llm-platform.io/weights-path",
+  throughputMiBps: "llm-platform.io/weights-throughput-mibps",
+} as const;
 
 /** Where the release is exposed; absent when the stack has no ingress. */
 export interface ServingExposure {
@@ -58,8 +94,10 @@ export interface ServingValuesInput {
    * as a pod annotation, a change of key rolls the pods, which otherwise keep the old one.
    */
   readonly secretsChecksum?: pulumi.Input<string>;
-  /** `s3://` or `gs://` prefix the loader copies; set only for `weightsFrom: "bucket"`. */
+  /** `s3://` or `gs://` prefix the loader copies or the streamer reads; set only for `weightsFrom: "bucket"`. */
   readonly modelSource?: pulumi.Input<string>;
+  /** Throughput of the cache volume (its StorageClass), which caps Hub downloads and bucket copies. @default gp3's baseline */
+  readonly cacheVolumeMiBps?: number;
   readonly exposure?: ServingExposure;
   readonly monitoring?: ServingMonitoring;
 }
@@ -85,12 +123,6 @@ export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
 
 /** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
 export const queueThresholdPerReplica = 5;
-
-/** Minutes the startup probe allows for download and load: bigger (multi-GPU) models load longer. */
-export const startupBudgetMinutes = (gpuCount: number) => 10 * Math.max(1, gpuCount / 2);
-
-/** Seconds a rollout may take: it must outlast the startup probe, or a healthy load is reported as failed. */
-export const rolloutDeadlineSeconds = (gpuCount: number) => Math.max(1200, startupBudgetMinutes(gpuCount) * 60 + 600);
 
 /** `registry/repository:tag` split into the chart's image keys. */
 export function imageKeys(reference: string): { repository: string; tag: string } {
@@ -188,18 +220,26 @@ function cache(model: ServedModel, storageClassName: string) {
 export function servingValues(input: ServingValuesInput): Record<string, unknown> {
   const { model, scheduling, exposure, monitoring } = input;
   const autoscale = model.maxReplicas > model.minReplicas;
-  const startupFailures = (startupBudgetMinutes(model.gpuCount) * 60) / 10;
-  const loader = input.modelSource === undefined ? undefined : imageKeys(images.rclone);
+  const { plan, budgets } = servingPlan(model, input.cacheVolumeMiBps);
+  const stream = input.modelSource !== undefined && plan.path === "bucket-stream";
+  const loader = input.modelSource === undefined || stream ? undefined : imageKeys(images.rclone);
   return {
     fullnameOverride: model.name,
     ...engineValues(model, scheduling),
     apiKey: { existingSecret: input.apiKeySecret, key: "api-key" },
-    ...(input.hfTokenSecret ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
+    // A streamed model reads the bucket with the pod's cloud identity: no Hub token in its pod.
+    ...(input.hfTokenSecret && !stream ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
     resources: resources(model),
     cache: cache(model, input.storageClassName),
     ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
+    ...(stream ? { modelStreamer: { enabled: true, uri: input.modelSource, concurrency: model.streamerConcurrency ?? 16 } } : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
-    ...(input.secretsChecksum === undefined ? {} : { podAnnotations: { [secretsChecksumAnnotation]: input.secretsChecksum } }),
+    podAnnotations: {
+      ...(input.secretsChecksum === undefined ? {} : { [secretsChecksumAnnotation]: input.secretsChecksum }),
+      [loadPlanAnnotations.weightsGiB]: String(plan.weightsGiB),
+      [loadPlanAnnotations.path]: plan.path,
+      [loadPlanAnnotations.throughputMiBps]: String(plan.throughputMiBps),
+    },
     preStopSleepSeconds,
     terminationGracePeriodSeconds: terminationGraceSeconds,
     priorityClassName: servingPriority.name,
@@ -249,10 +289,11 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
         : {}),
     },
     probes: {
-      startup: { periodSeconds: 10, failureThreshold: startupFailures, timeoutSeconds: 5 },
+      // Sized from the weights and the rate they arrive at (components/serving/cold-start.ts).
+      startup: { periodSeconds: startupProbePeriodSeconds, failureThreshold: budgets.startupFailureThreshold, timeoutSeconds: 5 },
       readiness: { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 },
       liveness: { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 10 },
     },
-    progressDeadlineSeconds: rolloutDeadlineSeconds(model.gpuCount),
+    progressDeadlineSeconds: budgets.progressDeadlineSeconds,
   };
 }

@@ -32,7 +32,18 @@ export const servedModel = z.strictObject({
   weightsFrom: z
     .enum(["hub", "bucket"])
     .default("hub")
-    .describe("\"hub\": the engine downloads from Hugging Face. \"bucket\": an init step copies `<bucket>/models/<model>` with the cluster identity (EKS/GKE)."),
+    .describe("\"hub\": the engine downloads from Hugging Face. \"bucket\": weights come from `<bucket>/models/<model>` with the cluster identity (EKS/GKE), as `bucketLoad` says."),
+  bucketLoad: z
+    .enum(["copy", "stream"])
+    .default("copy")
+    .describe("weightsFrom bucket only. \"copy\": an init step copies the weights into the cache, then the engine loads them from disk (the pipeline's deploy step repoints this copy). \"stream\" (vllm only): vLLM's Run:ai streamer reads the safetensors from the bucket straight into GPU memory, with no copy and no Hub token."),
+  streamerConcurrency: positiveInt.max(256).default(16).describe("bucketLoad stream: parallel reads of the Run:ai streamer (its own default for object storage is 8)."),
+  loadThroughputMiBps: z
+    .number()
+    .positive()
+    .max(100_000)
+    .optional()
+    .describe("MiB/s the weights reach the GPUs at, when you have measured it. Default: 2000 when streamed from the bucket; otherwise the lower of the source (Hub 200, bucket 2000) and the cache volume's throughput. Sizes the startup probe, the rollout deadline and the release timeout."),
 });
 
 export const models = z.array(servedModel).default([]);
@@ -48,10 +59,16 @@ export function checkModelEngine(model: ServedModelConfig, fail: (key: string, m
     if (model.gpuPool !== undefined) {
       fail("gpuPool", `"${model.gpuPool}" is set, but engine "llamacpp" runs on CPU and never takes a GPU; remove gpuPool, or use engine "vllm"`);
     }
+    if (model.bucketLoad === "stream") {
+      fail("bucketLoad", "\"stream\" is vLLM's Run:ai streamer, which reads safetensors; llama.cpp loads one GGUF file: use \"copy\"");
+    }
     if (model.ggufFile === undefined) {
       fail("ggufFile", `required with engine "llamacpp": the GGUF file in "${model.model}" to serve, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf`);
     }
     return;
+  }
+  if (model.bucketLoad === "stream" && model.weightsFrom !== "bucket") {
+    fail("bucketLoad", "\"stream\" reads the weights from the stack's bucket: set weightsFrom: bucket (and put the weights under <bucket>/models/<model>), or remove bucketLoad");
   }
   if (model.ggufFile !== undefined) fail("ggufFile", "only used with engine \"llamacpp\" (vLLM loads safetensors by model id); remove it, or set engine: llamacpp");
   if (model.threads !== undefined) fail("threads", "only used with engine \"llamacpp\"; remove it, or set engine: llamacpp");

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { replicaRequests, requestPerGpu } from "../../components/serving/values";
+import { maxReleaseTimeoutSeconds } from "../../components/serving/cold-start";
+import { replicaRequests, requestPerGpu, servingPlan, weightsPath } from "../../components/serving/values";
 import { knownWeightsGiB } from "../../components/cloud-catalog";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkModelEngine } from "./models";
@@ -133,11 +134,13 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       }
     }
     const weights = model.weightsGiB ?? knownWeightsGiB(model.model);
-    if (weights !== undefined && model.cacheGiB < weights) {
+    // Streamed weights go from the bucket to GPU memory: the cache then only holds compile caches.
+    if (weights !== undefined && model.cacheGiB < weights && weightsPath(model) !== "bucket-stream") {
       const source = model.weightsGiB !== undefined ? "models[].weightsGiB" : `bf16 size of ${model.model}`;
       fail(at("cacheGiB"), `${model.cacheGiB} GiB cannot hold the model's weights (${weights} GiB, ${source}): must be >= ${Math.ceil(weights)}`);
     }
     checkModelEngine(model, (key, message) => fail(at(key), message));
+    checkServingBudget(model, undefined, (key, message) => fail(at(key), message));
     // A CPU model (llama.cpp) has no GPU pool to check against.
     if (model.engine === "llamacpp") return;
     if (model.gpuPool === undefined) {
@@ -250,4 +253,19 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
     if (pool.spot) fail(["cluster", "gpuPools", index, "spot"], `must be false in prod: pool "${pool.name}" serves a model, and a spot reclaim takes its GPUs away mid-request`);
     if (pool.minSize < 1) fail(["cluster", "gpuPools", index, "minSize"], `must be >= 1 in prod: pool "${pool.name}" serves a model, and a GPU node from zero takes minutes to boot and load weights`);
   });
+}
+
+/**
+ * A release whose timeout, computed from the weights (components/serving/cold-start.ts), exceeds
+ * what a `pulumi up` may wait for is refused here rather than rolled back by Helm after an hour.
+ */
+function checkServingBudget(model: Parsed["models"][number], cacheMiBps: number | undefined, fail: (key: string, message: string) => void): void {
+  const { plan, budgets } = servingPlan(model, cacheMiBps);
+  if (budgets.releaseTimeoutSeconds <= maxReleaseTimeoutSeconds) return;
+  const min = (seconds: number) => `${Math.round(seconds / 60)} min`;
+  const key = model.loadThroughputMiBps !== undefined ? "loadThroughputMiBps" : plan.path === "bucket-stream" ? "maxReplicas" : plan.path === "hub" ? "weightsFrom" : "bucketLoad";
+  fail(key, `the release would wait up to ${min(budgets.releaseTimeoutSeconds)}, more than the ${min(maxReleaseTimeoutSeconds)} a release may take: ` +
+    `${plan.weightsGiB} GiB of weights (${plan.weightsSource}) at ${plan.throughputMiBps} MiB/s (${plan.throughputSource}) need a startup probe of ${min(budgets.startupSeconds)} ` +
+    `and a progress deadline of ${min(budgets.progressDeadlineSeconds)}, once per replica (maxReplicas ${model.maxReplicas}) in a rollout. ` +
+    "Stream the weights from the bucket (weightsFrom: bucket, bucketLoad: stream), give the cache volume more throughput, or lower maxReplicas");
 }

@@ -120,6 +120,13 @@ args:
   - --dtype
   - {{ . | quote }}
   {{- end }}
+  {{- if .Values.modelStreamer.enabled }}
+  # Safetensors streamed from the bucket into GPU memory, several reads in parallel.
+  - --load-format
+  - runai_streamer
+  - --model-loader-extra-config
+  - {{ dict "concurrency" (int .Values.modelStreamer.concurrency) | toJson | quote }}
+  {{- end }}
   {{- range $m.extraArgs }}
   - {{ . | quote }}
   {{- end }}
@@ -168,8 +175,8 @@ args:
   value: "1"
 - name: DO_NOT_TRACK
   value: "1"
-{{- if .Values.modelLoader.enabled }}
-# Weights are local: no call to the Hugging Face Hub at all.
+{{- if or .Values.modelLoader.enabled .Values.modelStreamer.enabled }}
+# Weights are local or in the bucket (config and tokenizer too): no call to the Hugging Face Hub at all.
 - name: HF_HUB_OFFLINE
   value: "1"
 {{- end }}
