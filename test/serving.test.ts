@@ -130,9 +130,10 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(annotations).toMatchObject({ "llm-platform.io/weights-gib": String(plan.weightsGiB), "llm-platform.io/weights-path": plan.path, "llm-platform.io/weights-throughput-mibps": String(plan.throughputMiBps) });
   });
 
-  it("rolls out without a spare GPU, survives drains one pod at a time, and spreads its replicas over nodes", () => {
+  it("surges only where the pool has room, survives drains one pod at a time, and spreads its replicas over nodes", () => {
     const deployment = s().kind("Deployment");
-    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    // dev's pool (2 × 1 GPU) is full with qwen-small's 2 replicas; prod's (3 × 4 GPUs) holds a third llama-70b pod.
+    expect(deployment.spec.strategy.rollingUpdate).toEqual(stack === "prod" ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 });
     expect(s().kind("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
     expect(pod().topologySpreadConstraints[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname", nodeAffinityPolicy: "Honor" });
   });
@@ -268,6 +269,29 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(everything).not.toContain("mock-password-");
     expect(s().result.outputs.llmApiKey).toBe("[secret]");
     expect(s().objects.find((o) => o.kind === "Secret")!.stringData).toBe("[secret]");
+  });
+});
+
+describe("prod keeps serving during a rollout", () => {
+  it("starts the new pod beside the old one, which keeps serving until it is ready and then drains its requests", () => {
+    const deployment = stacks.prod!.kind("Deployment");
+    const pod = deployment.spec.template.spec;
+    const vllm = pod.containers.find((c: Obj) => c.name === "vllm");
+    // maxUnavailable 0: no replica stops before its replacement passes readiness.
+    expect(deployment.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(vllm.readinessProbe.httpGet.path).toBe("/health");
+    expect(vllm.lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
+    // The surge pod needs its own cache: one ReadWriteOnce claim cannot follow it to another node.
+    expect(pod.volumes.find((v: Obj) => v.name === "model-cache").ephemeral).toBeDefined();
+    expect(stacks.prod!.kind("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
+  });
+
+  it("has room for the surge pod: the pool holds one pod more than the model's most replicas", () => {
+    const values = stacks.prod!.release.inputs.values as Obj;
+    const pool = ofType(stacks.prod!.result, "aws:eks/nodeGroup:NodeGroup").find((r) => r.name.includes("l40s"))!;
+    const maxNodes = (pool.inputs.scalingConfig as Obj).maxSize as number;
+    expect(maxNodes * 4 / values.gpu.count).toBeGreaterThanOrEqual(values.autoscaling.maxReplicas + 1);
   });
 });
 

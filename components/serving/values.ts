@@ -205,12 +205,13 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
 
 /**
  * The weight cache. One replica keeps a PersistentVolumeClaim, so a restarted pod finds the weights.
- * Several replicas cannot share a ReadWriteOnce volume across nodes (the chart refuses it), so each
- * pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
+ * Several replicas (or a rollout's surge pod) cannot share a ReadWriteOnce volume across nodes (the
+ * chart refuses it), so each pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
  */
 function cache(model: ServedModel, storageClassName: string) {
   const size = `${model.cacheGiB}Gi`;
-  if (model.maxReplicas > 1) {
+  // A surge pod runs beside the one it replaces, maybe on another node: it needs its own volume too.
+  if (model.maxReplicas > 1 || model.rolloutSurge) {
     return { persistence: { enabled: false }, perPod: { type: "ephemeralVolume", size, storageClassName } };
   }
   return { persistence: { enabled: true, size, storageClassName, accessModes: ["ReadWriteOnce"] } };
@@ -295,5 +296,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
       liveness: { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 10 },
     },
     progressDeadlineSeconds: budgets.progressDeadlineSeconds,
+    // With room on the pool, the new pod starts beside the old one, which serves until it is ready.
+    rollout: model.rolloutSurge ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
   };
 }

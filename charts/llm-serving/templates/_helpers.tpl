@@ -70,12 +70,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The most pods this release can run at once (before the rolling update, which never surges). */}}
+{{/* The most pods this release can run at once, the rolling update's surge pods included. */}}
 {{- define "llm-serving.maxPods" -}}
 {{- if .Values.autoscaling.enabled }}
-{{- .Values.autoscaling.maxReplicas }}
+{{- add .Values.autoscaling.maxReplicas .Values.rollout.maxSurge }}
 {{- else }}
-{{- .Values.replicas }}
+{{- add .Values.replicas .Values.rollout.maxSurge }}
 {{- end }}
 {{- end }}
 
