@@ -67,10 +67,18 @@ describe("report figures of the committed stacks", () => {
     }
   });
 
-  it("flags dev's GPU node that qwen-small's minReplicas keeps up although the pool's minimum is 0", () => {
-    const risk = reports.dev!.risks.find((r) => r.kind === "gpu-idle");
-    expect(risk?.severity).toBe("risk");
-    expect(risk?.message).toMatch(/GPU pool l4: 1 × g6\.xlarge \(spot\) run while idle.*pool min 0; qwen-small minReplicas 1/);
+  it("counts no idle GPU node in dev, whose model scales to zero, and flags prod's, which keeps one", () => {
+    const { idle } = reports.dev!.cost.scenarios;
+    expect(idle.lines.find((line) => line.item.startsWith("nodes l4:"))).toBeUndefined();
+    expect(reports.dev!.risks.filter((r) => r.kind === "gpu-idle")).toEqual([]);
+    // The same stack with qwen-small at minReplicas 1 pays for one spot g6.xlarge more while idle.
+    const pinned = structuredClone(resourcesOf.dev!);
+    const release = pinned.find((r) => r.name === "llm-dev-llm-qwen-small")!;
+    ((release.inputs.values as Record<string, Record<string, unknown>>).autoscaling!).minReplicas = 1;
+    const pinnedReport = buildReport("dev", pinned);
+    expect(pinnedReport.cost.scenarios.idle.monthlyUsd).toBeGreaterThan(idle.monthlyUsd);
+    expect(pinnedReport.risks.find((r) => r.kind === "gpu-idle")?.message).toMatch(/GPU pool l4: 1 × g6\.xlarge \(spot\) run while idle.*pool min 0; qwen-small minReplicas 1/);
+    expect(reports.prod!.risks.find((r) => r.kind === "gpu-idle")?.message).toMatch(/GPU pool l40s: 1 × g6e\.12xlarge run while idle.*llama-70b minReplicas 1/);
   });
 
   it("warns that dev and prod, on Kubernetes 1.34, leave EKS standard support within days of the prices' date", () => {
@@ -209,7 +217,7 @@ describe("npm run report -- --synth DIR --base DIR", () => {
     expect(ok.stdout.startsWith(commentMarker)).toBe(true);
     expect(ok.stdout).toMatch(new RegExp(`\\| dev \\| .* \\| -\\$${Math.round(removedNodeUsd)}/month idle \\(-\\$${Math.round(removedNodeUsd)} as configured, \\+\\$0 at max\\), deploy time unchanged`));
     expect(ok.stdout).toMatch(/\| prod \| .* \| new stack: \$[\d,]+\/month idle/);
-    expect(ok.stdout).toMatch(/⚠️ \*\*dev\*\*: GPU pool l4/);
+    expect(ok.stdout).toMatch(/⚠️ \*\*prod\*\*: GPU pool l40s/);
   });
 });
 

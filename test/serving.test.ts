@@ -198,20 +198,31 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(s().result.outputs.llmApiUrls).toEqual({ [model]: `https://${host}/v1` });
   });
 
-  it("scales on queued requests between the model's min and max replicas", () => {
+  it("scales on queued requests between the model's min and max replicas; dev from zero, woken by its front-door requests", () => {
     const scaled = s().kind("ScaledObject");
     const model = stack === "dev" ? "qwen-small" : "llama-70b";
-    expect(scaled.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2, scaleTargetRef: { kind: "Deployment", name: model } });
+    const server = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
+    expect(scaled.spec).toMatchObject({ minReplicaCount: stack === "dev" ? 0 : 1, maxReplicaCount: 2, scaleTargetRef: { kind: "Deployment", name: model } });
     expect(scaled.spec.triggers).toEqual([
       {
         type: "prometheus",
-        metadata: {
-          serverAddress: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
-          query: `sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="${model}"})`,
-          threshold: "5",
-        },
+        metadata: { serverAddress: server, query: `sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="${model}"})`, threshold: "5" },
       },
+      // With no replica there is no queue: requests counted by the ingress controller for this model's Ingress wake it.
+      ...(stack === "dev"
+        ? [{
+            type: "prometheus",
+            name: "front-door-activation",
+            metadata: {
+              serverAddress: server,
+              query: `sum(rate(nginx_ingress_controller_requests{exported_namespace="llm-serving", ingress="${model}"}[2m]))`,
+              threshold: "1000",
+              activationThreshold: "0",
+            },
+          }]
+        : []),
     ]);
+    expect(s().kind("Ingress").metadata.name).toBe(model);
     expect(s().kind("Deployment").spec.replicas).toBeUndefined();
     expect(s().kind("ServiceMonitor").spec.endpoints[0]).toMatchObject({ port: "http", path: "/metrics" });
   });
@@ -321,7 +332,7 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
   let result: SynthResult;
   beforeAll(async () => {
     result = await synthVariant("dev", (config) => {
-      (config.models as Obj[])[0]!.maxReplicas = 1;
+      Object.assign((config.models as Obj[])[0]!, { minReplicas: 1, maxReplicas: 1 });
       (config.addons as Obj).ingress = { enabled: false };
       config.hfToken = { secure: "v1:encrypted" };
     });

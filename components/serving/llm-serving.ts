@@ -9,7 +9,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { frontDoorActivationQuery, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -131,6 +131,9 @@ export class LlmServing extends pulumi.ComponentResource {
       if (autoscale && (!monitoring || !args.keda)) {
         throw new Error(`model ${model.name} autoscales, which needs the monitoring layer and KEDA`);
       }
+      if (model.minReplicas === 0 && !ingress) {
+        throw new Error(`model ${model.name} scales to zero, which needs the ingress layer: its front-door requests wake it`);
+      }
       const exposure: ServingExposure | undefined = ingress && (() => {
         const host = modelHost(ingress, model.name);
         const tls = ingress.tls(host);
@@ -179,6 +182,8 @@ export class LlmServing extends pulumi.ComponentResource {
             secretsChecksum,
             modelSource,
             cacheVolumeMiBps: args.cacheVolumeMiBps,
+            // The Ingress is named after the release (fullnameOverride: the model's name).
+            activationQuery: model.minReplicas === 0 ? frontDoorActivationQuery(args.namespace ?? "llm-serving", model.name) : undefined,
             exposure,
             monitoring: monitoring && {
               prometheusUrl: monitoring.prometheusUrl,

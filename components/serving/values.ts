@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuScheduling } from "../cluster/types";
+import { frontDoorMetrics } from "../monitoring/metric-names";
 import { images, knownWeightsGiB } from "../versions";
 import { loadPlan, servingBudgets, startupProbePeriodSeconds, type LoadPlan, type ServingBudgets, type WeightsPath } from "./cold-start";
 
@@ -98,6 +99,8 @@ export interface ServingValuesInput {
   readonly modelSource?: pulumi.Input<string>;
   /** Throughput of the cache volume (its StorageClass), which caps Hub downloads and bucket copies. @default gp3's baseline */
   readonly cacheVolumeMiBps?: number;
+  /** `minReplicas: 0` only: the PromQL whose rate wakes the model (frontDoorActivationQuery). */
+  readonly activationQuery?: string;
   readonly exposure?: ServingExposure;
   readonly monitoring?: ServingMonitoring;
 }
@@ -120,6 +123,16 @@ export const servingPriority = { name: "llm-serving", value: 100000 } as const;
 
 /** Pod annotation carrying `secretsChecksum`. */
 export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
+
+/**
+ * The PromQL that wakes a model from zero: its request rate at the front door, which counts requests
+ * (503s included) while no replica runs. The one place that knows the front door's metric and labels:
+ * ingress-nginx counts per Ingress, whose own namespace becomes `exported_namespace` once scraped.
+ * A Gateway API front door (#16) changes only this function.
+ */
+export function frontDoorActivationQuery(namespace: string, ingressName: string): string {
+  return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${ingressName}"}[2m]))`;
+}
 
 /** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
 export const queueThresholdPerReplica = 5;
@@ -252,6 +265,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
             maxReplicas: model.maxReplicas,
             prometheusServerAddress: monitoring!.prometheusUrl,
             threshold: queueThresholdPerReplica,
+            ...(model.minReplicas === 0 ? { activation: { query: input.activationQuery, activationThreshold: 0 } } : {}),
           },
         }
       : { replicas: model.minReplicas }),

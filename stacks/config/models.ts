@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, gibibytes, positiveInt } from "./common";
+import { dnsLabel, gibibytes, nonNegativeInt, positiveInt } from "./common";
 
 export const servedModel = z.strictObject({
   name: dnsLabel.describe("Release and route name, e.g. \"qwen-small\"."),
@@ -16,7 +16,7 @@ export const servedModel = z.strictObject({
   threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads). Default: llama.cpp counts the node's cores, not the pod's CPU limit."),
   gpuPool: dnsLabel.optional().describe("vllm only, required there: name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
   gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
-  minReplicas: positiveInt.max(100).default(1),
+  minReplicas: nonNegativeInt.max(100).default(1).describe("0 lets the model scale to zero when idle (KEDA): its GPU node can go, and the first request after idle gets 503 until a replica has started (see README, LLM serving). Needs the ingress and monitoring add-ons."),
   maxReplicas: positiveInt.max(100).default(1).describe("At most 100: more replicas of one model belong in another cluster."),
   maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),

@@ -122,6 +122,10 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     const at = (key: string): Path => ["models", index, key];
     if (modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
     if (model.minReplicas > model.maxReplicas) fail(at("minReplicas"), `must be <= maxReplicas (${model.maxReplicas})`);
+    // From zero no pod reports a queue: only requests counted at the front door can wake the model.
+    if (model.minReplicas === 0 && !(config.addons.ingress.enabled && config.addons.monitoring.enabled)) {
+      fail(at("minReplicas"), "0 needs addons.ingress and addons.monitoring enabled: with no replica running, the model is woken by its requests counted at the ingress controller and read from Prometheus; use minReplicas: 1 or enable both");
+    }
     if (model.weightsFrom === "bucket" && cluster.provider === "k3s") {
       fail(at("weightsFrom"), "\"bucket\" needs a cloud cluster (eks or gke): the loader reads the bucket through workload identity, which k3s does not have; use \"hub\"");
     }
