@@ -149,7 +149,7 @@ describe("cost arithmetic", () => {
     const [gpuPool] = nodePools([
       pool("gpu", { instanceTypes: ["g6e.12xlarge"], tags: { "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "4" }, scalingConfig: { minSize: 0, maxSize: 3 } }),
     ]);
-    const model = { urn: "m", name: "m", modelId: "", pool: gpuPool!.name, gpuCount: 4, minReplicas: 2, maxReplicas: 3, cachePerPodGiB: 0, cacheSharedGiB: 0, startupBudgetSeconds: 0 };
+    const model = { urn: "m", name: "m", modelId: "", pool: gpuPool!.name, gpuCount: 4, minReplicas: 2, maxReplicas: 3, cachePerPodGiB: 0, cacheSharedGiB: 0, startupBudgetSeconds: 0, podAnnotations: {} };
     expect(poolNodes(gpuPool!, [model], "idle")).toBe(2);
     expect(poolNodes(gpuPool!, [], "idle")).toBe(0);
     expect(poolNodes(gpuPool!, [model], "max")).toBe(3);

@@ -8,7 +8,7 @@ import { regions } from "../scripts/lib/cost/prices";
 import { buildReport, reportSchemaVersion, type StackReport } from "../scripts/lib/stack-report/build";
 import { diffReports } from "../scripts/lib/stack-report/diff";
 import { loadReport } from "../scripts/lib/stack-report/load";
-import { commentMarker } from "../scripts/lib/stack-report/render";
+import { commentMarker, renderText } from "../scripts/lib/stack-report/render";
 import type { SynthResource } from "../scripts/lib/synthesize";
 import { repoRoot, stackNames, synthStack } from "./support/synth";
 
@@ -94,6 +94,30 @@ describe("report figures of the committed stacks", () => {
     expect(reports.prod!.risks.filter((risk) => risk.kind === "release-timeout")).toEqual([]);
   });
 
+  it("models prod's 70B cold start from the bucket: at most 5 min on a warm node and 10 min from zero, phase by phase", () => {
+    const [llama] = reports.prod!.coldStarts;
+    expect(llama?.model).toBe("llama-70b");
+    expect(llama!.phases.map((p) => p.phase)).toEqual(["node from zero", "image pull", "weight transfer", "load"]);
+    // 132 GiB streamed at 2000 MiB/s, and the image extracted onto prod's 1000 MiB/s root volumes.
+    expect(llama!.phases[2]).toMatchObject({ seconds: (132 * 1024) / 2000, assumption: "132 GiB (bucket-stream) at 2000 MiB/s" });
+    expect(llama!.phases[1]!.assumption).toMatch(/onto a 1000 MiB\/s root volume/);
+    expect(llama!.warmSeconds).toBeLessThanOrEqual(300);
+    expect(llama!.fromZeroSeconds).toBeLessThanOrEqual(600);
+    expect(llama!.fromZeroSeconds).toBeCloseTo(llama!.phases.reduce((sum, p) => sum + p.seconds, 0), 6);
+    // The same model from the Hub onto gp3's baseline would take over 20 minutes on a warm node.
+    const hub = structuredClone(resourcesOf.prod!);
+    const values = hub.find((r) => r.name === "llm-prod-llm-llama-70b")!.inputs.values as { podAnnotations: Record<string, string> };
+    Object.assign(values.podAnnotations, { "llm-platform.io/weights-path": "hub", "llm-platform.io/weights-throughput-mibps": "125" });
+    expect(buildReport("prod", hub).coldStarts[0]!.warmSeconds).toBeGreaterThan(1200);
+  });
+
+  it("prints each model's cold start with its assumptions", () => {
+    const text = renderText(reports.prod!);
+    expect(text).toMatch(/llama-70b: warm \d+:\d\d, from zero \d+:\d\d/);
+    expect(text).toMatch(/weight transfer: 132 GiB \(bucket-stream\) at 2000 MiB\/s/);
+    expect(text).toMatch(/node from zero: assumption: cluster-autoscaler reacts/);
+  });
+
   it("keeps the JSON field names stable (the PR workflow reads them)", () => {
     const keys = new Set<string>();
     const walk = (value: unknown, path: string): void => {
@@ -118,6 +142,9 @@ describe("report figures of the committed stacks", () => {
         ".comparison",
         ...["baseCriticalPathSeconds", "baseExists", "criticalPathSecondsDelta", "monthlyUsdDelta", "newRisks", "resolvedRisks", "resourceCountDelta", "stack"].map((k) => `.comparison.${k}`),
         ...["configured", "idle", "max"].map((k) => `.comparison.monthlyUsdDelta.${k}`),
+        ".coldStarts",
+        ...["fromZeroSeconds", "model", "phases", "warmSeconds"].map((k) => `.coldStarts[].${k}`),
+        ...["assumption", "phase", "seconds"].map((k) => `.coldStarts[].phases[].${k}`),
         ".cost",
         ...["currency", "hoursPerMonth", "notModeled", "note", "platform", "pricesAsOf", "region", "scenarios", "spotFactor", "unpriced"].map((k) => `.cost.${k}`),
         ...scenario("configured"),

@@ -22,6 +22,9 @@ export interface EksGpuPoolArgs {
   readonly maxSize: number;
   readonly spot: boolean;
   readonly diskSizeGiB: number;
+  /** gp3 root volume throughput (MiB/s) and IOPS; baseline 125 and 3000. */
+  readonly diskThroughputMiBps?: number;
+  readonly diskIops?: number;
   readonly amiType: "AL2023_x86_64_NVIDIA" | "BOTTLEROCKET_x86_64_NVIDIA";
 }
 
@@ -203,6 +206,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         minSize: pool.minSize,
         maxSize: pool.maxSize,
         diskSizeGiB: pool.diskSizeGiB,
+        diskThroughputMiBps: pool.diskThroughputMiBps,
+        diskIops: pool.diskIops,
         labels: {},
         launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
         gpu: { poolName: pool.name, gpusPerNode: pool.gpusPerNode, gpuModel: pool.gpuModel },
