@@ -111,7 +111,7 @@ const sizes: Row[] = [
   ["dev", "hundreds of replicas", [set(["models", 0, "maxReplicas"], 500)], P("models[0].maxReplicas"), /must be <= 100/],
   ["local", "thousands of GPU nodes", [set(["cluster", "gpuPools"], [{ name: "l4", nodeSelector: { "example.com/pool": "l4" }, gpusPerNode: 1, nodes: 5000 }])], P("cluster.gpuPools[0].nodes"), /must be <= 1000/],
   ["k3s-lab", "more GPUs per host than any machine has", [set(["cluster", "agents", 1, "gpusPerNode"], 32)], P("cluster.agents[1].gpusPerNode"), /must be <= 16/],
-  ["prod", "cache too small for Llama 70B's weights", [set(["models", 0, "cacheGiB"], 100)], P("models[0].cacheGiB"), /100 GiB cannot hold the model's weights \(132 GiB, bf16 size of meta-llama\/Llama-3\.3-70B-Instruct\): must be >= 132/],
+  ["prod", "cache too small for Llama 70B's weights copied from the bucket", [set(["models", 0, "bucketLoad"], "copy"), set(["models", 0, "cacheGiB"], 100)], P("models[0].cacheGiB"), /100 GiB cannot hold the model's weights \(132 GiB, bf16 size of meta-llama\/Llama-3\.3-70B-Instruct\): must be >= 132/],
   ["dev", "cache smaller than the given weights", [set(["models", 0, "model"], "acme/private-13b"), set(["models", 0, "weightsGiB"], 26), set(["models", 0, "cacheGiB"], 20)], P("models[0].cacheGiB"), /cannot hold the model's weights \(26 GiB, models\[\]\.weightsGiB\)/],
   ["gke-dev", "cache too small after switching to a 7B model", [set(["models", 0, "model"], "Qwen/Qwen2.5-7B-Instruct"), set(["models", 0, "cacheGiB"], 10)], P("models[0].cacheGiB"), /must be >= 15/],
   ["k3s-lab", "negative weights size", [set(["models", 0, "weightsGiB"], -3)], P("models[0].weightsGiB"), /got -3; must be > 0/],
