@@ -15,13 +15,15 @@ export interface OperatorStatus {
 
 /**
  * The statuses `pulumi up` waits for that a controller writes on a real cluster and kwok does not: the
- * Kibana health the program awaits (`pulumi.com/waitFor`), and the address k3s's ServiceLB gives a
- * LoadBalancer Service (Helm waits for one before the front door's release counts as installed).
+ * Kibana health the program awaits (`pulumi.com/waitFor`), the address k3s's ServiceLB gives a
+ * LoadBalancer Service (Helm waits for one before the front door's release counts as installed), and
+ * the address the ingress controller publishes on each Ingress (the kubernetes provider waits for it).
  * Without them `pulumi up` would wait out its timeouts.
  */
 export const awaitedOperatorStatuses: readonly OperatorStatus[] = [
   { resource: "kibanas.kibana.k8s.elastic.co", status: { health: "green" } },
   { resource: "services", filter: '?(@.spec.type=="LoadBalancer")', status: { loadBalancer: { ingress: [{ ip: "127.0.0.1", ipMode: "VIP" }] } } },
+  { resource: "ingresses.networking.k8s.io", status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
 ];
 
 export interface StandInOperators {
