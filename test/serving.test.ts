@@ -324,6 +324,20 @@ describe("the values builder", () => {
     for (const object of objects) validateManifest(object);
   });
 
+  it("gives a llama.cpp model without threads one thread per core of its CPU limit, and a prompt cache of a quarter of its memory limit", () => {
+    const cpuModel: ServingValuesInput = {
+      ...base,
+      model: { ...base.model, engine: "llamacpp", model: "org/m-GGUF", ggufFile: "m.gguf", requests: { cpu: 1.5, memoryGiB: 3 } },
+      scheduling: undefined,
+      modelSource: undefined,
+    };
+    const container = (renderChart(servingValues(cpuModel), "m") as Obj[]).find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0];
+    const args = container.args as string[];
+    expect(container.resources.limits).toMatchObject({ cpu: "3", memory: "6Gi" });
+    expect(args.slice(args.indexOf("--threads"), args.indexOf("--threads") + 2)).toEqual(["--threads", "3"]);
+    expect(args.slice(args.indexOf("--cache-ram"), args.indexOf("--cache-ram") + 2)).toEqual(["--cache-ram", "1536"]);
+  });
+
   it("changes the chart digest when any chart file changes", () => {
     const scratch = mkdtempSync(join(tmpdir(), "chart-digest-"));
     try {

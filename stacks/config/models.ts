@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { modelLimits } from "../../components/serving/values";
 import { dnsLabel, gibibytes, positiveInt } from "./common";
 
 export const servedModel = z.strictObject({
@@ -13,7 +14,7 @@ export const servedModel = z.strictObject({
     .regex(/^\S+\.gguf$/, "a GGUF file name, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf")
     .optional()
     .describe("llamacpp only, required there: the GGUF file in `model` to serve."),
-  threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads). Default: llama.cpp counts the node's cores, not the pod's CPU limit."),
+  threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads), at most the replica's CPU limit (twice requests.cpu). Default: that limit; llama.cpp itself would count the node's cores."),
   gpuPool: dnsLabel.optional().describe("vllm only, required there: name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
   gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
   minReplicas: positiveInt.max(100).default(1),
@@ -50,6 +51,11 @@ export function checkModelEngine(model: ServedModelConfig, fail: (key: string, m
     }
     if (model.ggufFile === undefined) {
       fail("ggufFile", `required with engine "llamacpp": the GGUF file in "${model.model}" to serve, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf`);
+    }
+    // More threads than the CPU limit allows only take turns: the kernel throttles them and decoding slows down.
+    const cpuLimit = modelLimits(model).cpu;
+    if (model.threads !== undefined && model.threads > cpuLimit) {
+      fail("threads", `${model.threads} is more than the replica's CPU limit (${cpuLimit}, twice requests.cpu); lower threads, or raise requests.cpu to at least ${model.threads / 2}`);
     }
     return;
   }
