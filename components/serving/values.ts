@@ -203,6 +203,15 @@ function cache(model: ServedModel, storageClassName: string) {
   return { persistence: { enabled: true, size, storageClassName, accessModes: ["ReadWriteOnce"] } };
 }
 
+/**
+ * rclone filter for a llama.cpp model's bucket copy: its GGUF file only (every shard of a split one),
+ * not each quantization a mirrored GGUF repository holds, which would overflow a cache sized for one.
+ */
+export function ggufInclude(ggufFile: string): string[] {
+  const split = /^(.*)-\d{5}-of-(\d{5})\.gguf$/.exec(ggufFile);
+  return ["--include", split ? `${split[1]}-*-of-${split[2]}.gguf` : ggufFile];
+}
+
 /** The llm-serving chart's values for one model. Pure: every input is data, nothing is created. */
 export function servingValues(input: ServingValuesInput): Record<string, unknown> {
   const { model, scheduling, exposure, monitoring } = input;
@@ -216,7 +225,16 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
     ...(input.hfTokenSecret ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
     resources: resources(model),
     cache: cache(model, input.storageClassName),
-    ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
+    ...(loader
+      ? {
+          modelLoader: {
+            enabled: true,
+            source: input.modelSource,
+            image: loader,
+            ...(model.engine === "llamacpp" && model.ggufFile ? { extraArgs: ggufInclude(model.ggufFile) } : {}),
+          },
+        }
+      : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
     ...(input.secretsChecksum === undefined ? {} : { podAnnotations: { [secretsChecksumAnnotation]: input.secretsChecksum } }),
     preStopSleepSeconds,
