@@ -19,7 +19,7 @@ export const servedModel = z.strictObject({
   gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
   minReplicas: positiveInt.max(100).default(1),
   maxReplicas: positiveInt.max(100).default(1).describe("At most 100: more replicas of one model belong in another cluster."),
-  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
+  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); vllm default: the model's own; required with llamacpp, which would size its KV cache for the model's whole trained context."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
   cacheGiB: gibibytes(1, 4096).default(50).describe("Weight cache per replica; must hold the model's weights (weightsGiB, or the bf16 size of a model listed in components/cloud-catalog.ts)."),
   weightsGiB: z.number().positive().max(4096).optional().describe("Size of the model's weights in GiB, for a model the project does not know; the cache must hold them."),
@@ -51,6 +51,11 @@ export function checkModelEngine(model: ServedModelConfig, fail: (key: string, m
     }
     if (model.ggufFile === undefined) {
       fail("ggufFile", `required with engine "llamacpp": the GGUF file in "${model.model}" to serve, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf`);
+    }
+    // Unset, llama.cpp sizes its KV cache for the model's whole trained context (32k to 128k tokens),
+    // which a CPU replica's memory limit rarely holds.
+    if (model.maxModelLen === undefined) {
+      fail("maxModelLen", `required with engine "llamacpp": the context (--ctx-size) its KV cache is sized for, e.g. 4096; unset, llama.cpp takes the model's whole trained context, which may not fit the replica's ${modelLimits(model).memoryGiB} GiB memory limit`);
     }
     // More threads than the CPU limit allows only take turns: the kernel throttles them and decoding slows down.
     const cpuLimit = modelLimits(model).cpu;
