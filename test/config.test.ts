@@ -65,6 +65,8 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "min replicas above max", [{ set: ["models", 0, "minReplicas"], to: 3 }], "llm-platform:models[0].minReplicas", /must be <= maxReplicas/],
   ["local", "a CPU model given a GPU pool", [{ set: ["models", 0, "gpuPool"], to: "l4" }], "llm-platform:models[0].gpuPool", /engine "llamacpp" runs on CPU and never takes a GPU; remove gpuPool/],
   ["local", "a CPU model without its GGUF file", [{ remove: ["models", 0, "ggufFile"] }], "llm-platform:models[0].ggufFile", /required with engine "llamacpp".*Qwen\/Qwen2\.5-0\.5B-Instruct-GGUF/],
+  ["local", "more CPU threads than the replica's CPU limit", [{ set: ["models", 0, "threads"], to: 8 }], "llm-platform:models[0].threads", /8 is more than the replica's CPU limit \(2, twice requests\.cpu\).*requests\.cpu to at least 4/],
+  ["local", "a CPU model without a context size", [{ remove: ["models", 0, "maxModelLen"] }], "llm-platform:models[0].maxModelLen", /required with engine "llamacpp".*model's whole trained context.*2 GiB memory limit/],
   ["local", "a GGUF file that is not one", [{ set: ["models", 0, "ggufFile"], to: "model.bin" }], "llm-platform:models[0].ggufFile", /a GGUF file name/],
   ["dev", "a GGUF file on the vLLM engine", [{ set: ["models", 0, "ggufFile"], to: "m.gguf" }], "llm-platform:models[0].ggufFile", /only used with engine "llamacpp"/],
   ["dev", "CPU threads on the vLLM engine", [{ set: ["models", 0, "threads"], to: 4 }], "llm-platform:models[0].threads", /only used with engine "llamacpp"/],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { modelLimits } from "../../components/serving/values";
 import { dnsLabel, gibibytes, positiveInt } from "./common";
 
 export const servedModel = z.strictObject({
@@ -13,12 +14,12 @@ export const servedModel = z.strictObject({
     .regex(/^\S+\.gguf$/, "a GGUF file name, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf")
     .optional()
     .describe("llamacpp only, required there: the GGUF file in `model` to serve."),
-  threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads). Default: llama.cpp counts the node's cores, not the pod's CPU limit."),
+  threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads), at most the replica's CPU limit (twice requests.cpu). Default: that limit; llama.cpp itself would count the node's cores."),
   gpuPool: dnsLabel.optional().describe("vllm only, required there: name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
   gpuCount: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
   minReplicas: positiveInt.max(100).default(1),
   maxReplicas: positiveInt.max(100).default(1).describe("At most 100: more replicas of one model belong in another cluster."),
-  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
+  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); vllm default: the model's own; required with llamacpp, which would size its KV cache for the model's whole trained context."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
   cacheGiB: gibibytes(1, 4096).default(50).describe("Weight cache per replica; must hold the model's weights (weightsGiB, or the bf16 size of a model listed in components/cloud-catalog.ts)."),
   weightsGiB: z.number().positive().max(4096).optional().describe("Size of the model's weights in GiB, for a model the project does not know; the cache must hold them."),
@@ -50,6 +51,16 @@ export function checkModelEngine(model: ServedModelConfig, fail: (key: string, m
     }
     if (model.ggufFile === undefined) {
       fail("ggufFile", `required with engine "llamacpp": the GGUF file in "${model.model}" to serve, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf`);
+    }
+    // Unset, llama.cpp sizes its KV cache for the model's whole trained context (32k to 128k tokens),
+    // which a CPU replica's memory limit rarely holds.
+    if (model.maxModelLen === undefined) {
+      fail("maxModelLen", `required with engine "llamacpp": the context (--ctx-size) its KV cache is sized for, e.g. 4096; unset, llama.cpp takes the model's whole trained context, which may not fit the replica's ${modelLimits(model).memoryGiB} GiB memory limit`);
+    }
+    // More threads than the CPU limit allows only take turns: the kernel throttles them and decoding slows down.
+    const cpuLimit = modelLimits(model).cpu;
+    if (model.threads !== undefined && model.threads > cpuLimit) {
+      fail("threads", `${model.threads} is more than the replica's CPU limit (${cpuLimit}, twice requests.cpu); lower threads, or raise requests.cpu to at least ${model.threads / 2}`);
     }
     return;
   }
