@@ -39,6 +39,14 @@ describe("the llm-serving chart", () => {
     expect(ciValues("cpu").llamacpp.image).toMatchObject(imageKeys(images.llamacppServer));
   });
 
+  it("refuses clusters older than 1.30, where the pods' preStop sleep does not exist", () => {
+    const template = (version: string) => helm(["template", "t", servingChartPath, "--kube-version", version], ciValues("dev"));
+    expect(template("1.29.9").stderr).toMatch(/incompatible with Kubernetes v1\.29\.9/);
+    expect(template("1.30.0").ok).toBe(true);
+    const rendered = renderChart(ciValues("dev")).find((object) => object.kind === "Deployment") as Obj;
+    expect(rendered.spec.template.spec.containers[0].lifecycle.preStop).toHaveProperty("sleep");
+  });
+
   it("fails a bare lint: it never renders a server without a model or an API key", () => {
     const run = lintChart();
     expect(run.ok).toBe(false);
