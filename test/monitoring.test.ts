@@ -228,4 +228,22 @@ describe("GPU metrics on GKE's Container-Optimized OS", () => {
     expect(container.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/etc/dcgm-exporter/default-counters.csv" }));
     expect(container.env).toContainEqual({ name: "LD_LIBRARY_PATH", value: "/usr/local/nvidia/lib64" });
   });
+
+  it.skipIf(!existsSync(archive))("run the exporter privileged there, as NVML needs the /dev/nvidia* nodes COS gives only to GPU requests, in a pod the API server accepts", () => {
+    const render = (values: Values) => {
+      const dir = mkdtempSync(join(tmpdir(), "dcgm-"));
+      writeFileSync(join(dir, "values.json"), JSON.stringify(values));
+      const rendered = execFileSync(requireTool("helm"), ["template", "dcgm", archive, "--namespace", "monitoring", "-f", join(dir, "values.json")], { encoding: "utf8" });
+      const daemonSet = parseAllDocuments(rendered).map((doc) => doc.toJS() as Values).find((object) => object?.kind === "DaemonSet")!;
+      return daemonSet.spec.template.spec.containers[0].securityContext as Values;
+    };
+    const gke = render(gkeValues);
+    expect(gke.privileged).toBe(true);
+    // The API server rejects privileged: true with allowPrivilegeEscalation: false (the chart's default).
+    expect(gke.allowPrivilegeEscalation).not.toBe(false);
+    // EKS: the NVIDIA runtime hands the exporter its devices; the chart's unprivileged default stays.
+    const eks = render(valuesOf(releasesOf(stacks.dev!, charts.dcgmExporter.chart)[0]!));
+    expect(eks.privileged).toBeUndefined();
+    expect(eks.allowPrivilegeEscalation).toBe(false);
+  });
 });

@@ -27,8 +27,9 @@ const countersMount = { name: "exporter-metrics-volume", mountPath: "/etc/dcgm-e
 
 /**
  * The exporter loads NVML from the driver. On COS only containers that request a GPU get the driver
- * libraries mounted, and the exporter requests none: mount the host's driver directory and point the
- * loader at its lib64.
+ * libraries and the /dev/nvidia* device nodes, and the exporter requests none: mount the host's driver
+ * directory, point the loader at its lib64, and run privileged so that NVML can open the devices (a
+ * device cgroup admits them to privileged containers only; GKE's own DCGM manifests do the same).
  */
 function driverFromHost(hostPath: string | undefined) {
   if (!hostPath) return {};
@@ -36,6 +37,9 @@ function driverFromHost(hostPath: string | undefined) {
     extraHostVolumes: [{ name: "nvidia-driver", hostPath }],
     extraVolumeMounts: [countersMount, { name: "nvidia-driver", mountPath: driverMountPath, readOnly: true }],
     extraEnv: [{ name: "LD_LIBRARY_PATH", value: `${driverMountPath}/lib64` }],
+    // Replaces the chart's whole securityContext: its allowPrivilegeEscalation: false next to
+    // privileged: true is a pod the API server rejects.
+    securityContext: { privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false, runAsUser: 0 },
   };
 }
 
