@@ -125,7 +125,7 @@ describe("GitHub workflows", () => {
   it("tell the reader to restrict every deploy environment to main, since a pull request runs its own copy of the workflows", () => {
     const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
     const setup = /^To set up a repository:[\s\S]*?\n\n/m.exec(readme)![0].replace(/\s+/g, " ");
-    const deployEnvironments = Object.values(workflows["deploy.yml"]!.jobs).flatMap((job) => (job.with?.environment ? [job.with.environment] : []));
+    const deployEnvironments = Object.values(workflows["deploy.yml"]!.jobs).flatMap((job) => (job.with?.environment ? [String(job.with.environment)] : []));
     for (const environment of deployEnvironments) expect(setup, environment).toMatch(new RegExp(`\`${environment}\`: [^)]*\`main\` only`));
   });
 

@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease } from "../addons/chart-release";
 import type { GpuPool } from "../cluster/types";
@@ -16,7 +16,15 @@ export interface DcgmExporterArgs {
    * Container-Optimized OS: `/home/kubernetes/bin/nvidia`); unset where the NVIDIA runtime provides it.
    */
   readonly nvidiaDriverHostPath?: string;
+  /**
+   * Whether the cluster admits `system-node-critical` pods only in namespaces with a ResourceQuota for
+   * that class, as GKE does (its `gcp-critical-pods` quota exists in kube-system only). @default false
+   */
+  readonly criticalPodsNeedQuota?: boolean;
 }
+
+/** The exporter chart's own priorityClassName (dcgm-exporter 4.8.2 values.yaml), which the values keep. */
+export const dcgmExporterPriorityClass = "system-node-critical";
 
 /** GKE installs the driver here on COS nodes; GKE's DCGM guide mounts it at /usr/local/nvidia. */
 export const gkeNvidiaDriverHostPath = "/home/kubernetes/bin/nvidia";
@@ -65,12 +73,27 @@ export class DcgmExporter extends pulumi.ComponentResource {
 
   constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:monitoring:DcgmExporter", name, {}, opts);
+    // Node-critical, so that a serving pod (which may preempt) never evicts the GPU metrics; where the
+    // cluster rations that class by quota, the DaemonSet's pods are refused without one.
+    const quota = args.criticalPodsNeedQuota
+      ? new k8s.core.v1.ResourceQuota(
+          `${name}-critical-pods`,
+          {
+            metadata: { name: "dcgm-exporter-critical-pods", namespace: args.namespace },
+            spec: {
+              hard: { pods: "1000" },
+              scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [dcgmExporterPriorityClass] }] },
+            },
+          },
+          { parent: this, provider: args.provider },
+        )
+      : undefined;
     this.releases = args.gpuPools.map((pool) =>
       chartRelease(
         `${name}-${pool.name}`,
         charts.dcgmExporter,
         { namespace: args.namespace, values: dcgmExporterValues(pool, args.nvidiaDriverHostPath) },
-        { parent: this, provider: args.provider, dependsOn: [args.crds] },
+        { parent: this, provider: args.provider, dependsOn: [args.crds, ...(quota ? [quota] : [])] },
       ),
     );
     this.registerOutputs({ releases: this.releases.map((release) => release.status) });
