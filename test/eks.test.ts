@@ -10,6 +10,7 @@ import { eksKubeconfig } from "../components/cluster/eks/kubernetes";
 import { amiReleaseParameter } from "../components/cluster/eks/node-groups";
 import { bucketAccessPolicy, irsaTrustPolicy, pickZones, subnetPlan } from "../components/cluster/eks/policies";
 import { gpuNodeConventions } from "../components/cluster/types";
+import { terminationGraceSeconds } from "../components/serving/values";
 import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../components/versions";
 import { createMocks } from "../scripts/lib/mocks";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
@@ -215,6 +216,12 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     const policy = JSON.parse(inputs(named(result(), "aws:iam/rolePolicy:RolePolicy", `llm-${stack}-autoscaler-policy`)).policy);
     const writes = policy.Statement.find((statement: Inputs) => statement.Action.includes("autoscaling:SetDesiredCapacity"));
     expect(writes.Condition.StringEquals).toEqual({ [`aws:ResourceTag/k8s.io/cluster-autoscaler/llm-${stack}`]: "owned" });
+  });
+
+  it("lets a scale-down drain give serving pods their whole grace period, so it never cuts a generation", () => {
+    // cluster-autoscaler caps a drained pod's grace period at --max-graceful-termination-sec (600 s by default).
+    const release = inputs(named(result(), "kubernetes:helm.sh/v3:Release", `llm-${stack}-autoscaler`));
+    expect(release.values.extraArgs["max-graceful-termination-sec"]).toBeGreaterThanOrEqual(terminationGraceSeconds);
   });
 
   it("passes only chart values keys that the pinned upstream charts have", () => {
