@@ -44,8 +44,17 @@ export const platformSchema = z
       .prefault({}),
     addons,
     models: models.describe("Models served by the LLM serving chart, one release each."),
-    kubeconfig: z.string().min(1).optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
-    sshPrivateKey: z.string().min(1).optional().describe("Secret: SSH private key for the hosts of a k3s cluster in mode provision."),
+    kubeconfig: z
+      .string()
+      .min(1)
+      // A path works only on the machine that set it (and never in CI); the provider needs the contents.
+      .regex(/(^|\n)\s*"?(apiVersion|clusters)"?\s*:/, 'a kubeconfig\'s contents (YAML with apiVersion and clusters), not its path: pulumi config set --secret kubeconfig "$(cat path/to/kubeconfig)"')
+      .optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
+    sshPrivateKey: z
+      .string()
+      .min(1)
+      .regex(/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, "an SSH private key (the file starting -----BEGIN OPENSSH PRIVATE KEY-----), not the public key (.pub) or its path: cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey --")
+      .optional().describe("Secret: SSH private key for the hosts of a k3s cluster in mode provision."),
     hfToken: z.string().min(1).optional().describe("Secret: Hugging Face token for gated models."),
     notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to and Alertmanager sends alerts to."),
     chartMirror: chartMirror.optional().describe(

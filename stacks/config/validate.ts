@@ -169,7 +169,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown,
       continue;
     }
     const raw = valueAt(data, issue.path as Segment[]);
-    const value = isSecret && raw !== undefined ? "[secret]" : show(raw);
+    // Not in the stack file, but a rule saw a value: the schema's default.
+    const ruleSaw = issue.code === "custom" ? (issue.params as { value?: unknown } | undefined)?.value : undefined;
+    const defaulted = raw === undefined && ruleSaw !== undefined;
+    const value = isSecret && (raw !== undefined || defaulted) ? "[secret]" : defaulted ? `${show(ruleSaw)} (the default)` : show(raw);
     const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
     if (issue.code === "invalid_union" && discriminator && options) {
       messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; allowed: ${options.map((option) => JSON.stringify(option)).join(", ")}`);
