@@ -130,6 +130,9 @@ const sizes: Row[] = [
   ["dev", "log retention CloudWatch does not offer", [set(["cluster", "logRetentionDays"], 100)], P("cluster.logRetentionDays"), /got 100; allowed: 7, 14, 30, 60, 90, 180, 365/],
   ["prod", "three GPUs per replica", [set(["models", 0, "gpuCount"], 3)], P("models[0].gpuCount"), /got 3; allowed: 1, 2, 4, 8/],
   ["gke-dev", "three accelerators on a node", [set(["cluster", "gpuPools", 0, "accelerator", "count"], 3)], P("cluster.gpuPools[0].accelerator.count"), /got 3; allowed: 1, 2, 4, 8/],
+  ["dev", "CPU request in millicores", [set(["models", 0, "requests"], { cpu: "500m", memoryGiB: 4 })], P("models[0].requests.cpu"), /got "500m"; expected CPU cores such as 0\.5 \(for 500m\), a plain number without a unit/],
+  ["gke-dev", "cache size as a Kubernetes quantity", [set(["models", 0, "cacheGiB"], "50Gi")], P("models[0].cacheGiB"), /got "50Gi"; expected a whole number of GiB such as 50 \(for 50Gi\)/],
+  ["prod", "context length written as 128k", [set(["models", 0, "maxModelLen"], "128k")], P("models[0].maxModelLen"), /got "128k"; expected a number of tokens such as 131072/],
 ];
 
 const environments: Row[] = [
@@ -165,6 +168,8 @@ const structure: Row[] = [
   ["dev", "the model's web address instead of its id", [set(["models", 0, "model"], "https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct/tree/main")], P("models[0].model"), /not the model's web address: did you mean "Qwen\/Qwen2\.5-1\.5B-Instruct"\?/],
   ["gke-dev", "bucket URL as the model", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "model"], "gs://llm-gke-dev-models/models/qwen")], P("models[0].model"), /a path under the bucket's models\/ folder; not a URL/],
   ["local", "the pipeline left on by default without GPUs or a bucket", [{ remove: ["addons", "argoWorkflows"] }], P("addons.argoWorkflows.pipeline"), /got true \(the default\); the pipeline trains on a GPU/],
+  ["dev", "a dotted key written as if it were a path", [set(["cluster.region"], "us-west-2")], P("cluster.region"), /unknown key; a key with a dot is not a path: put region inside cluster \(pulumi config set --path 'cluster\.region' <value> writes it there\)/],
+  ["prod", "an OCI registry as the chart mirror", [set(["chartMirror"], "oci://registry.example.internal/charts")], P("chartMirror"), /expected an http\(s\) Helm repository URL .*serves no index\.yaml/],
 ];
 
 const hostile: Row[] = [

@@ -32,7 +32,11 @@ export const nonNegativeInt = z.int().min(0);
 export const positiveInt = z.int().min(1);
 
 /** Kubernetes-style quantity of bytes in GiB, as a plain integer so that it can be compared. */
-export const gibibytes = (min: number, max: number) => z.int().min(min).max(max);
+/** A plain number where a Kubernetes habit writes a quantity string ("50Gi", "500m", "128k"): say which. */
+export const numberNotQuantity = (what: string) => (issue: { code: string; input?: unknown }) =>
+  issue.code === "invalid_type" && typeof issue.input === "string" ? `expected ${what}, a plain number without a unit` : undefined;
+
+export const gibibytes = (min: number, max: number) => z.int({ error: numberNotQuantity("a whole number of GiB such as 50 (for 50Gi)") }).min(min).max(max);
 
 export const toleration = z.strictObject({
   key: labelKey,

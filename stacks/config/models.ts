@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, gibibytes, positiveInt } from "./common";
+import { dnsLabel, gibibytes, numberNotQuantity, positiveInt } from "./common";
 
 /**
  * Why `value` is neither a Hugging Face model id nor a path under the bucket's models/ folder, or
@@ -46,14 +46,14 @@ export const servedModel = z.strictObject({
   gpuCount: z.literal([1, 2, 4, 8]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
   minReplicas: positiveInt.max(100).default(1),
   maxReplicas: positiveInt.max(100).default(1).describe("At most 100: more replicas of one model belong in another cluster."),
-  maxModelLen: z.int().min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
+  maxModelLen: z.int({ error: numberNotQuantity("a number of tokens such as 131072 (for 128k)") }).min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); default: the model's own."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
   cacheGiB: gibibytes(1, 4096).default(50).describe("Weight cache per replica; must hold the model's weights (weightsGiB, or the bf16 size of a model listed in components/cloud-catalog.ts)."),
   weightsGiB: z.number().positive().max(4096).optional().describe("Size of the model's weights in GiB, for a model the project does not know; the cache must hold them."),
   requests: z
     .strictObject({
-      cpu: z.number().positive().max(192),
-      memoryGiB: z.number().positive().max(2048),
+      cpu: z.number({ error: numberNotQuantity("CPU cores such as 0.5 (for 500m)") }).positive().max(192),
+      memoryGiB: z.number({ error: numberNotQuantity("GiB such as 12 (for 12Gi)") }).positive().max(2048),
     })
     .optional()
     .describe("CPU and memory (GiB) one replica requests; limits are twice that. Default: vllm 3 CPU and 12 GiB per GPU, which fits every GPU instance type; llamacpp 1 CPU and 1 GiB. Must fit every instance type of the pool (EKS)."),

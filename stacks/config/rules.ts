@@ -86,11 +86,13 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
 
   if (cluster.provider === "eks") {
     cluster.gpuPools.forEach((pool, index) => {
-      const gpuCounts = new Set(pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpus));
+      // Unknown types have their own message; they would only add noise here.
+      const known = pool.instanceTypes.filter((type) => eksGpuInstances[type] !== undefined);
+      const gpuCounts = new Set(known.map((type) => eksGpuInstances[type]!.gpus));
       if (gpuCounts.size > 1) {
         fail(["cluster", "gpuPools", index, "instanceTypes"], "all instance types of a pool must have the same GPU count, so that a model's placement does not depend on which one the autoscaler picks");
       }
-      const gpuModels = [...new Set(pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpu))];
+      const gpuModels = [...new Set(known.map((type) => eksGpuInstances[type]!.gpu))];
       if (gpuModels.length > 1) {
         fail(["cluster", "gpuPools", index, "instanceTypes"], `mixes GPU models (${gpuModels.join(", ")}): the node group labels every node with one llm-platform.io/gpu-model, taken from the first type, so the label would be wrong on the others; use one GPU model per pool`);
       }

@@ -159,7 +159,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown,
       for (const key of issue.keys) {
         const hint = didYouMean(key, allowed);
         const elsewhere = keyLocations(platformSchema).get(key);
-        const tail = hint
+        // `cluster.region: x` in the stack file is one key with a dot, not region inside cluster.
+        const [head, ...rest] = key.split(".");
+        const dotted = rest.length > 0 && allowed.includes(head!);
+        const tail = dotted
+          ? `; a key with a dot is not a path: put ${rest.join(".")} inside ${head} (pulumi config set --path '${[...(issue.path as Segment[]), key].map((segment) => (typeof segment === "number" ? `[${segment}]` : segment)).join(".").replace(/\.\[/g, "[")}' <value> writes it there).`
+          : hint
           ? `; did you mean "${hint}"?`
           : elsewhere
             ? `; "${key}" is a key of ${elsewhere.join(", ")}: check the indentation.`
