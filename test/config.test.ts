@@ -167,6 +167,21 @@ describe("config mistakes are rejected with the key path, the bad value and what
     expect(errorsOf(validateStack("dev"))).toEqual([]);
   });
 
+  it.each([
+    ["local", "a kubeconfig's path instead of its contents", { kubeconfig: "/home/alice/.kube/config" }, /^llm-platform:kubeconfig: got \[secret\]; expected a kubeconfig's contents \(YAML with apiVersion and clusters\), not its path: pulumi config set --secret kubeconfig "\$\(cat path\/to\/kubeconfig\)"$/],
+    ["dev", "a plain-http webhook", { notifyWebhookUrl: "http://hooks.example.com/T000/B000/abcdefsecret" }, /^llm-platform:notifyWebhookUrl: got \[secret\]; expected an https:\/\/ webhook URL/],
+    ["k3s-lab", "the public key as sshPrivateKey", { sshPrivateKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicOnly alice@laptop" }, /^llm-platform:sshPrivateKey: got \[secret\]; expected an SSH private key .*not the public key \(\.pub\) or its path/],
+  ])("%s: rejects %s without printing it", (stack, _kind, secrets, message) => {
+    const errors = errorsOf(validateStack(stack, [], secrets));
+    expect(errors).toEqual([expect.stringMatching(message)]);
+    expect(errors.join("\n")).not.toContain(Object.values(secrets)[0]!.slice(0, 12));
+  });
+
+  it("reports an unknown GPU instance type once, not again as a mixed pool", () => {
+    const errors = errorsOf(validateStack("dev", [{ set: ["cluster", "gpuPools", 0, "instanceTypes", 0], to: "G6.xlarge" }]));
+    expect(errors).toEqual([expect.stringMatching(/^llm-platform:cluster\.gpuPools\[0\]\.instanceTypes\[0\]: got "G6\.xlarge"; .*did you mean "g6\.xlarge"\?/)]);
+  });
+
   it("rejects a credential stored in plaintext", () => {
     const errors = errorsOf(validateStack("local", [{ set: ["kubeconfig"], to: "apiVersion: v1" }]));
     expect(errors).toEqual([expect.stringMatching(/^llm-platform:kubeconfig: is set in plaintext/)]);
