@@ -74,8 +74,9 @@ export function createMonitoring(
         namespace,
         gpuPools: cluster.gpuPools,
         crds: layer.crds,
-        // GKE's GPU nodes run Container-Optimized OS, where the driver is only on the host.
-        ...(config.cluster.provider === "gke" ? { nvidiaDriverHostPath: gkeNvidiaDriverHostPath } : {}),
+        // GKE's GPU nodes run Container-Optimized OS, where the driver is only on the host; GKE also
+        // admits node-critical pods outside kube-system only under a quota for them.
+        ...(config.cluster.provider === "gke" ? { nvidiaDriverHostPath: gkeNvidiaDriverHostPath, criticalPodsNeedQuota: true } : {}),
       },
       opts,
     );

@@ -65,6 +65,8 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "min replicas above max", [{ set: ["models", 0, "minReplicas"], to: 3 }], "llm-platform:models[0].minReplicas", /must be <= maxReplicas/],
   ["local", "a CPU model given a GPU pool", [{ set: ["models", 0, "gpuPool"], to: "l4" }], "llm-platform:models[0].gpuPool", /engine "llamacpp" runs on CPU and never takes a GPU; remove gpuPool/],
   ["local", "a CPU model without its GGUF file", [{ remove: ["models", 0, "ggufFile"] }], "llm-platform:models[0].ggufFile", /required with engine "llamacpp".*Qwen\/Qwen2\.5-0\.5B-Instruct-GGUF/],
+  ["local", "more CPU threads than the replica's CPU limit", [{ set: ["models", 0, "threads"], to: 8 }], "llm-platform:models[0].threads", /8 is more than the replica's CPU limit \(2, twice requests\.cpu\).*requests\.cpu to at least 4/],
+  ["local", "a CPU model without a context size", [{ remove: ["models", 0, "maxModelLen"] }], "llm-platform:models[0].maxModelLen", /required with engine "llamacpp".*model's whole trained context.*2 GiB memory limit/],
   ["local", "a GGUF file that is not one", [{ set: ["models", 0, "ggufFile"], to: "model.bin" }], "llm-platform:models[0].ggufFile", /a GGUF file name/],
   ["dev", "a GGUF file on the vLLM engine", [{ set: ["models", 0, "ggufFile"], to: "m.gguf" }], "llm-platform:models[0].ggufFile", /only used with engine "llamacpp"/],
   ["dev", "CPU threads on the vLLM engine", [{ set: ["models", 0, "threads"], to: 4 }], "llm-platform:models[0].threads", /only used with engine "llamacpp"/],
@@ -174,6 +176,21 @@ describe("config mistakes are rejected with the key path, the bad value and what
   it("needs no token for a gated model copied from the bucket, nor for a public one", () => {
     expect(errorsOf(validateStack("dev", [{ set: ["models", 0, "model"], to: "meta-llama/Llama-3.2-1B-Instruct" }, { set: ["models", 0, "weightsFrom"], to: "bucket" }]))).toEqual([]);
     expect(errorsOf(validateStack("dev"))).toEqual([]);
+  });
+
+  it.each([
+    ["local", "a kubeconfig's path instead of its contents", { kubeconfig: "/home/alice/.kube/config" }, /^llm-platform:kubeconfig: got \[secret\]; expected a kubeconfig's contents \(YAML with apiVersion and clusters\), not its path: pulumi config set --secret kubeconfig "\$\(cat path\/to\/kubeconfig\)"$/],
+    ["dev", "a plain-http webhook", { notifyWebhookUrl: "http://hooks.example.com/T000/B000/abcdefsecret" }, /^llm-platform:notifyWebhookUrl: got \[secret\]; expected an https:\/\/ webhook URL/],
+    ["k3s-lab", "the public key as sshPrivateKey", { sshPrivateKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicOnly alice@laptop" }, /^llm-platform:sshPrivateKey: got \[secret\]; expected an SSH private key .*not the public key \(\.pub\) or its path/],
+  ])("%s: rejects %s without printing it", (stack, _kind, secrets, message) => {
+    const errors = errorsOf(validateStack(stack, [], secrets));
+    expect(errors).toEqual([expect.stringMatching(message)]);
+    expect(errors.join("\n")).not.toContain(Object.values(secrets)[0]!.slice(0, 12));
+  });
+
+  it("reports an unknown GPU instance type once, not again as a mixed pool", () => {
+    const errors = errorsOf(validateStack("dev", [{ set: ["cluster", "gpuPools", 0, "instanceTypes", 0], to: "G6.xlarge" }]));
+    expect(errors).toEqual([expect.stringMatching(/^llm-platform:cluster\.gpuPools\[0\]\.instanceTypes\[0\]: got "G6\.xlarge"; .*did you mean "g6\.xlarge"\?/)]);
   });
 
   it("rejects a credential stored in plaintext", () => {

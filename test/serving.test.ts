@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
 import { coldStartFigures, imagePullSeconds, loadPlan, maxReleaseTimeoutSeconds, modeledLoadSeconds, servingBudgets } from "../components/serving/cold-start";
-import { longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
+import { ggufInclude, longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf } from "../scripts/lib/manifests";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
@@ -388,6 +388,31 @@ describe("the values builder", () => {
     expect(objects.some((o) => o.kind === "Ingress" || o.kind === "ServiceMonitor")).toBe(false);
     expect(pod.volumes.find((v: Obj) => v.name === "shm").emptyDir.sizeLimit).toBe("8Gi");
     for (const object of objects) validateManifest(object);
+  });
+
+  it("gives a llama.cpp model without threads one thread per core of its CPU limit, and a prompt cache of a quarter of its memory limit", () => {
+    const cpuModel: ServingValuesInput = {
+      ...base,
+      model: { ...base.model, engine: "llamacpp", model: "org/m-GGUF", ggufFile: "m.gguf", requests: { cpu: 1.5, memoryGiB: 3 } },
+      scheduling: undefined,
+      modelSource: undefined,
+    };
+    const container = (renderChart(servingValues(cpuModel), "m") as Obj[]).find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0];
+    const args = container.args as string[];
+    expect(container.resources.limits).toMatchObject({ cpu: "3", memory: "6Gi" });
+    expect(args.slice(args.indexOf("--threads"), args.indexOf("--threads") + 2)).toEqual(["--threads", "3"]);
+    expect(args.slice(args.indexOf("--cache-ram"), args.indexOf("--cache-ram") + 2)).toEqual(["--cache-ram", "1536"]);
+  });
+
+  it("copies only a llama.cpp model's GGUF file (every shard of a split one) from the bucket, not the whole repository", () => {
+    const fromBucket = (ggufFile: string) => {
+      const values = servingValues({ ...base, model: { ...base.model, engine: "llamacpp", model: "org/m-GGUF", ggufFile }, scheduling: undefined });
+      const pod = (renderChart(values, "m") as Obj[]).find((o) => o.kind === "Deployment")!.spec.template.spec;
+      return pod.initContainers[0].args.slice(2) as string[];
+    };
+    expect(fromBucket("m-q4_k_m.gguf")).toEqual(["--include", "m-q4_k_m.gguf"]);
+    expect(fromBucket("Q8_0/m-q8_0-00001-of-00003.gguf")).toEqual(["--include", "Q8_0/m-q8_0-*-of-00003.gguf"]);
+    expect(ggufInclude("m-00002-of-00003.gguf")).toEqual(["--include", "m-*-of-00003.gguf"]);
   });
 
   it("changes the chart digest when any chart file changes", () => {

@@ -170,14 +170,33 @@ export const cpuReplicaRequests = { cpu: 1, memoryGiB: 1 } as const;
 export const modelRequests = (model: ServedModel) =>
   model.requests ?? (model.engine === "llamacpp" ? cpuReplicaRequests : replicaRequests(model.gpuCount));
 
-/** The model's requests; limits let a replica burst to twice that. */
+/** The CPU (cores) and memory (GiB) one replica may use: twice its requests, so that it can burst. */
+export const modelLimits = (model: ServedModel) => {
+  const { cpu, memoryGiB } = modelRequests(model);
+  return { cpu: 2 * cpu, memoryGiB: 2 * memoryGiB };
+};
+
+/**
+ * llama.cpp's threads and prompt cache for one replica. Left to itself, llama.cpp starts a thread per
+ * core of the node, not of the pod: threads beyond the CPU limit are throttled in turn and decode
+ * slower, not faster. Its prompt cache of idle slots may take 8 GiB by default, far past a small
+ * replica's memory limit (an OOM kill once enough conversations were served); a quarter of the limit
+ * leaves the rest to the weights, the KV cache and the compute buffers.
+ */
+export function llamacppSizing(model: ServedModel): { threads: number; cacheRamMiB: number } {
+  const limits = modelLimits(model);
+  return { threads: model.threads ?? Math.max(1, Math.floor(limits.cpu)), cacheRamMiB: Math.floor((limits.memoryGiB * 1024) / 4) };
+}
+
+/** The model's requests, and limits twice that. */
 function resources(model: ServedModel) {
   const { cpu, memoryGiB } = modelRequests(model);
+  const limits = modelLimits(model);
   // vLLM's home holds torch.compile and Triton caches; llama.cpp writes next to nothing outside the cache volume.
   const disk = model.engine === "llamacpp" ? { request: "1Gi", limit: "4Gi" } : { request: "5Gi", limit: "20Gi" };
   return {
     requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": disk.request },
-    limits: { cpu: String(2 * cpu), memory: `${2 * memoryGiB}Gi`, "ephemeral-storage": disk.limit },
+    limits: { cpu: String(limits.cpu), memory: `${limits.memoryGiB}Gi`, "ephemeral-storage": disk.limit },
   };
 }
 
@@ -186,7 +205,7 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
   if (model.engine === "llamacpp") {
     return {
       engine: "llamacpp",
-      llamacpp: { image: imageKeys(images.llamacppServer), ...(model.threads === undefined ? {} : { threads: model.threads }) },
+      llamacpp: { image: imageKeys(images.llamacppServer), ...llamacppSizing(model) },
       model: {
         name: model.model,
         ggufFile: model.ggufFile,
@@ -230,6 +249,15 @@ function cache(model: ServedModel, storageClassName: string) {
   return { persistence: { enabled: true, size, storageClassName, accessModes: ["ReadWriteOnce"] } };
 }
 
+/**
+ * rclone filter for a llama.cpp model's bucket copy: its GGUF file only (every shard of a split one),
+ * not each quantization a mirrored GGUF repository holds, which would overflow a cache sized for one.
+ */
+export function ggufInclude(ggufFile: string): string[] {
+  const split = /^(.*)-\d{5}-of-(\d{5})\.gguf$/.exec(ggufFile);
+  return ["--include", split ? `${split[1]}-*-of-${split[2]}.gguf` : ggufFile];
+}
+
 /** The llm-serving chart's values for one model. Pure: every input is data, nothing is created. */
 export function servingValues(input: ServingValuesInput): Record<string, unknown> {
   const { model, scheduling, exposure, monitoring } = input;
@@ -245,7 +273,16 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
     ...(input.hfTokenSecret && !stream ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
     resources: resources(model),
     cache: cache(model, input.storageClassName),
-    ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
+    ...(loader
+      ? {
+          modelLoader: {
+            enabled: true,
+            source: input.modelSource,
+            image: loader,
+            ...(model.engine === "llamacpp" && model.ggufFile ? { extraArgs: ggufInclude(model.ggufFile) } : {}),
+          },
+        }
+      : {}),
     ...(stream ? { modelStreamer: { enabled: true, uri: input.modelSource, concurrency: model.streamerConcurrency ?? 16 } } : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
     podAnnotations: {

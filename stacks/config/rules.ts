@@ -61,7 +61,12 @@ const publicDomain = (domain: string) => !/\.(local|localhost|internal|test|exam
 
 /** Rules that span fields; each names the fields that conflict and why. */
 export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void {
-  const fail = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
+  // The value after defaults: a rule may object to a default the stack file never wrote.
+  const fail = (path: Path, message: string) => {
+    const value = path.reduce<unknown>((data, segment) => (data && typeof data === "object" ? (data as Record<string | number, unknown>)[segment] : undefined), config);
+    // zod keeps `input` only with reportInput; params survive.
+    ctx.addIssue({ code: "custom", path, message, input: undefined, params: { value } });
+  };
   const { cluster } = config;
 
   const pools: { name: string; minSize: number; maxSize: number }[] =
@@ -82,9 +87,15 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
 
   if (cluster.provider === "eks") {
     cluster.gpuPools.forEach((pool, index) => {
-      const gpuCounts = new Set(pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpus));
+      // Unknown types have their own message; they would only add noise here.
+      const known = pool.instanceTypes.filter((type) => eksGpuInstances[type] !== undefined);
+      const gpuCounts = new Set(known.map((type) => eksGpuInstances[type]!.gpus));
       if (gpuCounts.size > 1) {
         fail(["cluster", "gpuPools", index, "instanceTypes"], "all instance types of a pool must have the same GPU count, so that a model's placement does not depend on which one the autoscaler picks");
+      }
+      const gpuModels = [...new Set(known.map((type) => eksGpuInstances[type]!.gpu))];
+      if (gpuModels.length > 1) {
+        fail(["cluster", "gpuPools", index, "instanceTypes"], `mixes GPU models (${gpuModels.join(", ")}): the node group labels every node with one llm-platform.io/gpu-model, taken from the first type, so the label would be wrong on the others; use one GPU model per pool`);
       }
     });
     if (config.environment === "prod" && cluster.publicAccessCidrs.some((c) => c.endsWith("/0"))) {
@@ -239,6 +250,18 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
     fail(["cluster", "publicAccessCidrs"], "empty makes the API endpoint private, but nothing says how `pulumi up` reaches it, so every Kubernetes resource would time out once the cluster exists. " +
       "Either list here the egress CIDRs of where Pulumi runs (office, VPN, CI runners), or set cluster.privateAccessCidrs to the network Pulumi runs from " +
       "that is routed into the VPC (VPN, peering or Transit Gateway, a self-hosted runner)");
+  }
+  // ARNs name their partition, and a region belongs to exactly one: GovCloud's is aws-us-gov.
+  const partition = cluster.region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  const roles: [Path, string | undefined][] = [
+    ...cluster.adminRoleArns.map((arn, index): [Path, string] => [["cluster", "adminRoleArns", index], arn]),
+    [["cluster", "deployerRoleArn"], cluster.deployerRoleArn],
+  ];
+  for (const [path, arn] of roles) {
+    const given = arn?.split(":")[1];
+    if (given !== undefined && given !== partition) {
+      fail(path, `is in partition "${given}", but cluster.region ${cluster.region} is in "${partition}", where EKS cannot use it: arn:${partition}:iam::...`);
+    }
   }
   cluster.adminRoleArns.forEach((arn, index) => {
     if (cluster.adminRoleArns.indexOf(arn) !== index) fail(["cluster", "adminRoleArns", index], "duplicate role; EKS allows one access entry per principal");

@@ -81,6 +81,7 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": apiCall,
   "kubernetes:storage.k8s.io/v1:StorageClass": apiCall,
   "kubernetes:scheduling.k8s.io/v1:PriorityClass": apiCall,
+  "kubernetes:core/v1:ResourceQuota": apiCall,
   "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": apiCall,
   // The program sets pulumi.com/waitFor on Kibana (health green), so the provider waits for Elasticsearch
   // to form and Kibana to connect to it.
