@@ -65,6 +65,16 @@ describe("report figures of the committed stacks", () => {
       expect(cost.scenarios.max.monthlyUsd, stack).toBe(0);
       expect(cost.note, stack).toMatch(/\$0 cloud cost/);
     }
+    // k3s-lab's vLLM model holds a GPU of its pool; local's llama.cpp model runs on CPU and holds none.
+    expect(reports["k3s-lab"]!.risks.filter((r) => r.kind === "gpu-idle").map((r) => r.message)).toEqual([expect.stringMatching(/holds 1 GPU\(s\) of pool rtx4090/)]);
+    expect(reports.local!.risks.filter((r) => r.kind === "gpu-idle")).toEqual([]);
+  });
+
+  it("models prod's streamed 70B release from its load plan, not as a Hub download: no startup-probe risk", () => {
+    const release = reports.prod!.deployTime.releases.find((r) => r.name === "llm-prod-llm-llama-70b")!;
+    const coldStart = reports.prod!.coldStarts.find((c) => c.model === "llama-70b")!;
+    expect(release.weightsSeconds).toBeCloseTo(coldStart.warmSeconds, 3);
+    expect(reports.prod!.risks.filter((r) => r.kind === "startup-probe")).toEqual([]);
   });
 
   it("counts no idle GPU node in dev, whose model scales to zero, and flags prod's, which keeps one", () => {

@@ -148,11 +148,9 @@ export const waits = {
   /** The vLLM image: ~12 GB compressed. */
   vllmImagePull: published(300, "vLLM images are ~12 GB compressed; published EKS runs pull 15–20 GB images in 4–6 min; midpoint"),
   /** Download plus load of the weights from Hugging Face, per GB. */
-  weightsPerGB: published(7.5, "a 70B model (~140 GB in bf16) cold-starts in 15–20 min uncached (KServe model cache figures): 17.5 min / 140 GB"),
   /** A release with `skipAwait` (and not `atomic`): applied, not waited for. */
   releaseWithoutWait: assumed(10, "skipAwait: the objects are applied and not waited for"),
   /** Weights size when the model id names no parameter count. */
-  unknownModelGB: assumed(16, "an 8B-class model in bf16"),
 } as const;
 
 /** A Release's `timeout` when the program sets none: Helm's `--timeout` default of 5m0s. */

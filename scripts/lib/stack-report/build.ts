@@ -65,8 +65,9 @@ function gpuIdleRisks(resources: readonly SynthResource[], cost: CostEstimate): 
     });
   if (cost.platform !== "k3s") return cloud;
   // k3s GPU machines are always on; a model with replicas holds their GPUs while nobody calls it.
+  // Only models on a GPU pool hold GPUs; a CPU model (llama.cpp) has no pool.
   return models
-    .filter((model) => model.minReplicas > 0)
+    .filter((model) => model.minReplicas > 0 && model.pool !== undefined)
     .map((model) => ({
       severity: "warning" as const,
       kind: "gpu-idle" as const,
