@@ -47,6 +47,17 @@ describe("the llm-serving chart", () => {
     expect(rendered.spec.template.spec.containers[0].lifecycle.preStop).toHaveProperty("sleep");
   });
 
+  it("streams with one buffer per GPU worker, distributed across workers only when there are several", () => {
+    const streamerConfig = (gpus: number) => {
+      const values = devWith((v) => ((v.modelStreamer = { enabled: true, uri: "s3://models-bucket/m", memoryLimitMiB: 4096 }), (v.gpu.count = gpus)));
+      const deployment = renderChart(values).find((object) => object.kind === "Deployment") as Obj;
+      const args = deployment.spec.template.spec.containers[0].args as string[];
+      return JSON.parse(args[args.indexOf("--model-loader-extra-config") + 1]!) as Obj;
+    };
+    expect(streamerConfig(1)).toEqual({ concurrency: 16, memory_limit: 4096 * 2 ** 20 });
+    expect(streamerConfig(2)).toEqual({ concurrency: 16, memory_limit: 4096 * 2 ** 20, distributed: true });
+  });
+
   it("fails a bare lint: it never renders a server without a model or an API key", () => {
     const run = lintChart();
     expect(run.ok).toBe(false);

@@ -313,9 +313,22 @@ describe("prod's 70B model streams from the bucket", () => {
   it("loads the bucket URI with the Run:ai streamer flags, the configured concurrency, and no copy step", () => {
     const args = vllm().args as string[];
     expect(args[0]).toMatch(/^s3:\/\/[^/]+\/models\/meta-llama\/Llama-3\.3-70B-Instruct$/);
-    expect(args.slice(args.indexOf("--load-format"), args.indexOf("--load-format") + 4)).toEqual(["--load-format", "runai_streamer", "--model-loader-extra-config", '{"concurrency":16}']);
+    expect(args.slice(args.indexOf("--load-format"), args.indexOf("--load-format") + 3)).toEqual(["--load-format", "runai_streamer", "--model-loader-extra-config"]);
+    expect(JSON.parse(args[args.indexOf("--model-loader-extra-config") + 1]!).concurrency).toBe(16);
     expect(deployment().spec.template.spec.initContainers).toBeUndefined();
     expect(vllm().env).toContainEqual({ name: "HF_HUB_OFFLINE", value: "1" });
+  });
+
+  it("splits the reads between its 4 tensor-parallel workers and caps their buffers inside the pod's memory limit", () => {
+    const args = vllm().args as string[];
+    const config = JSON.parse(args[args.indexOf("--model-loader-extra-config") + 1]!);
+    // Without "distributed" each worker streams all ~132 GiB itself, each with a 40 GB buffer (Run:ai's
+    // single-process default): 4 × 40 GB against a 96 GiB limit. With it and no cap, the buffer is unlimited.
+    expect(config.distributed).toBe(true);
+    expect(args[args.indexOf("--tensor-parallel-size") + 1]).toBe("4");
+    const limitBytes = Number(vllm().resources.limits.memory.replace(/Gi$/, "")) * 2 ** 30;
+    expect(config.memory_limit).toBeGreaterThan(0);
+    expect(4 * config.memory_limit).toBeLessThanOrEqual(limitBytes / 2);
   });
 
   it("mounts no Hub token and reads the bucket through its own IRSA role", () => {

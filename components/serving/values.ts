@@ -176,6 +176,19 @@ export const modelLimits = (model: ServedModel) => {
   return { cpu: 2 * cpu, memoryGiB: 2 * memoryGiB };
 };
 
+/** The Run:ai streamer's own CPU buffer limit for a single process (40 GB), in MiB. */
+const streamerSingleProcessLimitMiB = Math.floor(40e9 / 2 ** 20);
+
+/**
+ * The Run:ai streamer's CPU buffer per GPU worker. Each tensor-parallel worker streams with its own
+ * buffer, and with distributed streaming the streamer sets no limit at all: half the replica's memory
+ * limit, shared by its workers, leaves the other half to the engine processes themselves.
+ */
+export function streamerMemoryLimitMiB(model: ServedModel): number {
+  const perWorker = Math.floor((modelLimits(model).memoryGiB * 1024) / 2 / Math.max(1, model.gpuCount));
+  return Math.min(perWorker, streamerSingleProcessLimitMiB);
+}
+
 /**
  * llama.cpp's threads and prompt cache for one replica. Left to itself, llama.cpp starts a thread per
  * core of the node, not of the pod: threads beyond the CPU limit are throttled in turn and decode
@@ -283,7 +296,9 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
           },
         }
       : {}),
-    ...(stream ? { modelStreamer: { enabled: true, uri: input.modelSource, concurrency: model.streamerConcurrency ?? 16 } } : {}),
+    ...(stream
+      ? { modelStreamer: { enabled: true, uri: input.modelSource, concurrency: model.streamerConcurrency ?? 16, memoryLimitMiB: streamerMemoryLimitMiB(model) } }
+      : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
     podAnnotations: {
       ...(input.secretsChecksum === undefined ? {} : { [secretsChecksumAnnotation]: input.secretsChecksum }),

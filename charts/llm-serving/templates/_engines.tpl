@@ -129,7 +129,7 @@ args:
   - --load-format
   - runai_streamer
   - --model-loader-extra-config
-  - {{ dict "concurrency" (int .Values.modelStreamer.concurrency) | toJson | quote }}
+  - {{ include "llm-serving.streamerConfig" . | quote }}
   {{- end }}
   {{- range $m.extraArgs }}
   - {{ . | quote }}
@@ -202,4 +202,18 @@ args:
 {{- fail (printf "gpu.count (%v) must be unset or 0 when engine=llamacpp: the llama.cpp image is the CPU build" .Values.gpu.count) }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+The Run:ai streamer's settings. With several GPUs each tensor-parallel worker would otherwise read
+every file itself (N times the bytes from the bucket, N CPU buffers); "distributed" splits the reads
+and shares the tensors between the workers. Its CPU buffer is then unlimited unless capped, so the
+cap is always set.
+*/}}
+{{- define "llm-serving.streamerConfig" -}}
+{{- $config := dict "concurrency" (int .Values.modelStreamer.concurrency) "memory_limit" (mul (int64 .Values.modelStreamer.memoryLimitMiB) 1048576) }}
+{{- if gt (int (include "llm-serving.gpus" .)) 1 }}
+{{- $_ := set $config "distributed" true }}
+{{- end }}
+{{- toJson $config }}
 {{- end }}
