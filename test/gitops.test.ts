@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminPasswordMtime, argoCdValues } from "../components/gitops/argo-cd";
 import { argoWorkflowsValues, artifactRepositoryValues } from "../components/gitops/argo-workflows";
-import { s3RemoteOptions } from "../components/gitops/ml-pipeline";
+import { s3RemoteOptions } from "../components/rclone";
 import { pipelineTasks } from "../components/gitops/pipeline-templates";
 import { charts } from "../components/versions";
 import { secretPlaceholder } from "../scripts/lib/stack-file";

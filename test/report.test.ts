@@ -104,6 +104,25 @@ describe("report figures of the committed stacks", () => {
     expect(reports.prod!.risks.filter((risk) => risk.kind === "release-timeout")).toEqual([]);
   });
 
+  it("prices the gp3 throughput and IOPS prod provisions on its GPU nodes' root volumes above the free baseline", () => {
+    const lines = reports.prod!.cost.scenarios.idle.lines;
+    expect(lines.find((l) => l.item === "node disks l40s: gp3 throughput over 125 MiB/s")).toMatchObject({ quantity: 875, monthlyUsd: 35 });
+    expect(lines.find((l) => l.item === "node disks l40s: gp3 IOPS over 3000")).toMatchObject({ quantity: 1000, monthlyUsd: 5 });
+    // The system nodes and the model cache stay at the baseline: nothing extra.
+    expect(lines.filter((l) => /system: gp3 (throughput|IOPS)|model cache .*(throughput|IOPS)/.test(l.item))).toEqual([]);
+  });
+
+  it("puts the one-time Hub copy of prod's 70B weights on the first deploy's critical path, before the release", () => {
+    const chain = reports.prod!.deployTime.chain;
+    const sync = chain.find((step) => step.type === "kubernetes:batch/v1:Job")!;
+    expect(sync.name).toBe("llm-prod-llm-llama-70b-weights-sync-job");
+    // 132 GiB from the Hub at 200 MiB/s (676 s) and up to the bucket at 400 MiB/s (338 s), after a 105 s image pull.
+    expect(Math.round(sync.seconds)).toBe(1118);
+    expect(sync.source).toMatch(/Hub download 676 s.*upload 338 s/);
+    // The release follows on the node the sync warmed: no second image pull.
+    expect(chain.at(-1)!.source).toMatch(/^image pull 0 s/);
+  });
+
   it("models prod's 70B cold start from the bucket: at most 5 min on a warm node and 10 min from zero, phase by phase", () => {
     const [llama] = reports.prod!.coldStarts;
     expect(llama?.model).toBe("llama-70b");

@@ -103,9 +103,9 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     }
   });
 
-  it("gives each of several replicas its own cache volume from the cluster's StorageClass", () => {
+  it("gives each of several replicas its own cache volume from the cluster's model cache StorageClass", () => {
     const cache = pod().volumes.find((v: Obj) => v.name === "model-cache");
-    expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3", accessModes: ["ReadWriteOnce"] });
+    expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3-model-cache", accessModes: ["ReadWriteOnce"] });
     expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe("50Gi");
   });
 
@@ -340,6 +340,25 @@ describe("prod's 70B model streams from the bucket", () => {
   });
 });
 
+describe("a dev variant with model cache volumes at 1000 MiB/s", () => {
+  let result: SynthResult;
+  beforeAll(async () => {
+    result = await synthVariant("dev", (config) => {
+      (config.cluster as Obj).modelCacheVolume = { throughputMiBps: 1000, iops: 4000 };
+    });
+  });
+
+  it("provisions them through their own StorageClass and sizes the Hub download at the Hub's rate, not gp3's baseline", () => {
+    const storageClass = manifestsOf(ofType(result, "kubernetes:storage.k8s.io/v1:StorageClass")).map((m) => m.object as Obj).find((o) => o.metadata.name === "gp3-model-cache")!;
+    expect(storageClass.parameters).toMatchObject({ type: "gp3", throughput: "1000", iops: "4000" });
+    const values = servingReleases(result)[0]!.inputs.values as Obj;
+    expect(values.cache.perPod.storageClassName).toBe("gp3-model-cache");
+    // The Hub's 200 MiB/s is now the slower of the two; at the baseline the volume's 125 was.
+    expect(values.podAnnotations["llm-platform.io/weights-throughput-mibps"]).toBe(String(coldStartFigures.hubDownloadMiBps.value));
+    expect((stacks.dev!.release.inputs.values as Obj).podAnnotations["llm-platform.io/weights-throughput-mibps"]).toBe("125");
+  });
+});
+
 describe("a dev variant: one replica, no ingress, an HF token", () => {
   let objects: Obj[];
   let result: SynthResult;
@@ -354,7 +373,7 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
 
   it("keeps its weights on a persistent ReadWriteOnce claim, and installs no KEDA", () => {
     const claim = objects.find((o) => o.kind === "PersistentVolumeClaim")!;
-    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "50Gi" } } });
+    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3-model-cache", resources: { requests: { storage: "50Gi" } } });
     expect(objects.some((o) => o.kind === "ScaledObject")).toBe(false);
     expect(objects.find((o) => o.kind === "Deployment")!.spec.replicas).toBe(1);
     expect(ofType(result, release).some((r) => r.inputs.chart === "keda")).toBe(false);

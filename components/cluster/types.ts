@@ -22,6 +22,8 @@ export interface GpuPool {
   readonly name: string;
   readonly gpusPerNode: number;
   readonly scheduling: GpuScheduling;
+  /** MiB/s the nodes' root volume writes at, where images and emptyDir volumes live; unknown off EKS. */
+  readonly rootVolumeMiBps?: number;
 }
 
 /** The stack's bucket for model weights and pipeline artifacts. */
@@ -63,6 +65,8 @@ export interface PlatformCluster {
   readonly gpuPools: readonly GpuPool[];
   /** The StorageClass persistent volumes use. */
   readonly storageClassName: string;
+  /** Where model weights are cached, when it differs from `storageClassName`, and the MiB/s it writes at. */
+  readonly modelCacheStorage?: { readonly storageClassName: string; readonly throughputMiBps: number };
   readonly identity: WorkloadIdentity;
   /** Absent when the stack has no object storage (k3s without an S3-compatible endpoint). */
   readonly objectStore?: ObjectStore;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { priorityClass } from "../addons/priority-class";
 import type { GpuScheduling, ObjectStore } from "../cluster/types";
 import { llmPipelineTemplate, notifyTemplate, pipelineNames, pipelinePriority } from "./pipeline-templates";
+import { s3RemoteOptions } from "../rclone";
 
 export interface MlPipelineArgs {
   readonly provider: k8s.Provider;
@@ -28,17 +29,6 @@ export interface MlPipelineArgs {
   readonly notifyWebhookUrl?: pulumi.Input<string>;
   /** Secret Hugging Face token for gated base models. */
   readonly hfToken?: pulumi.Input<string>;
-}
-
-/**
- * rclone options for `s3://` URIs on AWS, with the pod's IRSA credentials. An S3-compatible store
- * has no workload identity for the pods to use, so the pipeline refuses it (as config validation does).
- */
-export function s3RemoteOptions(store: ObjectStore): string {
-  if (store.kind === "s3-compatible") {
-    throw new Error("the ML pipeline needs a bucket reachable through workload identity (EKS or GKE); an S3-compatible store has none");
-  }
-  return `provider=AWS,env_auth=true${store.region ? `,region=${store.region}` : ""}`;
 }
 
 /**

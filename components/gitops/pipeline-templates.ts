@@ -1,5 +1,6 @@
 import type { GpuScheduling } from "../cluster/types";
 import { images } from "../versions";
+import { rcloneRemoteFunction } from "../rclone";
 
 /**
  * Pure builders for the ML pipeline's WorkflowTemplates. Nothing here creates a resource, so tests
@@ -62,15 +63,6 @@ const work = { name: "work", mountPath: "/work" };
 export const gpuStepResources = { requests: { cpu: "3", memory: "12Gi" }, limits: { cpu: "8", memory: "24Gi" } } as const;
 const smallStep = { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
 const envOf = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
-
-/** Maps s3://, gs:// and https:// URIs to rclone remotes; shared by fetch-dataset and upload-model. */
-const rcloneRemoteFunction = `remote() {
-  case "$1" in
-    s3://*) echo ":s3,$S3_REMOTE_OPTIONS:\${1#s3://}" ;;
-    gs://*) echo ":gcs,env_auth=true:\${1#gs://}" ;;
-    *) echo "unsupported URI $1 (use s3:// or gs://)" >&2; exit 1 ;;
-  esac
-}`;
 
 function rcloneStep(name: string, script: string, env: Record<string, string>, s3RemoteOptions: string) {
   return {

@@ -27,6 +27,8 @@ export const coldStartFigures = {
   hubDownloadMiBps: assumed(200, "Hugging Face Hub (CDN) to one pod; a 70B model cold-starts in 15–20 min uncached (KServe figures) at the gp3 baseline"),
   /** Weights streamed from the stack's bucket (same region) by the Run:ai streamer, when the model sets no rate. */
   bucketStreamMiBps: published(2000, "Run:ai streamer loads Llama-3-8B (15 GB) in 4.9 s from same-region S3 (~3 GiB/s); 2000 MiB/s taken conservatively"),
+  /** The one-time copy of Hub weights into the bucket (weights-sync.ts): from a node's disk to a same-region bucket. */
+  bucketUploadMiBps: assumed(400, "rclone uploading 8 files at once, each in parallel parts, from a node to a bucket in its region; far below S3's and GCS's per-prefix limits"),
   /** After the weights are in GPU memory: KV cache profiling, torch.compile and CUDA graph capture. */
   engineStartSeconds: assumed(120, "vLLM engine start after loading: memory profiling, torch.compile (a new pod has no compile cache) and CUDA graph capture"),
 } as const;
@@ -126,5 +128,31 @@ export function servingBudgets(plan: LoadPlan, maxReplicas: number): ServingBudg
     startupFailureThreshold: startupSeconds / startupProbePeriodSeconds,
     progressDeadlineSeconds,
     releaseTimeoutSeconds: Math.max(1, maxReplicas) * progressDeadlineSeconds,
+  };
+}
+
+/** The one-time copy of a model's weights from the Hub into the stack's bucket, phase by phase. */
+export interface HubSyncPlan {
+  /** The vLLM image (it downloads) onto the node, whose root volume also holds the download. */
+  readonly imagePullSeconds: number;
+  /** From the Hub onto the node's disk, at the slower of the Hub and the root volume. */
+  readonly downloadSeconds: number;
+  readonly uploadSeconds: number;
+  readonly totalSeconds: number;
+  /** The Job's deadline: a node from zero plus the plan, with the probes' margin. */
+  readonly budgetSeconds: number;
+}
+
+export function hubSyncPlan(weightsGiB: number, rootVolumeMiBps: number = coldStartFigures.gp3BaselineMiBps.value): HubSyncPlan {
+  const pull = imagePullSeconds(rootVolumeMiBps);
+  const download = (weightsGiB * 1024) / Math.min(coldStartFigures.hubDownloadMiBps.value, rootVolumeMiBps);
+  const upload = (weightsGiB * 1024) / coldStartFigures.bucketUploadMiBps.value;
+  const totalSeconds = pull + download + upload;
+  return {
+    imagePullSeconds: pull,
+    downloadSeconds: download,
+    uploadSeconds: upload,
+    totalSeconds,
+    budgetSeconds: roundUp(budgetMargin * (coldStartFigures.nodeFromZero.value + totalSeconds), 60),
   };
 }

@@ -9,6 +9,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
+import { HubWeightsSync } from "./weights-sync";
 import { frontDoorActivationQuery, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
@@ -54,7 +55,7 @@ export interface LlmServingArgs {
   readonly namespace?: string;
   /** Seconds Helm waits for a release to be ready. @default computed from the model's weights (components/serving/cold-start.ts) */
   readonly timeoutSeconds?: number;
-  /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default gp3's baseline */
+  /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default the cluster's model cache storage, else gp3's baseline */
   readonly cacheVolumeMiBps?: number;
 }
 
@@ -80,6 +81,7 @@ export class LlmServing extends pulumi.ComponentResource {
     super("llm-platform:serving:LlmServing", name, {}, opts);
     const { cluster, ingress, monitoring } = args;
     const k8sOpts = { parent: this, provider: cluster.provider };
+    const cacheVolumeMiBps = args.cacheVolumeMiBps ?? cluster.modelCacheStorage?.throughputMiBps;
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
@@ -160,6 +162,26 @@ export class LlmServing extends pulumi.ComponentResource {
 
       // Each release waits only on what it uses: its Secrets, and the CRDs of the kinds it ships.
       const dependsOn: pulumi.Resource[] = [apiKeySecret, priority, ...(hfTokenSecret ? [hfTokenSecret] : [])];
+      // A vLLM model read from the bucket waits until its weights are there (copied from the Hub once).
+      if (modelSource && model.engine === "vllm" && model.gpuPool !== undefined) {
+        const sync = new HubWeightsSync(
+          `${name}-${model.name}-weights-sync`,
+          {
+            model,
+            weightsGiB: servingPlan(model, cacheVolumeMiBps).plan.weightsGiB,
+            namespace: args.namespace ?? "llm-serving",
+            destination: modelSource,
+            objectStore: cluster.objectStore!,
+            identity: cluster.identity,
+            pool: gpuPoolNamed(cluster, model.gpuPool),
+            hfTokenSecretName: hfTokenSecret?.metadata.name,
+            provider: cluster.provider,
+            dependsOn: [namespace, ...(hfTokenSecret ? [hfTokenSecret] : [])],
+          },
+          { parent: this },
+        );
+        dependsOn.push(sync.job);
+      }
       if (monitoring) dependsOn.push(monitoring.crds);
       if (autoscale) dependsOn.push(args.keda!);
       // The release's Ingress needs the ingress controller's admission webhook to answer.
@@ -175,13 +197,13 @@ export class LlmServing extends pulumi.ComponentResource {
           values: servingValues({
             model,
             scheduling: model.gpuPool === undefined ? undefined : gpuPoolNamed(cluster, model.gpuPool).scheduling,
-            storageClassName: cluster.storageClassName,
+            storageClassName: cluster.modelCacheStorage?.storageClassName ?? cluster.storageClassName,
             apiKeySecret: "llm-api-key",
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
             serviceAccountAnnotations,
             secretsChecksum,
             modelSource,
-            cacheVolumeMiBps: args.cacheVolumeMiBps,
+            cacheVolumeMiBps,
             // The Ingress is named after the release (fullnameOverride: the model's name).
             activationQuery: model.minReplicas === 0 ? frontDoorActivationQuery(args.namespace ?? "llm-serving", model.name) : undefined,
             exposure,
@@ -195,7 +217,7 @@ export class LlmServing extends pulumi.ComponentResource {
           atomic: true,
           cleanupOnFail: true,
           // Computed with the probe and the progress deadline from the weights: the three agree.
-          timeout: args.timeoutSeconds ?? servingPlan(model, args.cacheVolumeMiBps).budgets.releaseTimeoutSeconds,
+          timeout: args.timeoutSeconds ?? servingPlan(model, cacheVolumeMiBps).budgets.releaseTimeoutSeconds,
         },
         { ...k8sOpts, dependsOn },
       );

@@ -56,6 +56,7 @@ export interface NodePool {
   readonly diskType: string;
   /** Root volume write throughput (MiB/s), where images are extracted; undefined where the program sets none. */
   readonly diskThroughputMiBps?: number;
+  readonly diskIops?: number;
 }
 
 function eksPool(resource: SynthResource, byUrn: Map<string, SynthResource>): NodePool {
@@ -81,6 +82,7 @@ function eksPool(resource: SynthResource, byUrn: Map<string, SynthResource>): No
     diskGiB: numberOr(ebs.volumeSize, numberOr(inputs.diskSize, 20)),
     diskType: String(ebs.volumeType ?? "gp3"),
     ...(typeof ebs.throughput === "number" ? { diskThroughputMiBps: ebs.throughput } : {}),
+    ...(typeof ebs.iops === "number" ? { diskIops: ebs.iops } : {}),
   };
 }
 
@@ -130,6 +132,8 @@ export interface ServedModel {
   /** A cache volume per pod (ephemeral), or one shared volume, in GiB. */
   readonly cachePerPodGiB: number;
   readonly cacheSharedGiB: number;
+  /** The StorageClass of the cache volumes. */
+  readonly cacheStorageClass?: string;
   /** Seconds the startup probe allows for download and load. */
   readonly startupBudgetSeconds: number;
   /** The load plan the program annotated the pods with (components/serving/values.ts), when present. */
@@ -159,6 +163,7 @@ export function servedModels(resources: readonly SynthResource[]): ServedModel[]
       maxReplicas: autoscaling.enabled === true ? numberOr(autoscaling.maxReplicas, 1) : fixed,
       cachePerPodGiB: quantityGiB(record(cache.perPod).size),
       cacheSharedGiB: persistence.enabled === false ? 0 : quantityGiB(persistence.size),
+      cacheStorageClass: (persistence.enabled === false ? record(cache.perPod).storageClassName : persistence.storageClassName) as string | undefined,
       startupBudgetSeconds: numberOr(startup.failureThreshold, 0) * numberOr(startup.periodSeconds, 10),
       podAnnotations: record(values.podAnnotations) as Record<string, string>,
     };

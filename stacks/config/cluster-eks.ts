@@ -71,6 +71,18 @@ export const eksCluster = z.strictObject({
     })
     .prefault({}),
   gpuPools: z.array(eksGpuPool).default([]),
+  modelCacheVolume: z
+    .strictObject({
+      throughputMiBps: z.int().min(125).max(2000).default(125).describe("Provisioned throughput of the gp3 volumes that cache model weights (StorageClass gp3-model-cache): Hub downloads and bucket copies are written at this rate, and the startup budgets are sized from it. 125 is gp3's baseline (free), up to 2000."),
+      iops: z.int().min(3000).max(80000).default(3000).describe("Provisioned IOPS of those volumes; gp3 needs at least 4 IOPS per MiB/s of throughput."),
+    })
+    .prefault({})
+    .superRefine((volume, ctx) => {
+      if (volume.throughputMiBps * 4 > volume.iops) {
+        ctx.addIssue({ code: "custom", path: ["throughputMiBps"], input: volume.throughputMiBps,
+          message: `${volume.throughputMiBps} MiB/s needs iops >= ${volume.throughputMiBps * 4} (gp3 allows 0.25 MiB/s per provisioned IOPS; iops is ${volume.iops})` });
+      }
+    }),
   logRetentionDays: z
     .literal([7, 14, 30, 60, 90, 180, 365])
     .default(90)

@@ -155,7 +155,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       fail(at("cacheGiB"), `${model.cacheGiB} GiB cannot hold the model's weights (${weights} GiB, ${source}): must be >= ${Math.ceil(weights)}`);
     }
     checkModelEngine(model, (key, message) => fail(at(key), message));
-    checkServingBudget(model, undefined, (key, message) => fail(at(key), message));
+    checkServingBudget(model, cluster.provider === "eks" ? cluster.modelCacheVolume.throughputMiBps : undefined, (key, message) => fail(at(key), message));
     // A CPU model (llama.cpp) has no GPU pool to check against.
     if (model.engine === "llamacpp") return;
     if (model.gpuPool === undefined) {
@@ -294,5 +294,5 @@ function checkServingBudget(model: Parsed["models"][number], cacheMiBps: number 
   fail(key, `the release would wait up to ${min(budgets.releaseTimeoutSeconds)}, more than the ${min(maxReleaseTimeoutSeconds)} a release may take: ` +
     `${plan.weightsGiB} GiB of weights (${plan.weightsSource}) at ${plan.throughputMiBps} MiB/s (${plan.throughputSource}) need a startup probe of ${min(budgets.startupSeconds)} ` +
     `and a progress deadline of ${min(budgets.progressDeadlineSeconds)}, once per replica (maxReplicas ${model.maxReplicas}) in a rollout. ` +
-    "Stream the weights from the bucket (weightsFrom: bucket, bucketLoad: stream), give the cache volume more throughput, or lower maxReplicas");
+    "Stream the weights from the bucket (weightsFrom: bucket, bucketLoad: stream), give the cache volume more throughput (cluster.modelCacheVolume on EKS), or lower maxReplicas");
 }

@@ -57,7 +57,7 @@ export interface CostEstimate {
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /** Price arithmetic of one line: hourly prices × hours in a month, or a monthly unit price. */
-export function line(item: string, quantity: number, unit: "hour" | "GiB-month" | "month", unitUsd: number): CostLine {
+export function line(item: string, quantity: number, unit: "hour" | "GiB-month" | "MiB/s-month" | "IOPS-month" | "month", unitUsd: number): CostLine {
   const monthlyUsd = quantity * unitUsd * (unit === "hour" ? hoursPerMonth : 1);
   return { item, quantity, unit, unitUsd, monthlyUsd: round2(monthlyUsd) };
 }
@@ -129,6 +129,26 @@ export function claimedVolumes(resources: readonly SynthResource[]): { item: str
   return found.filter((volume) => volume.gib > 0);
 }
 
+const gp3Baseline = { throughputMiBps: 125, iops: 3000 };
+
+/** gp3 throughput and IOPS provisioned above the free baseline, for `volumes` volumes alike. */
+function gp3ProvisionedLines(item: string, volumes: number, throughputMiBps: number | undefined, iops: number | undefined, prices: RegionPrices): CostLine[] {
+  if (!prices.gp3Provisioned) return [];
+  const extraThroughput = Math.max(0, (throughputMiBps ?? gp3Baseline.throughputMiBps) - gp3Baseline.throughputMiBps);
+  const extraIops = Math.max(0, (iops ?? gp3Baseline.iops) - gp3Baseline.iops);
+  return [
+    line(`${item}: gp3 throughput over ${gp3Baseline.throughputMiBps} MiB/s`, volumes * extraThroughput, "MiB/s-month", prices.gp3Provisioned.perMiBpsMonth),
+    line(`${item}: gp3 IOPS over ${gp3Baseline.iops}`, volumes * extraIops, "IOPS-month", prices.gp3Provisioned.perIopsMonth),
+  ];
+}
+
+/** The parameters of the StorageClass the program creates under `name` (the cluster default when absent). */
+function storageClassParameters(resources: readonly SynthResource[], name: string | undefined): Record<string, string> {
+  const classes = resources.filter((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass");
+  const found = classes.find((r) => (r.inputs.metadata as { name?: string } | undefined)?.name === name);
+  return ((found?.inputs.parameters as Record<string, string> | undefined) ?? {});
+}
+
 function cloudLines(resources: readonly SynthResource[], prices: RegionPrices, scenario: Scenario, unpriced: Set<string>): CostLine[] {
   const platform = platformOf(resources);
   const count = (type: string) => resources.filter((resource) => resource.type === type).length;
@@ -147,6 +167,7 @@ function cloudLines(resources: readonly SynthResource[], prices: RegionPrices, s
     const diskPrice = prices.volumeGiBMonth[pool.diskType];
     if (diskPrice === undefined) unpriced.add(`volume type ${pool.diskType}`);
     lines.push(line(`node disks ${pool.name}: ${pool.diskType}`, n * pool.diskGiB, "GiB-month", diskPrice ?? 0));
+    if (pool.diskType === "gp3") lines.push(...gp3ProvisionedLines(`node disks ${pool.name}`, n, pool.diskThroughputMiBps, pool.diskIops, prices));
   }
 
   if (platform === "eks") {
@@ -182,6 +203,11 @@ function cloudLines(resources: readonly SynthResource[], prices: RegionPrices, s
     const replicas = scenario === "max" ? model.maxReplicas : model.minReplicas;
     const gib = model.cachePerPodGiB * replicas + model.cacheSharedGiB;
     if (gib > 0) lines.push(line(`model cache ${model.name}: ${prices.pvcVolumeType}`, gib, "GiB-month", pvc));
+    const volumes = (model.cacheSharedGiB > 0 ? 1 : 0) + (model.cachePerPodGiB > 0 ? replicas : 0);
+    const storageClass = storageClassParameters(resources, model.cacheStorageClass);
+    if (storageClass.type === "gp3") {
+      lines.push(...gp3ProvisionedLines(`model cache ${model.name}`, volumes, Number(storageClass.throughput) || undefined, Number(storageClass.iops) || undefined, prices));
+    }
   }
   lines.push(line("KMS keys", count("aws:kms/key:Key") + count("gcp:kms/cryptoKey:CryptoKey"), "month", prices.kmsKeyMonthly));
   return lines.filter((entry) => entry.quantity > 0);

@@ -61,6 +61,8 @@ export interface RegionPrices {
   readonly volumeGiBMonth: Readonly<Record<string, number>>;
   /** The default StorageClass's volume type, for PVCs. */
   readonly pvcVolumeType: string;
+  /** gp3's provisioned performance above its free baseline (125 MiB/s, 3000 IOPS), per month. */
+  readonly gp3Provisioned?: { readonly perMiBpsMonth: number; readonly perIopsMonth: number };
   readonly kmsKeyMonthly: number;
 }
 
@@ -81,6 +83,7 @@ export const regions: Readonly<Record<string, RegionPrices>> = {
     loadBalancerHourly: { classic: 0.025, nlb: 0.0225 },
     volumeGiBMonth: { gp3: 0.08, gp2: 0.1 },
     pvcVolumeType: "gp3",
+    gp3Provisioned: { perMiBpsMonth: 0.04, perIopsMonth: 0.005 },
     kmsKeyMonthly: 1,
   },
   "us-central1": {

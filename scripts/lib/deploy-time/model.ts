@@ -7,6 +7,8 @@ import {
   servedModels,
   type Platform,
 } from "../inventory";
+import { coldStartFigures, hubSyncPlan } from "../../../components/serving/cold-start";
+import { hubSyncAnnotations } from "../../../components/serving/weights-sync";
 import { coldStarts } from "../stack-report/cold-start";
 import type { SynthResource } from "../synthesize";
 import {
@@ -56,6 +58,8 @@ interface Context {
   readonly platform: Platform;
   readonly models: ReturnType<typeof servedModels>;
   readonly pools: ReturnType<typeof nodePools>;
+  /** URNs of the Hub weights sync Jobs. */
+  readonly hubSyncJobs: ReadonlySet<string>;
 }
 
 function servingDuration(resource: SynthResource, context: Context): ModeledDuration & { weightsSeconds: number } {
@@ -68,8 +72,13 @@ function servingDuration(resource: SynthResource, context: Context): ModeledDura
     seconds += waits.gpuNodeScaleUp.seconds;
     parts.push(part(`GPU node for pool ${pool.name}`, waits.gpuNodeScaleUp));
   }
-  seconds += waits.vllmImagePull.seconds;
-  parts.push(part("image pull", waits.vllmImagePull));
+  // A release after its weights sync lands on the node the sync ran on, which pulled the image already.
+  if (resource.dependsOn.some((urn) => context.hubSyncJobs.has(urn))) {
+    parts.push("image pull 0 s (pulled onto the pool's node by the weights sync before)");
+  } else {
+    seconds += waits.vllmImagePull.seconds;
+    parts.push(part("image pull", waits.vllmImagePull));
+  }
   // Weights and engine start as the probes are sized (components/serving/cold-start.ts), so a model
   // streamed from the bucket is not modeled as a Hub download.
   const coldStart = context.coldStarts.find((entry) => entry.model === model.name)!;
@@ -98,6 +107,31 @@ function releaseDuration(resource: SynthResource, context: Context): ModeledDura
   return { seconds, parts, fallback: !(chart in chartDurations) };
 }
 
+const annotationsOf = (resource: SynthResource): Record<string, string> =>
+  (resource.inputs.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
+const isHubSyncJob = (resource: SynthResource) => resource.type === "kubernetes:batch/v1:Job" && hubSyncAnnotations.weightsGiB in annotationsOf(resource);
+
+/** The one-time copy of Hub weights into the bucket, with the plan its deadline is sized from. */
+function hubSyncDuration(resource: SynthResource, context: Context): ModeledDuration {
+  const annotations = annotationsOf(resource);
+  const weightsGiB = Number(annotations[hubSyncAnnotations.weightsGiB]);
+  const pool = context.pools.find((p) => p.name === annotations[hubSyncAnnotations.pool]);
+  const disk = pool?.diskThroughputMiBps ?? coldStartFigures.gp3BaselineMiBps.value;
+  const plan = hubSyncPlan(weightsGiB, disk);
+  const { hubDownloadMiBps: hub, bucketUploadMiBps: upload, nodeFromZero } = coldStartFigures;
+  const parts = [
+    `image pull ${Math.round(plan.imagePullSeconds)} s (onto a ${disk} MiB/s root volume)`,
+    `Hub download ${Math.round(plan.downloadSeconds)} s (${Math.round(weightsGiB)} GiB at ${Math.min(hub.value, disk)} MiB/s: ${hub.source})`,
+    `upload ${Math.round(plan.uploadSeconds)} s (${upload.source})`,
+  ];
+  let seconds = plan.totalSeconds;
+  if (pool && pool.initial === 0) {
+    seconds += nodeFromZero.value;
+    parts.unshift(`GPU node for pool ${pool.name} ${nodeFromZero.value} s (${nodeFromZero.source})`);
+  }
+  return { seconds, parts, fallback: false };
+}
+
 function commandDuration(resource: SynthResource): Duration {
   const script = String(resource.inputs.create ?? "");
   if (script.includes("k3s server setup")) return k3sCommandDurations.server;
@@ -113,6 +147,7 @@ export function durationOf(resource: SynthResource, context: Context): ModeledDu
     const duration = commandDuration(resource);
     return { seconds: duration.seconds, parts: [duration.source], fallback: false };
   }
+  if (isHubSyncJob(resource)) return hubSyncDuration(resource, context);
   const tabled = createDurations[resource.type];
   if (tabled) return { seconds: tabled.seconds, parts: [tabled.source], fallback: false };
   const fallback = fallbackDurations[resource.type.split(":")[0]!] ?? fallbackDurations.other!;
@@ -121,7 +156,8 @@ export function durationOf(resource: SynthResource, context: Context): ModeledDu
 
 /** Critical path of a fresh `pulumi up` of the synthesized stack. */
 export function deployTime(resources: readonly SynthResource[]): DeployTime {
-  const context: Context = { platform: platformOf(resources), models: servedModels(resources), pools: nodePools(resources), coldStarts: coldStarts(resources) };
+  const hubSyncJobs = new Set(resources.filter(isHubSyncJob).map((r) => r.urn));
+  const context: Context = { platform: platformOf(resources), models: servedModels(resources), pools: nodePools(resources), coldStarts: coldStarts(resources), hubSyncJobs };
   const durations = new Map(resources.map((resource) => [resource.urn, durationOf(resource, context)]));
   const path = criticalPath(tasksOf(resources, (resource) => durations.get(resource.urn)!.seconds));
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
