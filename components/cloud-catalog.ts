@@ -12,32 +12,33 @@ const withArchitecture = (architecture: CpuArchitecture, types: string[]) => typ
 const ec2Sizes = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"] as const;
 
 /**
- * GPU instance families EKS GPU pools may use, with the GPUs, vCPUs and memory (GiB) each size has
- * (AWS's published figures). A pool's instance types must all come from this table, so that the
- * stack config can check that a model's GPUs, CPU and memory fit on a node.
+ * GPU instance families EKS GPU pools may use, with the GPUs, vCPUs, memory (GiB) and NVMe instance
+ * store (GB, all disks together) each size has (AWS's published figures). A pool's instance types
+ * must all come from this table, so that the stack config can check that a model's GPUs, CPU and
+ * memory fit on a node.
  */
-export const eksGpuInstances: Readonly<Record<string, { gpus: number; gpu: string; vcpus: number; memoryGiB: number }>> = {
-  "g5.xlarge": { gpus: 1, gpu: "A10G", vcpus: 4, memoryGiB: 16 },
-  "g5.2xlarge": { gpus: 1, gpu: "A10G", vcpus: 8, memoryGiB: 32 },
-  "g5.4xlarge": { gpus: 1, gpu: "A10G", vcpus: 16, memoryGiB: 64 },
-  "g5.8xlarge": { gpus: 1, gpu: "A10G", vcpus: 32, memoryGiB: 128 },
-  "g5.12xlarge": { gpus: 4, gpu: "A10G", vcpus: 48, memoryGiB: 192 },
-  "g5.24xlarge": { gpus: 4, gpu: "A10G", vcpus: 96, memoryGiB: 384 },
-  "g5.48xlarge": { gpus: 8, gpu: "A10G", vcpus: 192, memoryGiB: 768 },
-  "g6.xlarge": { gpus: 1, gpu: "L4", vcpus: 4, memoryGiB: 16 },
-  "g6.2xlarge": { gpus: 1, gpu: "L4", vcpus: 8, memoryGiB: 32 },
-  "g6.4xlarge": { gpus: 1, gpu: "L4", vcpus: 16, memoryGiB: 64 },
-  "g6.8xlarge": { gpus: 1, gpu: "L4", vcpus: 32, memoryGiB: 128 },
-  "g6.12xlarge": { gpus: 4, gpu: "L4", vcpus: 48, memoryGiB: 192 },
-  "g6.24xlarge": { gpus: 4, gpu: "L4", vcpus: 96, memoryGiB: 384 },
-  "g6.48xlarge": { gpus: 8, gpu: "L4", vcpus: 192, memoryGiB: 768 },
-  "g6e.xlarge": { gpus: 1, gpu: "L40S", vcpus: 4, memoryGiB: 32 },
-  "g6e.2xlarge": { gpus: 1, gpu: "L40S", vcpus: 8, memoryGiB: 64 },
-  "g6e.12xlarge": { gpus: 4, gpu: "L40S", vcpus: 48, memoryGiB: 384 },
-  "g6e.24xlarge": { gpus: 4, gpu: "L40S", vcpus: 96, memoryGiB: 768 },
-  "g6e.48xlarge": { gpus: 8, gpu: "L40S", vcpus: 192, memoryGiB: 1536 },
-  "p4d.24xlarge": { gpus: 8, gpu: "A100", vcpus: 96, memoryGiB: 1152 },
-  "p5.48xlarge": { gpus: 8, gpu: "H100", vcpus: 192, memoryGiB: 2048 },
+export const eksGpuInstances: Readonly<Record<string, { gpus: number; gpu: string; vcpus: number; memoryGiB: number; nvmeGB: number }>> = {
+  "g5.xlarge": { gpus: 1, gpu: "A10G", vcpus: 4, memoryGiB: 16, nvmeGB: 250 },
+  "g5.2xlarge": { gpus: 1, gpu: "A10G", vcpus: 8, memoryGiB: 32, nvmeGB: 450 },
+  "g5.4xlarge": { gpus: 1, gpu: "A10G", vcpus: 16, memoryGiB: 64, nvmeGB: 600 },
+  "g5.8xlarge": { gpus: 1, gpu: "A10G", vcpus: 32, memoryGiB: 128, nvmeGB: 900 },
+  "g5.12xlarge": { gpus: 4, gpu: "A10G", vcpus: 48, memoryGiB: 192, nvmeGB: 3800 },
+  "g5.24xlarge": { gpus: 4, gpu: "A10G", vcpus: 96, memoryGiB: 384, nvmeGB: 3800 },
+  "g5.48xlarge": { gpus: 8, gpu: "A10G", vcpus: 192, memoryGiB: 768, nvmeGB: 7600 },
+  "g6.xlarge": { gpus: 1, gpu: "L4", vcpus: 4, memoryGiB: 16, nvmeGB: 250 },
+  "g6.2xlarge": { gpus: 1, gpu: "L4", vcpus: 8, memoryGiB: 32, nvmeGB: 450 },
+  "g6.4xlarge": { gpus: 1, gpu: "L4", vcpus: 16, memoryGiB: 64, nvmeGB: 600 },
+  "g6.8xlarge": { gpus: 1, gpu: "L4", vcpus: 32, memoryGiB: 128, nvmeGB: 900 },
+  "g6.12xlarge": { gpus: 4, gpu: "L4", vcpus: 48, memoryGiB: 192, nvmeGB: 3760 },
+  "g6.24xlarge": { gpus: 4, gpu: "L4", vcpus: 96, memoryGiB: 384, nvmeGB: 3760 },
+  "g6.48xlarge": { gpus: 8, gpu: "L4", vcpus: 192, memoryGiB: 768, nvmeGB: 7520 },
+  "g6e.xlarge": { gpus: 1, gpu: "L40S", vcpus: 4, memoryGiB: 32, nvmeGB: 250 },
+  "g6e.2xlarge": { gpus: 1, gpu: "L40S", vcpus: 8, memoryGiB: 64, nvmeGB: 450 },
+  "g6e.12xlarge": { gpus: 4, gpu: "L40S", vcpus: 48, memoryGiB: 384, nvmeGB: 3800 },
+  "g6e.24xlarge": { gpus: 4, gpu: "L40S", vcpus: 96, memoryGiB: 768, nvmeGB: 3800 },
+  "g6e.48xlarge": { gpus: 8, gpu: "L40S", vcpus: 192, memoryGiB: 1536, nvmeGB: 7600 },
+  "p4d.24xlarge": { gpus: 8, gpu: "A100", vcpus: 96, memoryGiB: 1152, nvmeGB: 8000 },
+  "p5.48xlarge": { gpus: 8, gpu: "H100", vcpus: 192, memoryGiB: 2048, nvmeGB: 30720 },
 };
 
 /** GKE accelerator types and the machine family each one is attached to. */
@@ -174,3 +175,10 @@ export function knownWeightsGiB(model: string): number | undefined {
   const billions = knownModelParameters[model];
   return billions === undefined ? undefined : Math.ceil((billions * 1e9 * 2) / 2 ** 30);
 }
+
+/**
+ * MiB/s assumed for writes to a GPU node's NVMe instance store as one RAID0 volume: every type above
+ * has one or more NVMe SSDs, each good for well over 1 GB/s of sequential writes; AWS publishes IOPS,
+ * not throughput, so this is an assumption, and a conservative one for the multi-disk sizes.
+ */
+export const instanceStoreWriteMiBps = 2000;

@@ -19,7 +19,7 @@ export function s3RemoteOptions(store: ObjectStore, user = "the ML pipeline"): s
 export const rcloneRemoteFunction = `remote() {
   case "$1" in
     s3://*) echo ":s3,$S3_REMOTE_OPTIONS:\${1#s3://}" ;;
-    gs://*) echo ":gcs,env_auth=true:\${1#gs://}" ;;
+    gs://*) echo ":gcs,env_auth=true,bucket_policy_only=true:\${1#gs://}" ;;
     *) echo "unsupported URI $1 (use s3:// or gs://)" >&2; exit 1 ;;
   esac
 }`;

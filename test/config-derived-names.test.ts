@@ -14,7 +14,9 @@ describe.each(stackNames())("stack %s: derived names", (stack) => {
     const result = await synthStack(stack);
     const validated = validateStack(stack, [], secretsFor(stack));
     if (!validated.ok) throw new Error(validated.errors.join("\n"));
-    const predicted = derivedNames(validated.config, stack).map((derived) => derived.name).sort();
+    const all = derivedNames(validated.config, stack);
+    const predicted = all.filter((derived) => derived.what !== "IAM role").map((derived) => derived.name).sort();
+    const predictedRoles = all.filter((derived) => derived.what === "IAM role").map((derived) => derived.name).sort();
     const poolNames = new Set(predicted.map((name) => name.replace(/-x{7,}$/, "").split("-").pop()));
     const suffix = `-${"x".repeat(autoNameSuffixLength - 1)}`;
     const registered = [
@@ -27,6 +29,9 @@ describe.each(stackNames())("stack %s: derived names", (stack) => {
       })),
     ];
     for (const { name, limit } of registered) expect(name.length, name).toBeLessThanOrEqual(limit);
+    // Each model's IRSA role (and its weights sync's) is predicted under the name the program gives it.
+    const roles = ofType(result, "aws:iam/role:Role").map((role) => `${role.name}${suffix}`);
+    expect(roles.filter((role) => /-llm-[a-z0-9-]+-(sync-)?identity-role-x+$/.test(role)).sort()).toEqual(predictedRoles);
     const gpuDerived = registered
       .map(({ name }) => name)
       .filter((name) => /-(nvidia|dcgm|gpu)-/.test(name) && [...poolNames].some((pool) => name.replace(/-x{7,}$/, "").endsWith(`-${pool}`)))

@@ -172,7 +172,23 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
       expect(template.blockDeviceMappings[0].ebs).toMatchObject({ encrypted: "true", volumeType: "gp3" });
     }
     const gpuTemplate = named(result(), "aws:ec2/launchTemplate:LaunchTemplate", `${gpuGroup().name}-lt`);
-    expect(inputs(gpuTemplate).blockDeviceMappings[0].ebs.volumeSize).toBe(stack === "dev" ? 200 : 500);
+    expect(inputs(gpuTemplate).blockDeviceMappings[0].ebs.volumeSize).toBe(200);
+  });
+
+  it("makes the GPU nodes' NVMe instance store one RAID0 volume through nodeadm, and labels them so", () => {
+    const gpuTemplate = inputs(named(result(), "aws:ec2/launchTemplate:LaunchTemplate", `${gpuGroup().name}-lt`));
+    const userData = Buffer.from(gpuTemplate.userData as string, "base64").toString();
+    expect(userData).toMatch(/^MIME-Version: 1\.0\nContent-Type: multipart\/mixed; boundary="(\w+)"/);
+    const part = userData.split(/--\w+\n/)[1]!;
+    expect(part.split("\n\n")[0]).toBe("Content-Type: application/node.eks.aws");
+    expect(parse(part.split("\n\n").slice(1).join("\n\n").replace(/--\w+--\n$/, ""))).toEqual({
+      apiVersion: "node.eks.aws/v1alpha1",
+      kind: "NodeConfig",
+      spec: { instance: { localStorage: { strategy: "RAID0" } } },
+    });
+    expect(inputs(gpuGroup()).labels["llm-platform.io/local-nvme"]).toBe("raid0");
+    // The system nodes keep EKS's own user data.
+    expect(inputs(named(result(), "aws:ec2/launchTemplate:LaunchTemplate", `llm-${stack}-system-lt`)).userData).toBeUndefined();
   });
 
   it("runs the system pool on demand", () => {
@@ -441,9 +457,10 @@ describe("a Bottlerocket NVIDIA GPU pool (dev, variant)", () => {
     expect(ofType(result, "kubernetes:helm.sh/v3:Release").filter((release) => inputs(release).chart === "nvidia-device-plugin")).toEqual([]);
   });
 
-  it("sizes and encrypts Bottlerocket's data volume, where images live", () => {
+  it("sizes and encrypts Bottlerocket's data volume, where images live, with no nodeadm user data", () => {
     const template = named(result, "aws:ec2/launchTemplate:LaunchTemplate", "llm-dev-gpu-l4-lt");
     expect(inputs(template).blockDeviceMappings).toEqual([{ deviceName: "/dev/xvdb", ebs: expect.objectContaining({ volumeSize: 200, encrypted: "true" }) }]);
+    expect(inputs(template).userData).toBeUndefined();
   });
 });
 

@@ -104,20 +104,25 @@ describe("report figures of the committed stacks", () => {
     expect(reports.prod!.risks.filter((risk) => risk.kind === "release-timeout")).toEqual([]);
   });
 
-  it("prices the gp3 throughput and IOPS prod provisions on its GPU nodes' root volumes above the free baseline", () => {
-    const lines = reports.prod!.cost.scenarios.idle.lines;
+  it("prices gp3 throughput and IOPS provisioned above the free baseline, and none at the baseline", () => {
+    const extras = (lines: readonly { item: string }[]) => lines.filter((l) => /gp3 (throughput|IOPS) over/.test(l.item));
+    // prod keeps its root volumes at the baseline: images go to the NVMe instance store.
+    expect(extras(reports.prod!.cost.scenarios.idle.lines)).toEqual([]);
+    const provisioned = structuredClone(resourcesOf.prod!);
+    const template = provisioned.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.includes("l40s"))!;
+    Object.assign((template.inputs.blockDeviceMappings as { ebs: Record<string, unknown> }[])[0]!.ebs, { throughput: 1000, iops: 4000 });
+    const lines = buildReport("prod", provisioned).cost.scenarios.idle.lines;
     expect(lines.find((l) => l.item === "node disks l40s: gp3 throughput over 125 MiB/s")).toMatchObject({ quantity: 875, monthlyUsd: 35 });
     expect(lines.find((l) => l.item === "node disks l40s: gp3 IOPS over 3000")).toMatchObject({ quantity: 1000, monthlyUsd: 5 });
-    // The system nodes and the model cache stay at the baseline: nothing extra.
-    expect(lines.filter((l) => /system: gp3 (throughput|IOPS)|model cache .*(throughput|IOPS)/.test(l.item))).toEqual([]);
   });
 
   it("puts the one-time Hub copy of prod's 70B weights on the first deploy's critical path, before the release", () => {
     const chain = reports.prod!.deployTime.chain;
     const sync = chain.find((step) => step.type === "kubernetes:batch/v1:Job")!;
-    expect(sync.name).toBe("llm-prod-llm-llama-70b-weights-sync-job");
-    // 132 GiB from the Hub at 200 MiB/s (676 s) and up to the bucket at 400 MiB/s (338 s), after a 105 s image pull.
-    expect(Math.round(sync.seconds)).toBe(1118);
+    expect(sync.name).toBe("llm-prod-llm-llama-70b-sync-job");
+    // 132 GiB from the Hub at 200 MiB/s (676 s) and up to the bucket at 400 MiB/s (338 s), after a
+    // 92 s image pull onto the NVMe instance store.
+    expect(Math.round(sync.seconds)).toBe(1106);
     expect(sync.source).toMatch(/Hub download 676 s.*upload 338 s/);
     // The release follows on the node the sync warmed: no second image pull.
     expect(chain.at(-1)!.source).toMatch(/^image pull 0 s/);
@@ -127,9 +132,9 @@ describe("report figures of the committed stacks", () => {
     const [llama] = reports.prod!.coldStarts;
     expect(llama?.model).toBe("llama-70b");
     expect(llama!.phases.map((p) => p.phase)).toEqual(["node from zero", "image pull", "weight transfer", "load"]);
-    // 132 GiB streamed at 2000 MiB/s, and the image extracted onto prod's 1000 MiB/s root volumes.
+    // 132 GiB streamed at 2000 MiB/s, and the image extracted onto prod's NVMe instance store.
     expect(llama!.phases[2]).toMatchObject({ seconds: (132 * 1024) / 2000, assumption: "132 GiB (bucket-stream) at 2000 MiB/s" });
-    expect(llama!.phases[1]!.assumption).toMatch(/onto a 1000 MiB\/s root volume/);
+    expect(llama!.phases[1]!.assumption).toMatch(/onto a 2000 MiB\/s disk/);
     expect(llama!.warmSeconds).toBeLessThanOrEqual(300);
     expect(llama!.fromZeroSeconds).toBeLessThanOrEqual(600);
     expect(llama!.fromZeroSeconds).toBeCloseTo(llama!.phases.reduce((sum, p) => sum + p.seconds, 0), 6);

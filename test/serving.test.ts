@@ -13,6 +13,7 @@ import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { requireTool } from "../scripts/lib/tools";
 import { eksGpuInstances } from "../stacks/config/cluster-eks";
+import { instanceStoreWriteMiBps } from "../components/cloud-catalog";
 import { fitsNode } from "../stacks/config/rules";
 import { unknownValueKeys } from "./support/chart-keys";
 import { lintChart, renderChart } from "./support/helm";
@@ -103,10 +104,12 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     }
   });
 
-  it("gives each of several replicas its own cache volume from the cluster's model cache StorageClass", () => {
+  it("gives each of several replicas its own cache on the node's NVMe instance store, counted in its ephemeral storage", () => {
     const cache = pod().volumes.find((v: Obj) => v.name === "model-cache");
-    expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3-model-cache", accessModes: ["ReadWriteOnce"] });
-    expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe("50Gi");
+    expect(cache).toEqual({ name: "model-cache", emptyDir: { sizeLimit: "50Gi" } });
+    const engine = pod().containers[0];
+    expect(engine.resources.requests["ephemeral-storage"]).toBe("55Gi");
+    expect(engine.resources.limits["ephemeral-storage"]).toBe("70Gi");
   });
 
   it("sizes the startup probe, progress deadline and release timeout from the weights and their rate, and the three agree", () => {
@@ -115,9 +118,9 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     const startup = startupProbe.periodSeconds * startupProbe.failureThreshold;
     const deadline = s().kind("Deployment").spec.progressDeadlineSeconds as number;
     const timeout = s().release.inputs.timeout as number;
-    // dev: 3 GiB from the Hub at the gp3 baseline; prod: 132 GiB streamed from the bucket at 2000 MiB/s.
+    // dev: 3 GiB from the Hub into a cache on the NVMe instance store; prod: 132 GiB streamed from the bucket at 2000 MiB/s.
     const plan = stack === "dev"
-      ? loadPlan({ path: "hub", catalogWeightsGiB: 3 })
+      ? loadPlan({ path: "hub", catalogWeightsGiB: 3, cacheVolumeMiBps: instanceStoreWriteMiBps })
       : loadPlan({ path: "bucket-stream", catalogWeightsGiB: 132 });
     const budgets = servingBudgets(plan, 2);
     expect([startup, deadline, timeout]).toEqual([budgets.startupSeconds, budgets.progressDeadlineSeconds, budgets.releaseTimeoutSeconds]);
@@ -294,7 +297,7 @@ describe("prod keeps serving during a rollout", () => {
     expect(vllm.lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
     // The surge pod needs its own cache: one ReadWriteOnce claim cannot follow it to another node.
-    expect(pod.volumes.find((v: Obj) => v.name === "model-cache").ephemeral).toBeDefined();
+    expect(pod.volumes.find((v: Obj) => v.name === "model-cache").emptyDir).toBeDefined();
     expect(stacks.prod!.kind("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
   });
 
@@ -345,6 +348,8 @@ describe("a dev variant with model cache volumes at 1000 MiB/s", () => {
   beforeAll(async () => {
     result = await synthVariant("dev", (config) => {
       (config.cluster as Obj).modelCacheVolume = { throughputMiBps: 1000, iops: 4000 };
+      // Without the instance store, the per-pod caches come from the StorageClass.
+      ((config.cluster as Obj).gpuPools as Obj[])[0]!.localStorage = "none";
     });
   });
 
@@ -352,10 +357,10 @@ describe("a dev variant with model cache volumes at 1000 MiB/s", () => {
     const storageClass = manifestsOf(ofType(result, "kubernetes:storage.k8s.io/v1:StorageClass")).map((m) => m.object as Obj).find((o) => o.metadata.name === "gp3-model-cache")!;
     expect(storageClass.parameters).toMatchObject({ type: "gp3", throughput: "1000", iops: "4000" });
     const values = servingReleases(result)[0]!.inputs.values as Obj;
-    expect(values.cache.perPod.storageClassName).toBe("gp3-model-cache");
+    expect(values.cache.perPod).toMatchObject({ type: "ephemeralVolume", storageClassName: "gp3-model-cache" });
     // The Hub's 200 MiB/s is now the slower of the two; at the baseline the volume's 125 was.
     expect(values.podAnnotations["llm-platform.io/weights-throughput-mibps"]).toBe(String(coldStartFigures.hubDownloadMiBps.value));
-    expect((stacks.dev!.release.inputs.values as Obj).podAnnotations["llm-platform.io/weights-throughput-mibps"]).toBe("125");
+    expect(loadPlan({ path: "hub", catalogWeightsGiB: 3 }).throughputMiBps).toBe(125);
   });
 });
 

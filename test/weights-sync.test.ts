@@ -45,17 +45,30 @@ describe("prod's 70B model is copied from the Hub into the bucket once, before i
     const account = manifestsOf(ofType(prod, "kubernetes:core/v1:ServiceAccount")).map((m) => m.object as Obj).find((o) => o.metadata.name === "llama-70b-weights-sync")!;
     expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toBeDefined();
     const policies = ofType(prod, "aws:iam/rolePolicy:RolePolicy");
-    expect(JSON.stringify(policies.find((r) => r.name.includes("llama-70b-weights-sync-identity"))!.inputs.policy)).toMatch(/s3:PutObject/);
+    expect(JSON.stringify(policies.find((r) => r.name.includes("llama-70b-sync-identity"))!.inputs.policy)).toMatch(/s3:PutObject/);
     expect(JSON.stringify(policies.find((r) => r.name.endsWith("llama-70b-identity-policy"))!.inputs.policy)).not.toMatch(/s3:PutObject/);
   });
 
-  it("sizes the Job's deadline (also pulumi up's wait for it) from the weights and the pool's root volume", () => {
-    const plan = hubSyncPlan(132, 1000);
+  it("sizes the Job's deadline from the weights and the node's disk, at least an hour, and replaces a failed Job on the next up", () => {
+    const plan = hubSyncPlan(132, 2000);
     expect(job.spec.activeDeadlineSeconds).toBe(plan.budgetSeconds);
-    // 132 GiB at the Hub's 200 MiB/s (the 1000 MiB/s root volume keeps up), then up at 400 MiB/s.
+    // 132 GiB at the Hub's 200 MiB/s (the NVMe instance store keeps up), then up at 400 MiB/s.
     expect(Math.round(plan.downloadSeconds)).toBe(Math.round((132 * 1024) / coldStartFigures.hubDownloadMiBps.value));
-    expect(plan.budgetSeconds).toBeGreaterThan(1.5 * (plan.downloadSeconds + plan.uploadSeconds));
-    expect(plan.budgetSeconds).toBeLessThan(3600);
+    expect(plan.budgetSeconds).toBeGreaterThanOrEqual(2 * (plan.downloadSeconds + plan.uploadSeconds));
+    expect(plan.budgetSeconds).toBeGreaterThanOrEqual(3600);
+    // On a 125 MiB/s root volume both the download and the upload (which reads it back) slow down.
+    expect(hubSyncPlan(132, 125).uploadSeconds).toBeCloseTo((132 * 1024) / 125);
+    expect(job.metadata.annotations["pulumi.com/replaceUnready"]).toBe("true");
+  });
+
+  it("downloads only what vLLM reads, with the Xet client's memory inside its limit and no GPU in sight", () => {
+    const download = container("download");
+    const script = download.command[2] as string;
+    expect(script).toMatch(/ignore_patterns=\["original\/\*", "consolidated\*"\]/);
+    expect(script).toMatch(/max_workers=4/);
+    expect(env(download, "NVIDIA_VISIBLE_DEVICES").value).toBe("void");
+    expect(env(download, "HF_XET_CHUNK_CACHE_SIZE_BYTES").value).toBe("0");
+    expect(download.resources.limits.memory).toBe("8Gi");
   });
 
   it("creates no sync where no model reads the bucket", () => {
@@ -73,6 +86,7 @@ describe("the sync's scripts, run with a stand-in rclone", () => {
     mkdirSync(join(dir, "bin"));
     mkdirSync(join(dir, "work", "model"), { recursive: true });
     if (present) writeFileSync(join(dir, "work", "present"), "");
+    writeFileSync(join(dir, "work", "model", "config.json"), "{}");
     writeFileSync(join(dir, "bin", "rclone"), `#!/bin/sh\necho "$*" >> ${dir}/calls\nprintf '%s' '${listing}'\nexit ${exit}\n`);
     chmodSync(join(dir, "bin", "rclone"), 0o755);
     const c = container(name);
@@ -101,7 +115,7 @@ describe("the sync's scripts, run with a stand-in rclone", () => {
   it("uploads config.json last, and nothing when the weights were found", () => {
     const calls = run("upload", "").calls;
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatch(/^copy .*--exclude config\.json/);
+    expect(calls[0]).toMatch(/^copy .*--exclude \/config\.json/);
     expect(calls[1]).toMatch(/^copyto .*config\.json .*\/config\.json$/);
     expect(run("upload", "", 0, true).calls).toEqual([]);
   });

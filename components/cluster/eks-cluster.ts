@@ -2,10 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterAutoscalerImageTags, eksAddonVersions, type EksAddonName } from "../versions";
+import { instanceStoreWriteMiBps } from "../cloud-catalog";
 import { createClusterRoles, createOidcProvider, IrsaIdentity } from "./eks/identity";
 import { createDefaultStorageClass, createModelCacheStorageClass, defaultStorageClassName, eksKubeconfig, modelCacheStorageClassName, installClusterAutoscaler, installDevicePlugin } from "./eks/kubernetes";
 import { createNetwork } from "./eks/network";
-import { createNodeGroup } from "./eks/node-groups";
+import { createNodeGroup, localNvmeLabel } from "./eks/node-groups";
 import { clusterAutoscalerPolicy, secretsKeyPolicy } from "./eks/policies";
 import { createModelBucket } from "./eks/storage";
 import { createTeardown } from "./teardown";
@@ -26,6 +27,8 @@ export interface EksGpuPoolArgs {
   readonly diskThroughputMiBps?: number;
   readonly diskIops?: number;
   readonly amiType: "AL2023_x86_64_NVIDIA" | "BOTTLEROCKET_x86_64_NVIDIA";
+  /** The NVMe instance store as one RAID0 volume for images, logs and emptyDir. @default "raid0" on AL2023, "none" on Bottlerocket */
+  readonly localStorage?: "raid0" | "none";
 }
 
 export interface EksClusterArgs {
@@ -53,6 +56,9 @@ export interface EksClusterArgs {
 }
 
 const systemNamespace = "kube-system";
+
+/** Whether a pool's NVMe instance store is set up as RAID0: by default on AL2023, never on Bottlerocket. */
+const localNvme = (pool: EksGpuPoolArgs) => (pool.localStorage ?? (pool.amiType === "AL2023_x86_64_NVIDIA" ? "raid0" : "none")) === "raid0";
 
 /**
  * The caller's IAM role as the deployer, refused when it is also one of adminRoleArns: EKS takes one
@@ -226,7 +232,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         diskSizeGiB: pool.diskSizeGiB,
         diskThroughputMiBps: pool.diskThroughputMiBps,
         diskIops: pool.diskIops,
-        labels: {},
+        localNvmeRaid0: localNvme(pool),
+        labels: localNvme(pool) ? { [localNvmeLabel]: "raid0" } : {},
         launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
         gpu: { poolName: pool.name, gpusPerNode: pool.gpusPerNode, gpuModel: pool.gpuModel },
       }, awsOpts);
@@ -260,7 +267,9 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     this.gpuPools = args.gpuPools.map((pool) => ({
       name: pool.name,
       gpusPerNode: pool.gpusPerNode,
-      rootVolumeMiBps: pool.diskThroughputMiBps,
+      // Images and emptyDir volumes land on the instance store when it is set up, else on the root volume.
+      rootVolumeMiBps: localNvme(pool) ? instanceStoreWriteMiBps : pool.diskThroughputMiBps,
+      localNvme: localNvme(pool),
       scheduling: {
         nodeSelector: { [gpuNodeConventions.poolLabel]: pool.name },
         tolerations: [{ ...gpuNodeConventions.taint, operator: "Equal" as const }],

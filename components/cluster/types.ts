@@ -22,8 +22,10 @@ export interface GpuPool {
   readonly name: string;
   readonly gpusPerNode: number;
   readonly scheduling: GpuScheduling;
-  /** MiB/s the nodes' root volume writes at, where images and emptyDir volumes live; unknown off EKS. */
+  /** MiB/s the nodes write images and emptyDir volumes at (root volume or instance store); unknown off EKS. */
   readonly rootVolumeMiBps?: number;
+  /** The nodes' NVMe instance store holds emptyDir volumes: per-pod model caches go there. */
+  readonly localNvme?: boolean;
 }
 
 /** The stack's bucket for model weights and pipeline artifacts. */

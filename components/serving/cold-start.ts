@@ -139,20 +139,21 @@ export interface HubSyncPlan {
   readonly downloadSeconds: number;
   readonly uploadSeconds: number;
   readonly totalSeconds: number;
-  /** The Job's deadline: a node from zero plus the plan, with the probes' margin. */
+  /** The Job's deadline: twice (a node from zero plus the plan), and at least an hour: a slow Hub costs one retry less. */
   readonly budgetSeconds: number;
 }
 
 export function hubSyncPlan(weightsGiB: number, rootVolumeMiBps: number = coldStartFigures.gp3BaselineMiBps.value): HubSyncPlan {
   const pull = imagePullSeconds(rootVolumeMiBps);
   const download = (weightsGiB * 1024) / Math.min(coldStartFigures.hubDownloadMiBps.value, rootVolumeMiBps);
-  const upload = (weightsGiB * 1024) / coldStartFigures.bucketUploadMiBps.value;
+  // The upload reads the files back from the same disk.
+  const upload = (weightsGiB * 1024) / Math.min(coldStartFigures.bucketUploadMiBps.value, rootVolumeMiBps);
   const totalSeconds = pull + download + upload;
   return {
     imagePullSeconds: pull,
     downloadSeconds: download,
     uploadSeconds: upload,
     totalSeconds,
-    budgetSeconds: roundUp(budgetMargin * (coldStartFigures.nodeFromZero.value + totalSeconds), 60),
+    budgetSeconds: Math.max(3600, roundUp(2 * (coldStartFigures.nodeFromZero.value + totalSeconds), 60)),
   };
 }

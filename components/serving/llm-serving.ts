@@ -10,7 +10,7 @@ import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
 import { HubWeightsSync } from "./weights-sync";
-import { frontDoorActivationQuery, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { frontDoorActivationQuery, perPodCache, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -158,22 +158,26 @@ export class LlmServing extends pulumi.ComponentResource {
       if (model.weightsFrom === "bucket" && !cluster.objectStore) {
         throw new Error(`model ${model.name} loads weights from the bucket, but the cluster has no object store`);
       }
+      const pool = model.gpuPool === undefined ? undefined : gpuPoolNamed(cluster, model.gpuPool);
+      // Per-pod caches go on the nodes' NVMe instance store where the pool has one set up.
+      const cacheOnNode = pool?.localNvme === true && perPodCache(model);
+      const modelCacheMiBps = cacheOnNode ? pool.rootVolumeMiBps : cacheVolumeMiBps;
       const modelSource = model.weightsFrom === "bucket" ? pulumi.interpolate`${cluster.objectStore!.url}/models/${model.model}` : undefined;
 
       // Each release waits only on what it uses: its Secrets, and the CRDs of the kinds it ships.
       const dependsOn: pulumi.Resource[] = [apiKeySecret, priority, ...(hfTokenSecret ? [hfTokenSecret] : [])];
       // A vLLM model read from the bucket waits until its weights are there (copied from the Hub once).
-      if (modelSource && model.engine === "vllm" && model.gpuPool !== undefined) {
+      if (modelSource && model.engine === "vllm" && pool !== undefined) {
         const sync = new HubWeightsSync(
-          `${name}-${model.name}-weights-sync`,
+          `${name}-${model.name}-sync`,
           {
             model,
-            weightsGiB: servingPlan(model, cacheVolumeMiBps).plan.weightsGiB,
+            weightsGiB: servingPlan(model, modelCacheMiBps).plan.weightsGiB,
             namespace: args.namespace ?? "llm-serving",
             destination: modelSource,
             objectStore: cluster.objectStore!,
             identity: cluster.identity,
-            pool: gpuPoolNamed(cluster, model.gpuPool),
+            pool,
             hfTokenSecretName: hfTokenSecret?.metadata.name,
             provider: cluster.provider,
             dependsOn: [namespace, ...(hfTokenSecret ? [hfTokenSecret] : [])],
@@ -196,14 +200,15 @@ export class LlmServing extends pulumi.ComponentResource {
           description: `llm-serving chart files sha256:${digest}`,
           values: servingValues({
             model,
-            scheduling: model.gpuPool === undefined ? undefined : gpuPoolNamed(cluster, model.gpuPool).scheduling,
+            scheduling: pool?.scheduling,
             storageClassName: cluster.modelCacheStorage?.storageClassName ?? cluster.storageClassName,
             apiKeySecret: "llm-api-key",
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
             serviceAccountAnnotations,
             secretsChecksum,
             modelSource,
-            cacheVolumeMiBps,
+            cacheVolumeMiBps: modelCacheMiBps,
+            cacheOnNode,
             // The Ingress is named after the release (fullnameOverride: the model's name).
             activationQuery: model.minReplicas === 0 ? frontDoorActivationQuery(args.namespace ?? "llm-serving", model.name) : undefined,
             exposure,
@@ -217,7 +222,7 @@ export class LlmServing extends pulumi.ComponentResource {
           atomic: true,
           cleanupOnFail: true,
           // Computed with the probe and the progress deadline from the weights: the three agree.
-          timeout: args.timeoutSeconds ?? servingPlan(model, cacheVolumeMiBps).budgets.releaseTimeoutSeconds,
+          timeout: args.timeoutSeconds ?? servingPlan(model, modelCacheMiBps).budgets.releaseTimeoutSeconds,
         },
         { ...k8sOpts, dependsOn },
       );

@@ -99,6 +99,11 @@ export interface ServingValuesInput {
   readonly modelSource?: pulumi.Input<string>;
   /** Throughput of the cache volume (its StorageClass), which caps Hub downloads and bucket copies. @default gp3's baseline */
   readonly cacheVolumeMiBps?: number;
+  /**
+   * Per-pod caches go on the node's own disk (an emptyDir on an NVMe instance store) instead of a
+   * volume from the StorageClass; `cacheVolumeMiBps` is then that disk's rate. @default false
+   */
+  readonly cacheOnNode?: boolean;
   /** `minReplicas: 0` only: the PromQL whose rate wakes the model (frontDoorActivationQuery). */
   readonly activationQuery?: string;
   readonly exposure?: ServingExposure;
@@ -202,14 +207,16 @@ export function llamacppSizing(model: ServedModel): { threads: number; cacheRamM
 }
 
 /** The model's requests, and limits twice that. */
-function resources(model: ServedModel) {
+function resources(model: ServedModel, cacheOnNode: boolean) {
   const { cpu, memoryGiB } = modelRequests(model);
   const limits = modelLimits(model);
   // vLLM's home holds torch.compile and Triton caches; llama.cpp writes next to nothing outside the cache volume.
-  const disk = model.engine === "llamacpp" ? { request: "1Gi", limit: "4Gi" } : { request: "5Gi", limit: "20Gi" };
+  const home = model.engine === "llamacpp" ? { request: 1, limit: 4 } : { request: 5, limit: 20 };
+  // An emptyDir cache counts against the pod's ephemeral storage, so the scheduler must see it.
+  const cache = cacheOnNode ? model.cacheGiB : 0;
   return {
-    requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": disk.request },
-    limits: { cpu: String(limits.cpu), memory: `${limits.memoryGiB}Gi`, "ephemeral-storage": disk.limit },
+    requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": `${home.request + cache}Gi` },
+    limits: { cpu: String(limits.cpu), memory: `${limits.memoryGiB}Gi`, "ephemeral-storage": `${home.limit + cache}Gi` },
   };
 }
 
@@ -253,10 +260,13 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
  * Several replicas (or a rollout's surge pod) cannot share a ReadWriteOnce volume across nodes (the
  * chart refuses it), so each pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
  */
-function cache(model: ServedModel, storageClassName: string) {
+/** Whether each pod gets its own cache: a surge pod runs beside the one it replaces, maybe on another node. */
+export const perPodCache = (model: ServedModel) => model.maxReplicas > 1 || model.rolloutSurge === true;
+
+function cache(model: ServedModel, storageClassName: string, cacheOnNode: boolean) {
   const size = `${model.cacheGiB}Gi`;
-  // A surge pod runs beside the one it replaces, maybe on another node: it needs its own volume too.
-  if (model.maxReplicas > 1 || model.rolloutSurge) {
+  if (perPodCache(model)) {
+    if (cacheOnNode) return { persistence: { enabled: false }, perPod: { type: "emptyDir", size } };
     return { persistence: { enabled: false }, perPod: { type: "ephemeralVolume", size, storageClassName } };
   }
   return { persistence: { enabled: true, size, storageClassName, accessModes: ["ReadWriteOnce"] } };
@@ -277,6 +287,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
   const autoscale = model.maxReplicas > model.minReplicas;
   const { plan, budgets } = servingPlan(model, input.cacheVolumeMiBps);
   const stream = input.modelSource !== undefined && plan.path === "bucket-stream";
+  const onNode = input.cacheOnNode === true && perPodCache(model);
   const loader = input.modelSource === undefined || stream ? undefined : imageKeys(images.rclone);
   return {
     fullnameOverride: model.name,
@@ -284,8 +295,8 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
     apiKey: { existingSecret: input.apiKeySecret, key: "api-key" },
     // A streamed model reads the bucket with the pod's cloud identity: no Hub token in its pod.
     ...(input.hfTokenSecret && !stream ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
-    resources: resources(model),
-    cache: cache(model, input.storageClassName),
+    resources: resources(model, onNode),
+    cache: cache(model, input.storageClassName, onNode),
     ...(loader
       ? {
           modelLoader: {

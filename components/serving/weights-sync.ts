@@ -74,7 +74,11 @@ try:
         repo_id=os.environ["MODEL"],
         local_dir="/work/model",
         allow_patterns=["*.safetensors", "*.json", "*.model", "*.tiktoken", "*.txt", "*.jinja"],
-        ignore_patterns=["original/*"],
+        # original/: Meta's own checkpoint format; consolidated*: Mistral's single-file copy of the
+        # same weights beside the sharded ones. vLLM reads neither from a Hugging Face layout.
+        ignore_patterns=["original/*", "consolidated*"],
+        # 4 files at once: each costs the Xet client a download buffer.
+        max_workers=4,
     )
 except Exception as error:
     hint = "" if os.environ.get("HF_TOKEN") else " (no hfToken is set: a gated model needs one, or copy the weights into the bucket yourself)"
@@ -86,7 +90,11 @@ const uploadScript = `set -eu
 ${rcloneRemoteFunction}
 if [ -e /work/present ]; then exit 0; fi
 dest="$(remote "$DESTINATION")"
-rclone copy /work/model "$dest" --exclude config.json --exclude ".cache/**" --transfers 8 --s3-upload-concurrency 4 --s3-chunk-size 64M
+if [ ! -f /work/model/config.json ]; then
+  echo "weights-sync: $MODEL has no config.json at its top level: not a Hugging Face transformers layout vLLM can stream; copy it into the bucket yourself" >&2
+  exit 1
+fi
+rclone copy /work/model "$dest" --exclude /config.json --exclude "/.cache/**" --transfers 8 --s3-upload-concurrency 4 --s3-chunk-size 64M
 rclone copyto /work/model/config.json "$dest/config.json"
 echo "weights-sync: $MODEL copied to $DESTINATION"`;
 
@@ -135,7 +143,13 @@ export class HubWeightsSync extends pulumi.ComponentResource {
         metadata: {
           name: accountName,
           namespace: args.namespace,
-          annotations: { [hubSyncAnnotations.weightsGiB]: String(args.weightsGiB), [hubSyncAnnotations.pool]: args.pool.name },
+          annotations: {
+            [hubSyncAnnotations.weightsGiB]: String(args.weightsGiB),
+            [hubSyncAnnotations.pool]: args.pool.name,
+            // A Job that failed (no token, a deadline) is replaced by the next `pulumi up`, which
+            // would otherwise wait on the failed one again.
+            "pulumi.com/replaceUnready": "true",
+          },
         },
         spec: {
           // A retry starts from an empty volume; two are enough for a Hub or network hiccup.
@@ -159,11 +173,16 @@ export class HubWeightsSync extends pulumi.ComponentResource {
                     { name: "HF_HOME", value: "/work/hf-home" },
                     { name: "HOME", value: "/tmp" },
                     { name: "HF_HUB_DISABLE_TELEMETRY", value: "1" },
+                    // The Xet client's chunk cache would keep a second copy on the same disk.
+                    { name: "HF_XET_CHUNK_CACHE_SIZE_BYTES", value: "0" },
+                    // The CUDA image would otherwise see every GPU of the node without requesting one.
+                    { name: "NVIDIA_VISIBLE_DEVICES", value: "void" },
                     ...(args.hfTokenSecretName
                       ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: args.hfTokenSecretName, key: "token" } } }]
                       : []),
                   ],
-                  resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "4Gi" } },
+                  // The Xet client buffers up to ~2 GiB plus 512 MiB per file in flight.
+                  resources: { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "4", memory: "8Gi" } },
                   securityContext: restricted,
                   volumeMounts: [work, tmp],
                 },
@@ -194,7 +213,8 @@ export class HubWeightsSync extends pulumi.ComponentResource {
       {
         ...k8sOpts,
         dependsOn: [account],
-        customTimeouts: { create: `${plan.budgetSeconds}s`, update: `${plan.budgetSeconds}s` },
+        // A little beyond the Job's own deadline, so that the failure reads DeadlineExceeded.
+        customTimeouts: { create: `${plan.budgetSeconds + 300}s`, update: `${plan.budgetSeconds + 300}s` },
         // The name is fixed and a Job's template cannot change: a new spec is a new Job.
         deleteBeforeReplace: true,
       },

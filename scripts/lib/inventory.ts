@@ -1,3 +1,5 @@
+import { instanceStoreWriteMiBps } from "../../components/cloud-catalog";
+import { localNvmeLabel } from "../../components/cluster/eks/node-groups";
 import type { SynthResource } from "./synthesize";
 
 /**
@@ -54,9 +56,11 @@ export interface NodePool {
   readonly max: number;
   readonly diskGiB: number;
   readonly diskType: string;
-  /** Root volume write throughput (MiB/s), where images are extracted; undefined where the program sets none. */
+  /** Root volume provisioned throughput (MiB/s); undefined where the program sets none. */
   readonly diskThroughputMiBps?: number;
   readonly diskIops?: number;
+  /** MiB/s images and emptyDir volumes are written at: the instance store when set up, else the root volume. */
+  readonly imageDiskMiBps?: number;
 }
 
 function eksPool(resource: SynthResource, byUrn: Map<string, SynthResource>): NodePool {
@@ -82,6 +86,10 @@ function eksPool(resource: SynthResource, byUrn: Map<string, SynthResource>): No
     diskGiB: numberOr(ebs.volumeSize, numberOr(inputs.diskSize, 20)),
     diskType: String(ebs.volumeType ?? "gp3"),
     ...(typeof ebs.throughput === "number" ? { diskThroughputMiBps: ebs.throughput } : {}),
+    // With the instance store as RAID0 (node-groups.ts), images and emptyDir volumes are written there.
+    ...(labels[localNvmeLabel] === "raid0"
+      ? { imageDiskMiBps: instanceStoreWriteMiBps }
+      : typeof ebs.throughput === "number" ? { imageDiskMiBps: ebs.throughput } : {}),
     ...(typeof ebs.iops === "number" ? { diskIops: ebs.iops } : {}),
   };
 }

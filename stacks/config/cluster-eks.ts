@@ -20,11 +20,16 @@ export const eksGpuPool = z
   diskThroughputMiBps: z.int().min(125).max(2000).default(125).describe("Provisioned throughput of the gp3 root volume, where container images are extracted: 125 is gp3's baseline (free), up to 2000. A ~12 GB vLLM image extracts about 2.5 min faster at 1000 than at 125 (npm run report shows the cold start)."),
   diskIops: z.int().min(3000).max(80000).default(3000).describe("Provisioned IOPS of the gp3 root volume; gp3 needs at least 4 IOPS per MiB/s of throughput."),
   amiType: z.enum(["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"]).default("AL2023_x86_64_NVIDIA"),
+  localStorage: z.enum(["raid0", "none"]).optional().describe("\"raid0\": the node's NVMe instance store (every type in eksGpuInstances has one) becomes one RAID0 volume holding container images, pod logs and emptyDir volumes, where the per-pod model caches then live. Default: raid0 on AL2023, none on Bottlerocket (not supported there)."),
   })
   .superRefine((pool, ctx) => {
     if (pool.diskThroughputMiBps * 4 > pool.diskIops) {
       ctx.addIssue({ code: "custom", path: ["diskThroughputMiBps"], input: pool.diskThroughputMiBps,
         message: `${pool.diskThroughputMiBps} MiB/s needs diskIops >= ${pool.diskThroughputMiBps * 4} (gp3 allows 0.25 MiB/s per provisioned IOPS; diskIops is ${pool.diskIops})` });
+    }
+    if (pool.localStorage === "raid0" && pool.amiType !== "AL2023_x86_64_NVIDIA") {
+      ctx.addIssue({ code: "custom", path: ["localStorage"], input: pool.localStorage,
+        message: `"raid0" is set up by AL2023's nodeadm; amiType ${pool.amiType} does not take that node configuration: use "none", or amiType AL2023_x86_64_NVIDIA` });
     }
     pool.instanceTypes.forEach((type, index) => {
       if (ec2Arm64GpuTypes.includes(type)) {

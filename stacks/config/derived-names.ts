@@ -19,12 +19,14 @@ export const nameLimits = {
   gkeNodePool: 40,
   /** EKS node group names: at most 63 characters. */
   eksNodeGroup: 63,
+  /** IAM role names: at most 64 characters. */
+  iamRole: 64,
 } as const;
 
 export interface DerivedName {
   /** Where the config part of the name comes from. */
   readonly path: Segment[];
-  readonly what: "helm release" | "GKE node pool" | "EKS node group";
+  readonly what: "helm release" | "GKE node pool" | "EKS node group" | "IAM role";
   /** The name as the API receives it; `xxxxxxx` stands for Pulumi's random suffix. */
   readonly name: string;
   readonly limit: number;
@@ -63,6 +65,17 @@ export function derivedNames(config: PlatformConfig, stack: string): DerivedName
     if (cluster.provider === "eks") {
       names.push({ path: pool.path, what: "EKS node group", name: `${prefix}-gpu-${pool.name}-${"x".repeat(namePrefixSuffixLength)}`, limit: nameLimits.eksNodeGroup });
     }
+  }
+  // Each served model's IRSA role, and its weights sync's when it reads the bucket (components/serving).
+  if (cluster.provider === "eks") {
+    config.models.forEach((model, index) => {
+      const path: Segment[] = ["models", index, "name"];
+      const random = "x".repeat(autoNameSuffixLength - 1);
+      names.push({ path, what: "IAM role", name: `${prefix}-llm-${model.name}-identity-role-${random}`, limit: nameLimits.iamRole });
+      if (model.weightsFrom === "bucket" && model.engine === "vllm") {
+        names.push({ path, what: "IAM role", name: `${prefix}-llm-${model.name}-sync-identity-role-${random}`, limit: nameLimits.iamRole });
+      }
+    });
   }
   return names;
 }

@@ -28,6 +28,11 @@ export interface NodeGroupArgs {
    * EKS copies neither the node group's tags nor the provider's default tags to them.
    */
   readonly launchTags: Record<string, string>;
+  /**
+   * AL2023 only: make the instance store one RAID0 volume under the kubelet's and containerd's
+   * directories (images, pod logs, emptyDir). @default false
+   */
+  readonly localNvmeRaid0?: boolean;
   /** Set for GPU pools: adds the GPU taint and the cluster-autoscaler scale-from-zero tags. */
   readonly gpu?: GpuNodeShape;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -54,6 +59,33 @@ export function amiReleaseParameter(amiType: EksAmiType, kubernetesVersion: stri
   }
 }
 
+/** The node label a pool whose instance store is one RAID0 volume carries. */
+export const localNvmeLabel = "llm-platform.io/local-nvme";
+
+/**
+ * MIME user data with a nodeadm NodeConfig: EKS merges its own cluster details into it (a managed
+ * node group takes user data only as MIME multipart). RAID0 puts /var/lib/kubelet, containerd's
+ * images and /var/log/pods on the instance store.
+ */
+export const localNvmeUserData = [
+  "MIME-Version: 1.0",
+  'Content-Type: multipart/mixed; boundary="LLMPLATFORM"',
+  "",
+  "--LLMPLATFORM",
+  "Content-Type: application/node.eks.aws",
+  "",
+  "---",
+  "apiVersion: node.eks.aws/v1alpha1",
+  "kind: NodeConfig",
+  "spec:",
+  "  instance:",
+  "    localStorage:",
+  "      strategy: RAID0",
+  "",
+  "--LLMPLATFORM--",
+  "",
+].join("\n");
+
 /** The resource types a launch template can tag at launch that bill: the instance, its volumes and its ENIs. */
 export const launchTaggedResources = ["instance", "volume", "network-interface"] as const;
 
@@ -76,6 +108,7 @@ export function createNodeGroup(name: string, args: NodeGroupArgs, opts: AwsOpti
         iops: args.diskIops ?? 3000,
       },
     }],
+    ...(args.localNvmeRaid0 ? { userData: Buffer.from(localNvmeUserData).toString("base64") } : {}),
     updateDefaultVersion: true,
     tagSpecifications: launchTaggedResources.map((resourceType) => ({ resourceType, tags: { Name: name, ...args.launchTags } })),
   }, opts);

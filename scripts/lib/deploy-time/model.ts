@@ -116,13 +116,13 @@ function hubSyncDuration(resource: SynthResource, context: Context): ModeledDura
   const annotations = annotationsOf(resource);
   const weightsGiB = Number(annotations[hubSyncAnnotations.weightsGiB]);
   const pool = context.pools.find((p) => p.name === annotations[hubSyncAnnotations.pool]);
-  const disk = pool?.diskThroughputMiBps ?? coldStartFigures.gp3BaselineMiBps.value;
+  const disk = pool?.imageDiskMiBps ?? coldStartFigures.gp3BaselineMiBps.value;
   const plan = hubSyncPlan(weightsGiB, disk);
   const { hubDownloadMiBps: hub, bucketUploadMiBps: upload, nodeFromZero } = coldStartFigures;
   const parts = [
-    `image pull ${Math.round(plan.imagePullSeconds)} s (onto a ${disk} MiB/s root volume)`,
+    `image pull ${Math.round(plan.imagePullSeconds)} s (onto a ${disk} MiB/s disk)`,
     `Hub download ${Math.round(plan.downloadSeconds)} s (${Math.round(weightsGiB)} GiB at ${Math.min(hub.value, disk)} MiB/s: ${hub.source})`,
-    `upload ${Math.round(plan.uploadSeconds)} s (${upload.source})`,
+    `upload ${Math.round(plan.uploadSeconds)} s (at ${Math.min(upload.value, disk)} MiB/s: ${upload.source})`,
   ];
   let seconds = plan.totalSeconds;
   if (pool && pool.initial === 0) {

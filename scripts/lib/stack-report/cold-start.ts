@@ -29,14 +29,14 @@ export function coldStarts(resources: readonly SynthResource[]): ModelColdStart[
     const weightsGiB = Number.isFinite(annotated) && annotated > 0 ? annotated : (weightsGB(model.modelId) ?? 16) * 1e9 / 2 ** 30;
     const path = model.podAnnotations[loadPlanAnnotations.path] ?? "hub";
     const throughput = Number(model.podAnnotations[loadPlanAnnotations.throughputMiBps]) || coldStartFigures.gp3BaselineMiBps.value;
-    const disk = pools.find((pool) => pool.name === model.pool)?.diskThroughputMiBps ?? coldStartFigures.gp3BaselineMiBps.value;
+    const disk = pools.find((pool) => pool.name === model.pool)?.imageDiskMiBps ?? coldStartFigures.gp3BaselineMiBps.value;
     const { imageCompressedGB: compressed, imageDownloadMBps: download, imageExtractedGiB: extracted, nodeFromZero, engineStartSeconds } = coldStartFigures;
     const phases: ColdStartPhase[] = [
       { phase: "node from zero", seconds: nodeFromZero.value, assumption: nodeFromZero.source },
       {
         phase: "image pull",
         seconds: imagePullSeconds(disk),
-        assumption: `${compressed.value} GB compressed at ${download.value} MB/s (${download.source}), then ${extracted.value} GiB extracted onto a ${disk} MiB/s root volume`,
+        assumption: `${compressed.value} GB compressed at ${download.value} MB/s (${download.source}), then ${extracted.value} GiB extracted onto a ${disk} MiB/s disk`,
       },
       {
         phase: "weight transfer",
