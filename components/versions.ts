@@ -4,7 +4,7 @@
  */
 
 export interface ChartPin {
-  /** Helm repository URL the chart is fetched from. */
+  /** Helm repository URL the chart is fetched from, or an `oci://` registry path that holds the chart. */
   readonly repository: string;
   readonly chart: string;
   /** Exact chart version; ranges are never used. */
@@ -16,6 +16,11 @@ export const charts = {
   argoWorkflows: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-workflows", version: "1.0.18" },
   // Final release: ingress-nginx was retired upstream in March 2026 (see README, known limits).
   ingressNginx: { repository: "https://kubernetes.github.io/ingress-nginx", chart: "ingress-nginx", version: "4.15.1" },
+  // The Gateway API and Envoy Gateway CRDs as their own release (the controller chart's CRD subchart is
+  // never upgraded by Helm). Envoy Gateway v1.9.0 bundles Gateway API v1.6.1; OCI versions keep their "v".
+  gatewayCrds: { repository: "oci://docker.io/envoyproxy", chart: "gateway-crds-helm", version: "v1.9.0" },
+  // The default front door (supported until 2027-02-14), installed with its CRD subchart off.
+  envoyGateway: { repository: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.0" },
   certManager: { repository: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1" },
   kubePrometheusStack: {
     repository: "https://prometheus-community.github.io/helm-charts",

@@ -36,7 +36,7 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
-  const ingress = createIngress(name, config, cluster, monitoring, addonOptions);
+  const { layer: ingress, gatewayAddress } = createIngress(name, config, cluster, monitoring, addonOptions);
   const monitoringOutputs = monitoring ? createMonitoring(name, config, cluster, monitoring, ingress, addonOptions) : {};
   const loggingOutputs = createLogging(name, config, cluster, monitoring, ingress, addonOptions);
   const serving = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
@@ -51,6 +51,8 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     bucketName: cluster.objectStore?.bucket ?? pulumi.output(null),
     oidcIssuerUrl: cluster.oidcIssuerUrl ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
+    // Where the `*.<domain>` DNS records point: the Gateway's load balancer hostname (EKS) or IP.
+    ...(gatewayAddress ? { gatewayAddress } : {}),
     ...(serving ? { llmApiKey: serving.apiKey, llmModels: pulumi.output(serving.servedModels) } : {}),
     // llmApiUrl is the first model's, for the common one-model stack; llmApiUrls has every model.
     ...(serving && firstModel && serving.apiUrls[firstModel]

@@ -7,9 +7,10 @@ import { priorityClass } from "../addons/priority-class";
 import * as random from "@pulumi/random";
 import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
+import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { rolloutDeadlineSeconds, secretsDigest, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { longestRequestSeconds, rolloutDeadlineSeconds, secretsDigest, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -55,6 +56,13 @@ export interface LlmServingArgs {
   /** Seconds Helm waits for a release to be ready. @default the rollout deadline plus 5 minutes for the image pull */
   readonly timeoutSeconds?: number;
 }
+
+/** The Service the llm-serving chart makes for a release (its fullname), and its port. */
+export const servingServiceName = (release: string) => helmName(release.includes("llm-serving") ? release : `${release}-llm-serving`);
+export const servingPort = 8000;
+
+/** The LLM routes' request timeout behind the Gateway: the longest completion the platform lets run. */
+export const llmRouteTimeoutSeconds = longestRequestSeconds;
 
 /** The public host of a model: one host per model, since vLLM serves the OpenAI API at `/v1`. */
 export const modelHost = (ingress: IngressLayer, model: string) => ingress.host(`${model}.api`);
@@ -133,6 +141,7 @@ export class LlmServing extends pulumi.ComponentResource {
         const host = modelHost(ingress, model.name);
         const tls = ingress.tls(host);
         return {
+          ingressObject: usesIngressObjects(ingress),
           className: ingress.className,
           host,
           tlsSecretName: tls.secretName,
@@ -158,7 +167,7 @@ export class LlmServing extends pulumi.ComponentResource {
       if (monitoring) dependsOn.push(monitoring.crds);
       if (autoscale) dependsOn.push(args.keda!);
       // The release's Ingress needs the ingress controller's admission webhook to answer.
-      if (ingress) dependsOn.push(ingress.ready);
+      if (usesIngressObjects(ingress)) dependsOn.push(ingress.ready);
 
       releases[model.name] = new k8s.helm.v3.Release(
         `${name}-${model.name}`,
@@ -190,6 +199,23 @@ export class LlmServing extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn },
       );
+      if (exposure) {
+        gatewayRoute(
+          `${name}-${model.name}-route`,
+          ingress,
+          {
+            namespace: ns,
+            service: servingServiceName(model.name),
+            port: servingPort,
+            host: exposure.host,
+            // Only what the key protects (/v1) and the health check, as the chart's Ingress does.
+            pathPrefixes: ["/v1", "/health"],
+            // Envoy's default (15 s) covers the whole response and would cut every long completion.
+            requestTimeout: `${llmRouteTimeoutSeconds}s`,
+          },
+          k8sOpts,
+        );
+      }
     }
     this.servedModels = args.models.map((model) => model.name);
     this.apiUrls = urls;

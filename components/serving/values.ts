@@ -28,6 +28,8 @@ export interface ServedModel {
 
 /** Where the release is exposed; absent when the stack has no ingress. */
 export interface ServingExposure {
+  /** True for ingress-nginx (the chart makes an Ingress); false behind the Gateway (an HTTPRoute instead). */
+  readonly ingressObject: boolean;
   readonly className: string;
   readonly host: string;
   readonly tlsSecretName: string;
@@ -215,7 +217,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
         }
       : { replicas: model.minReplicas }),
     serviceMonitor: { enabled: monitoring !== undefined },
-    ingress: exposure
+    ingress: exposure?.ingressObject
       ? {
           enabled: true,
           className: exposure.className,

@@ -1,0 +1,175 @@
+import { Gateway, GatewayClass, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
+import Ajv from "ajv";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { envoyGatewayValues, gatewayCrdsValues } from "../components/ingress/envoy-gateway";
+import { envoyProxyManifest, httpRouteManifest } from "../components/ingress/gateway-manifests";
+import { llmRouteTimeoutSeconds } from "../components/serving/llm-serving";
+import { longestRequestSeconds } from "../components/serving/values";
+import { charts } from "../components/versions";
+import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import { gatewayConventions } from "../stacks/ingress";
+import { unknownValueKeys } from "./support/chart-keys";
+import { ofType, repoRoot, synthStack } from "./support/synth";
+
+type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// Envoy Gateway's own kinds, validated against the CRD schemas of the pinned chart (scripts/crd-fixture.ts).
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+/**
+ * The API server prunes fields a structural schema does not list, so a misspelled field is dropped
+ * without an error. Here every object schema with listed properties is closed, so a misspelling fails.
+ */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== "object") return schema;
+  const entries = Object.fromEntries(Object.entries(schema as Values).map(([key, value]) => [key, closed(value)]));
+  const open = entries.additionalProperties !== undefined || entries["x-kubernetes-preserve-unknown-fields"] === true;
+  return entries.properties && !open ? { ...entries, additionalProperties: false } : entries;
+}
+const crdSchema = (file: string) => ajv.compile(closed(JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "crds", file), "utf8"))) as object);
+const envoyGatewayKinds: Record<string, ReturnType<typeof crdSchema>> = {
+  EnvoyProxy: crdSchema("envoyproxy-v1alpha1.schema.json"),
+  SecurityPolicy: crdSchema("securitypolicy-v1alpha1.schema.json"),
+  BackendTrafficPolicy: crdSchema("backendtrafficpolicy-v1alpha1.schema.json"),
+};
+// With this repo's node10 module resolution tsc cannot see the models' base class (exports-only package).
+const gatewayApiKinds: Record<string, new (object: never) => object> = { Gateway, GatewayClass, HTTPRoute };
+
+/** Throws when a Gateway API or Envoy Gateway object does not match its pinned upstream schema. */
+function validateGatewayObject(object: Values): void {
+  const Model = gatewayApiKinds[object.kind];
+  if (object.apiVersion === "gateway.networking.k8s.io/v1" && Model) {
+    (new Model(object as never) as { validate(): void }).validate();
+    return;
+  }
+  const validate = envoyGatewayKinds[object.kind];
+  if (!validate) throw new Error(`no schema for ${object.apiVersion}/${object.kind}`);
+  const { kind, metadata } = object;
+  if (!validate(object)) throw new Error(`${String(kind)} ${String(metadata?.name)}: ${ajv.errorsText(validate.errors)}`);
+}
+
+const isGatewayKind = (resource: SynthResource) => /^kubernetes:gateway\.(networking\.k8s\.io|envoyproxy\.io)\//.test(resource.type);
+const releases = (result: SynthResult) => ofType(result, "kubernetes:helm.sh/v3:Release");
+const releaseOf = (result: SynthResult, chart: string) => releases(result).find((r) => String(r.inputs.chart).endsWith(`/${chart}`))!;
+const routes = (result: SynthResult) => ofType(result, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+const routeFor = (result: SynthResult, host: string) => routes(result).find((r) => ((r.inputs.spec as Values).hostnames ?? []).includes(host));
+
+const gatewayStacks = ["dev", "prod", "gke-dev", "k3s-lab"] as const;
+const stacks: Record<string, SynthResult> = {};
+beforeAll(async () => {
+  for (const stack of [...gatewayStacks, "local"]) stacks[stack] = await synthStack(stack);
+});
+
+describe("the schema checks", () => {
+  it("reject a malformed Gateway API object and a misspelled EnvoyProxy field", () => {
+    const route = httpRouteManifest({ name: "r", namespace: "n", gateway: { name: "g", namespace: "n", sectionName: "https-x" }, host: "x.example.com", service: "s", port: 80 }) as Values;
+    expect(() => validateGatewayObject(route)).not.toThrow();
+    expect(() => validateGatewayObject({ ...route, spec: { ...route.spec, hostnames: ["Not A Host"] } })).toThrow();
+    const proxy = envoyProxyManifest({ name: "p", namespace: "n", flavour: "eks", replicas: 2, serviceType: "LoadBalancer" }) as Values;
+    expect(() => validateGatewayObject(proxy)).not.toThrow();
+    expect(() => validateGatewayObject({ ...proxy, spec: { provider: { type: "Kubernetes", kubernetes: { envoyServic: {} } } } })).toThrow(/additional/);
+  });
+});
+
+describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
+  let result: SynthResult;
+  beforeAll(() => {
+    result = stacks[stack]!;
+  });
+
+  it("is the committed front door: Envoy Gateway and no ingress-nginx, no Ingress objects", () => {
+    expect(releases(result).map((r) => String(r.inputs.chart))).not.toContain("ingress-nginx");
+    expect(ofType(result, "kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
+    expect(releaseOf(result, "gateway-helm").inputs.version).toBe(charts.envoyGateway.version);
+  });
+
+  it("creates only Gateway objects that validate against the pinned Gateway API and Envoy Gateway schemas", () => {
+    const objects = result.resources.filter(isGatewayKind);
+    expect(objects.length).toBeGreaterThanOrEqual(8);
+    for (const object of objects) expect(() => validateGatewayObject(object.inputs as Values), object.name).not.toThrow();
+  });
+
+  it("installs the CRDs as their own release and the controller with its CRD subchart off, after them", () => {
+    const crds = releaseOf(result, "gateway-crds-helm");
+    const controller = releaseOf(result, "gateway-helm");
+    expect(crds.inputs.values).toEqual(gatewayCrdsValues);
+    expect(controller.inputs.values).toEqual(envoyGatewayValues);
+    expect(unknownValueKeys(charts.gatewayCrds, crds.inputs.values as Values)).toEqual([]);
+    expect(unknownValueKeys(charts.envoyGateway, controller.inputs.values as Values)).toEqual([]);
+    expect(controller.dependsOn).toContain(crds.urn);
+    // Routes and the Gateway need the CRDs, never the controller's workloads.
+    for (const object of result.resources.filter(isGatewayKind)) {
+      expect(object.dependsOn, object.name).toContain(crds.urn);
+      expect(object.dependsOn, object.name).not.toContain(controller.urn);
+    }
+  });
+
+  it("serves Argo CD, Argo Workflows, Grafana, Kibana and each model on its own HTTPS listener with a certificate", () => {
+    const gateway = ofType(result, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0]!.inputs as Values;
+    expect(gateway.metadata.annotations["cert-manager.io/cluster-issuer"]).toMatch(/^llm-platform-/);
+    const domain = String(result.outputs.argocdUrl).replace("https://argocd.", "");
+    for (const service of ["argocd", "workflows", "grafana", "kibana"]) {
+      const host = `${service}.${domain}`;
+      const listener = (gateway.spec.listeners as Values[]).find((l) => l.hostname === host)!;
+      expect(listener, host).toMatchObject({ protocol: "HTTPS", port: 443, tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: `${service}-tls` }] } });
+      const route = routeFor(result, host)!.inputs as Values;
+      expect(route.spec.parentRefs).toEqual([{ name: gatewayConventions.gatewayName, namespace: gatewayConventions.namespace, sectionName: listener.name }]);
+    }
+    expect(gateway.spec.listeners[0]).toMatchObject({ name: "http", protocol: "HTTP", port: 80 });
+  });
+
+  it("gives the LLM routes a timeout longer than Envoy's 15 s, covering the longest completion", () => {
+    const llmRoutes = routes(result).filter((r) => (((r.inputs.spec as Values).hostnames ?? []) as string[]).some((h) => h.includes(".api.")));
+    expect(llmRoutes.length).toBeGreaterThan(0);
+    for (const route of llmRoutes) {
+      const [rule] = (route.inputs.spec as Values).rules;
+      expect(rule.timeouts.request).toBe(`${llmRouteTimeoutSeconds}s`);
+      expect(llmRouteTimeoutSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
+      expect(rule.matches.map((m: Values) => m.path.value)).toEqual(["/v1", "/health"]);
+    }
+  });
+
+  it("lets only the Envoy proxies (and Prometheus) reach the serving pods", () => {
+    const serving = releases(result).find((r) => r.inputs.chart === "./charts/llm-serving")!;
+    const policy = (serving.inputs.values as Values).networkPolicy;
+    expect(policy.ingressControllerNamespaceSelector).toEqual({ matchLabels: { "kubernetes.io/metadata.name": gatewayConventions.namespace } });
+    expect(policy.ingressControllerPodSelector).toEqual({ matchLabels: gatewayConventions.podLabels });
+    expect((serving.inputs.values as Values).ingress).toEqual({ enabled: false });
+  });
+
+  it("exports the Gateway's load balancer address", () => {
+    expect(result.outputs).toHaveProperty("gatewayAddress");
+  });
+});
+
+describe("the load balancer per cloud", () => {
+  const proxyOf = (stack: string) => ofType(stacks[stack]!, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")[0]!.inputs as Values;
+  const serviceOf = (stack: string) => proxyOf(stack).spec.provider.kubernetes.envoyService;
+
+  it("EKS: a Network Load Balancer with an idle timeout longer than the longest request", () => {
+    const annotations = serviceOf("prod").annotations as Record<string, string>;
+    expect(annotations["service.beta.kubernetes.io/aws-load-balancer-type"]).toBe("nlb");
+    for (const port of [80, 443]) {
+      const seconds = Number(annotations[`service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-${port}`]!.split("=")[1]);
+      expect(seconds).toBeGreaterThan(longestRequestSeconds);
+      expect(seconds).toBeLessThanOrEqual(6000);
+    }
+    expect(proxyOf("prod").spec.provider.kubernetes.envoyDeployment.replicas).toBe(3);
+  });
+
+  it("GKE: the regional external L4 load balancer", () => {
+    expect(serviceOf("gke-dev")).toMatchObject({ type: "LoadBalancer", loadBalancerClass: "networking.gke.io/l4-regional-external" });
+    expect(serviceOf("gke-dev").annotations).toBeUndefined();
+  });
+
+  it("k3s: a plain LoadBalancer Service that ServiceLB binds to the nodes' ports", () => {
+    expect(serviceOf("k3s-lab")).toEqual({ type: "LoadBalancer", externalTrafficPolicy: "Local" });
+  });
+
+  it("local stays on ingress-nginx (one pod on a laptop), with no Gateway objects", () => {
+    expect(stacks.local!.resources.filter(isGatewayKind)).toEqual([]);
+    expect(releases(stacks.local!).map((r) => r.inputs.chart)).toContain("ingress-nginx");
+  });
+});
