@@ -80,7 +80,9 @@ export function createMonitoring(
       opts,
     );
   }
-  const sources = servingSources(config, ingress !== undefined);
+  // Only ingress-nginx counts requests per Ingress (nginx_ingress_controller_requests); behind Envoy
+  // Gateway the SLOs read the engine's own counters until the proxies' metrics are mapped to models.
+  const sources = servingSources(config, ingress?.implementation === "ingress-nginx");
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
   new LlmAlertRules(
     `${name}-llm-alerts`,
@@ -103,7 +105,7 @@ export function createMonitoring(
 /**
  * The engines the stack's models run on, so that the dashboard and alerts read only metrics that can
  * exist. A stack without models keeps the vLLM views, ready for the first model. The front door's
- * metrics are scraped whenever ingress and monitoring are both on.
+ * metrics are read when the front door is ingress-nginx and monitoring is on.
  */
 export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: boolean): ServingSources {
   const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);

@@ -139,6 +139,12 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     expect((serving.inputs.values as Values).ingress).toEqual({ enabled: false });
   });
 
+  it("reads availability from the engine, never from ingress-nginx's metric, which does not exist behind Envoy", () => {
+    const rules = JSON.stringify(ofType(result, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs));
+    expect(rules).toContain("llm:request_error_ratio");
+    expect(rules).not.toContain("nginx_ingress_controller_requests");
+  });
+
   it("exports the Gateway's load balancer address", () => {
     expect(result.outputs).toHaveProperty("gatewayAddress");
   });
@@ -168,8 +174,9 @@ describe("the load balancer per cloud", () => {
     expect(serviceOf("k3s-lab")).toEqual({ type: "LoadBalancer", externalTrafficPolicy: "Local" });
   });
 
-  it("local stays on ingress-nginx (one pod on a laptop), with no Gateway objects", () => {
+  it("local stays on ingress-nginx (one pod on a laptop), with no Gateway objects, and its SLOs read nginx's counter", () => {
     expect(stacks.local!.resources.filter(isGatewayKind)).toEqual([]);
+    expect(JSON.stringify(ofType(stacks.local!, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs))).toContain("nginx_ingress_controller_requests");
     expect(releases(stacks.local!).map((r) => r.inputs.chart)).toContain("ingress-nginx");
   });
 });
