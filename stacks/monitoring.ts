@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
-import type { IngressLayer } from "../components/ingress/types";
+import type { FrontDoorImplementation, IngressLayer } from "../components/ingress/types";
 import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/dcgm-exporter";
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
@@ -74,15 +74,14 @@ export function createMonitoring(
         namespace,
         gpuPools: cluster.gpuPools,
         crds: layer.crds,
-        // GKE's GPU nodes run Container-Optimized OS, where the driver is only on the host.
-        ...(config.cluster.provider === "gke" ? { nvidiaDriverHostPath: gkeNvidiaDriverHostPath } : {}),
+        // GKE's GPU nodes run Container-Optimized OS, where the driver is only on the host; GKE also
+        // admits node-critical pods outside kube-system only under a quota for them.
+        ...(config.cluster.provider === "gke" ? { nvidiaDriverHostPath: gkeNvidiaDriverHostPath, criticalPodsNeedQuota: true } : {}),
       },
       opts,
     );
   }
-  // Only ingress-nginx counts requests per Ingress (nginx_ingress_controller_requests); behind Envoy
-  // Gateway the SLOs read the engine's own counters until the proxies' metrics are mapped to models.
-  const sources = servingSources(config, ingress?.implementation === "ingress-nginx");
+  const sources = servingSources(config, ingress?.implementation);
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
   new LlmAlertRules(
     `${name}-llm-alerts`,
@@ -105,13 +104,13 @@ export function createMonitoring(
 /**
  * The engines the stack's models run on, so that the dashboard and alerts read only metrics that can
  * exist. A stack without models keeps the vLLM views, ready for the first model. The front door's
- * metrics are read when the front door is ingress-nginx and monitoring is on.
+ * metrics (ingress-nginx's, or the Envoy proxies') are scraped whenever ingress and monitoring are both on.
  */
-export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: boolean): ServingSources {
+export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: FrontDoorImplementation | undefined): ServingSources {
   const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);
   return {
     vllm: config.models.length === 0 || config.models.some((model) => model.engine === "vllm"),
     llamacpp,
-    ...(frontDoor ? { frontDoor: { namespace: servingConventions.namespace } } : {}),
+    ...(frontDoor ? { frontDoor: { implementation: frontDoor, namespace: servingConventions.namespace } } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { IngressLayer } from "../components/ingress/types";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import { Keda } from "../components/serving/keda";
 import { LlmServing } from "../components/serving/llm-serving";
-import type { LoadedConfig } from "./config";
+import { gpuPoolCapacities, type LoadedConfig } from "./config";
 
 /** Where the serving releases run; the pipeline's deploy step patches Deployments there. */
 export const servingConventions = { namespace: "llm-serving" } as const;
@@ -24,7 +24,7 @@ export function createServing(
     `${name}-llm`,
     {
       cluster,
-      models: config.models,
+      models: config.models.map((model) => ({ ...model, rolloutSurge: hasRoomToSurge(config, model) })),
       hfToken: config.secrets.hfToken,
       ingress: layers.ingress,
       monitoring: layers.monitoring,
@@ -33,4 +33,18 @@ export function createServing(
     },
     opts,
   );
+}
+
+/**
+ * Whether the model's GPU pool can hold one pod more than its most replicas: then a rollout starts the
+ * new pod beside the old one (maxSurge 1, maxUnavailable 0) and no replica stops serving. Otherwise a
+ * surge pod could stay Pending forever, so the rollout replaces pods one at a time. A single-replica
+ * model keeps its weights on one ReadWriteOnce claim, which a surge pod on another node cannot attach:
+ * it rolls one pod at a time too (give it maxReplicas 2 to roll without a gap).
+ */
+export function hasRoomToSurge(config: LoadedConfig, model: LoadedConfig["models"][number]): boolean {
+  if (model.engine !== "vllm" || model.gpuPool === undefined || model.maxReplicas < 2) return false;
+  const pool = gpuPoolCapacities(config.cluster).find((candidate) => candidate.name === model.gpuPool);
+  if (!pool || pool.gpusPerNode <= 0) return false;
+  return Math.floor(pool.gpusPerNode / model.gpuCount) * pool.maxNodes >= model.maxReplicas + 1;
 }

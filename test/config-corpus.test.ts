@@ -62,6 +62,15 @@ const cloudNames: Row[] = [
   ["gke-dev", "misspelled system machine type", [set(["cluster", "systemPool", "machineType"], "e2-standrd-4")], P("cluster.systemPool.machineType"), /did you mean "e2-standard-4"\?/],
   ["dev", "AMI type EKS's GPU pools do not offer here", [set(["cluster", "gpuPools", 0, "amiType"], "AL2023_ARM_64_NVIDIA")], P("cluster.gpuPools[0].amiType"), /allowed: "AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"/],
   ["prod", "Kubernetes version EKS no longer offers", [set(["cluster", "kubernetesVersion"], "1.31")], P("cluster.kubernetesVersion"), /allowed: "1\.32"/],
+  ["prod", "IAM Identity Center role without its path", [set(["cluster", "adminRoleArns"], ["arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123abcd"])], P("cluster.adminRoleArns[0]"), /full ARN, with its path .*invalid principal/],
+  ["dev", "STS session ARN from get-caller-identity as the deployer", [set(["cluster", "deployerRoleArn"], "arn:aws:sts::111122223333:assumed-role/Deploy/alice")], P("cluster.deployerRoleArn"), /not an STS session's: did you mean "arn:aws:iam::111122223333:role\/Deploy"/],
+  ["dev", "GovCloud role ARN in a commercial region", [set(["cluster", "deployerRoleArn"], "arn:aws-us-gov:iam::111122223333:role/Deploy")], P("cluster.deployerRoleArn"), /partition "aws-us-gov", but cluster\.region us-east-1 is in "aws"/],
+  ["prod", "commercial role ARN in a GovCloud region", [set(["cluster", "region"], "us-gov-west-1"), set(["cluster", "adminRoleArns"], ["arn:aws:iam::111122223333:role/Admin"])], P("cluster.adminRoleArns[0]"), /partition "aws", but cluster\.region us-gov-west-1 is in "aws-us-gov"/],
+  ["dev", "two GPU models in one pool", [set(["cluster", "gpuPools", 0, "instanceTypes"], ["g6.xlarge", "g5.xlarge"])], P("cluster.gpuPools[0].instanceTypes"), /mixes GPU models \(L4, A10G\).*one GPU model per pool/],
+  ["dev", "VPC CIDR with host bits", [set(["cluster", "vpcCidr"], "10.0.0.1/16")], P("cluster.vpcCidr"), /host bits are set, which AWS and GCP refuse; did you mean 10\.0\.0\.0\/16\?/],
+  ["dev", "office address with the range's prefix", [set(["cluster", "publicAccessCidrs", 0], "203.0.113.9/24")], P("cluster.publicAccessCidrs[0]"), /did you mean 203\.0\.113\.0\/24\?/],
+  ["gke-dev", "authorized network with host bits", [set(["cluster", "authorizedNetworks", 0, "cidr"], "203.0.113.77/25")], P("cluster.authorizedNetworks[0].cidr"), /did you mean 203\.0\.113\.0\/25\?/],
+  ["gke-dev", "pods range with host bits", [set(["cluster", "network"], { podsCidr: "10.21.0.0/14" })], P("cluster.network.podsCidr"), /did you mean 10\.20\.0\.0\/14\?/],
 ];
 
 const kubernetesNames: Row[] = [
@@ -111,13 +120,19 @@ const sizes: Row[] = [
   ["dev", "hundreds of replicas", [set(["models", 0, "maxReplicas"], 500)], P("models[0].maxReplicas"), /must be <= 100/],
   ["local", "thousands of GPU nodes", [set(["cluster", "gpuPools"], [{ name: "l4", nodeSelector: { "example.com/pool": "l4" }, gpusPerNode: 1, nodes: 5000 }])], P("cluster.gpuPools[0].nodes"), /must be <= 1000/],
   ["k3s-lab", "more GPUs per host than any machine has", [set(["cluster", "agents", 1, "gpusPerNode"], 32)], P("cluster.agents[1].gpusPerNode"), /must be <= 16/],
-  ["prod", "cache too small for Llama 70B's weights", [set(["models", 0, "cacheGiB"], 100)], P("models[0].cacheGiB"), /100 GiB cannot hold the model's weights \(132 GiB, bf16 size of meta-llama\/Llama-3\.3-70B-Instruct\): must be >= 132/],
+  ["prod", "cache too small for Llama 70B's weights copied from the bucket", [set(["models", 0, "bucketLoad"], "copy"), set(["models", 0, "cacheGiB"], 100)], P("models[0].cacheGiB"), /100 GiB cannot hold the model's weights \(132 GiB, bf16 size of meta-llama\/Llama-3\.3-70B-Instruct\): must be >= 132/],
   ["dev", "cache smaller than the given weights", [set(["models", 0, "model"], "acme/private-13b"), set(["models", 0, "weightsGiB"], 26), set(["models", 0, "cacheGiB"], 20)], P("models[0].cacheGiB"), /cannot hold the model's weights \(26 GiB, models\[\]\.weightsGiB\)/],
   ["gke-dev", "cache too small after switching to a 7B model", [set(["models", 0, "model"], "Qwen/Qwen2.5-7B-Instruct"), set(["models", 0, "cacheGiB"], 10)], P("models[0].cacheGiB"), /must be >= 15/],
   ["k3s-lab", "negative weights size", [set(["models", 0, "weightsGiB"], -3)], P("models[0].weightsGiB"), /got -3; must be > 0/],
   ["prod", "Prometheus volume beyond the bound", [set(["addons", "monitoring", "prometheusStorageGiB"], 10000)], P("addons.monitoring.prometheusStorageGiB"), /must be <= 4096/],
   ["prod", "Elasticsearch heap beyond compressed oops", [set(["addons", "logging", "elasticsearchHeapGiB"], 64)], P("addons.logging.elasticsearchHeapGiB"), /must be <= 31/],
   ["dev", "fifty ingress replicas", [set(["addons", "ingress", "replicas"], 50)], P("addons.ingress.replicas"), /must be <= 10/],
+  ["dev", "log retention CloudWatch does not offer", [set(["cluster", "logRetentionDays"], 100)], P("cluster.logRetentionDays"), /got 100; allowed: 7, 14, 30, 60, 90, 180, 365/],
+  ["prod", "three GPUs per replica", [set(["models", 0, "gpuCount"], 3)], P("models[0].gpuCount"), /got 3; allowed: 1, 2, 4, 8/],
+  ["gke-dev", "three accelerators on a node", [set(["cluster", "gpuPools", 0, "accelerator", "count"], 3)], P("cluster.gpuPools[0].accelerator.count"), /got 3; allowed: 1, 2, 4, 8/],
+  ["dev", "CPU request in millicores", [set(["models", 0, "requests"], { cpu: "500m", memoryGiB: 4 })], P("models[0].requests.cpu"), /got "500m"; expected CPU cores such as 0\.5 \(for 500m\), a plain number without a unit/],
+  ["gke-dev", "cache size as a Kubernetes quantity", [set(["models", 0, "cacheGiB"], "50Gi")], P("models[0].cacheGiB"), /got "50Gi"; expected a whole number of GiB such as 50 \(for 50Gi\)/],
+  ["prod", "context length written as 128k", [set(["models", 0, "maxModelLen"], "128k")], P("models[0].maxModelLen"), /got "128k"; expected a number of tokens such as 131072/],
 ];
 
 const environments: Row[] = [
@@ -126,6 +141,8 @@ const environments: Row[] = [
   ["gke-dev", "dev settings deployed as the production stack", [], P("environment"), /stack "production" is named as a prod stack/, "production"],
   ["k3s-lab", "lab settings deployed as a prod stack", [], P("environment"), /got "staging"; stack "lab-prod" is named as a prod stack/, "lab-prod"],
   ["prod", "override set to false", [set(["environment"], "dev"), set(["allowEnvironmentNotMatchingStackName"], false)], P("allowEnvironmentNotMatchingStackName"), /got "false"; allowed: "true"/],
+  ["dev", "dev file deployed as a numbered prod stack", [], P("environment"), /got "dev"; stack "prod2" is named as a prod stack/, "prod2"],
+  ["prod", "prod file deployed as a numbered dev stack", [], P("environment"), /got "prod"; stack "eu-dev1" is named as a non-prod stack/, "eu-dev1"],
 ];
 
 const structure: Row[] = [
@@ -148,6 +165,11 @@ const structure: Row[] = [
   ["k3s-lab", "API address as a URL", [set(["cluster", "apiAddress"], "https://192.0.2.11:6443")], P("cluster.apiAddress"), /an IPv4 address or a lowercase DNS name/],
   ["dev", "log retention CloudWatch does not offer", [set(["cluster", "logRetentionDays"], 10)], P("cluster.logRetentionDays"), /got 10/],
   ["prod", "availability zones as a list", [set(["cluster", "availabilityZones"], ["us-east-1a", "us-east-1b", "us-east-1c"])], P("cluster.availabilityZones"), /expected number/],
+  ["dev", "the model's web address instead of its id", [set(["models", 0, "model"], "https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct/tree/main")], P("models[0].model"), /not the model's web address: did you mean "Qwen\/Qwen2\.5-1\.5B-Instruct"\?/],
+  ["gke-dev", "bucket URL as the model", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "model"], "gs://llm-gke-dev-models/models/qwen")], P("models[0].model"), /a path under the bucket's models\/ folder; not a URL/],
+  ["local", "the pipeline left on by default without GPUs or a bucket", [{ remove: ["addons", "argoWorkflows"] }], P("addons.argoWorkflows.pipeline"), /got true \(the default\); the pipeline trains on a GPU/],
+  ["dev", "a dotted key written as if it were a path", [set(["cluster.region"], "us-west-2")], P("cluster.region"), /unknown key; a key with a dot is not a path: put region inside cluster \(pulumi config set --path 'cluster\.region' <value> writes it there\)/],
+  ["prod", "an OCI registry as the chart mirror", [set(["chartMirror"], "oci://registry.example.internal/charts")], P("chartMirror"), /expected an http\(s\) Helm repository URL .*serves no index\.yaml/],
 ];
 
 const hostile: Row[] = [
@@ -158,6 +180,8 @@ const hostile: Row[] = [
   ["prod", "shell syntax in the model id", [set(["models", 0, "model"], "meta-llama/Llama 3 && curl x")], P("models[0].model"), /a model id without spaces/],
   ["k3s-lab", "YAML injection in the node name", [set(["cluster", "servers", 0, "nodeName"], "lab-1\nnode-taint: x")], P("cluster.servers[0].nodeName"), /a lowercase DNS name/],
   ["k3s-lab", "path traversal in the bucket", [set(["cluster", "objectStorage", "bucket"], "../../etc")], P("cluster.objectStorage.bucket"), /an S3 bucket name/],
+  ["dev", "command substitution in the model id", [set(["models", 0, "model"], "Qwen/$(reboot)")], P("models[0].model"), /parts of letters, digits, '\.', '_' and '-' separated by '\/'/],
+  ["prod", "path traversal in the model id", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "model"], "../../etc/passwd")], P("models[0].model"), /each starting with a letter or digit/],
 ];
 
 const corpus: Row[] = [...namespaces, ...credentials, ...cloudNames, ...kubernetesNames, ...storage, ...sizes, ...environments, ...structure, ...hostile];

@@ -65,6 +65,8 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "min replicas above max", [{ set: ["models", 0, "minReplicas"], to: 3 }], "llm-platform:models[0].minReplicas", /must be <= maxReplicas/],
   ["local", "a CPU model given a GPU pool", [{ set: ["models", 0, "gpuPool"], to: "l4" }], "llm-platform:models[0].gpuPool", /engine "llamacpp" runs on CPU and never takes a GPU; remove gpuPool/],
   ["local", "a CPU model without its GGUF file", [{ remove: ["models", 0, "ggufFile"] }], "llm-platform:models[0].ggufFile", /required with engine "llamacpp".*Qwen\/Qwen2\.5-0\.5B-Instruct-GGUF/],
+  ["local", "more CPU threads than the replica's CPU limit", [{ set: ["models", 0, "threads"], to: 8 }], "llm-platform:models[0].threads", /8 is more than the replica's CPU limit \(2, twice requests\.cpu\).*requests\.cpu to at least 4/],
+  ["local", "a CPU model without a context size", [{ remove: ["models", 0, "maxModelLen"] }], "llm-platform:models[0].maxModelLen", /required with engine "llamacpp".*model's whole trained context.*2 GiB memory limit/],
   ["local", "a GGUF file that is not one", [{ set: ["models", 0, "ggufFile"], to: "model.bin" }], "llm-platform:models[0].ggufFile", /a GGUF file name/],
   ["dev", "a GGUF file on the vLLM engine", [{ set: ["models", 0, "ggufFile"], to: "m.gguf" }], "llm-platform:models[0].ggufFile", /only used with engine "llamacpp"/],
   ["dev", "CPU threads on the vLLM engine", [{ set: ["models", 0, "threads"], to: 4 }], "llm-platform:models[0].threads", /only used with engine "llamacpp"/],
@@ -90,6 +92,12 @@ const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["local", "GPU pool selecting no nodes", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, nodeSelector: {} }] }], "llm-platform:cluster.gpuPools[0].nodeSelector", /at least one label/],
   ["local", "toleration with a bad effect", [{ set: ["cluster", "gpuPools"], to: [{ ...k3sPool, tolerations: [{ key: "nvidia.com/gpu", effect: "NoEntry" }] }] }], "llm-platform:cluster.gpuPools[0].tolerations[0].effect", /"NoSchedule"/],
   ["dev", "GPU memory utilization above 0.98", [{ set: ["models", 0, "gpuMemoryUtilization"], to: 1.2 }], "llm-platform:models[0].gpuMemoryUtilization", /must be <= 0.98/],
+  ["prod", "a 70B model from the Hub, whose release could not finish within an hour", [{ set: ["models", 0, "weightsFrom"], to: "hub" }, { remove: ["models", 0, "bucketLoad"] }], "llm-platform:models[0].weightsFrom", /would wait up to 80 min, more than the 60 min.*132 GiB of weights \(bf16 size from the model catalog\) at 125 MiB\/s \(Hub download written to a cache volume of 125 MiB\/s\).*bucketLoad: stream/],
+  ["prod", "a measured load rate too slow for the release timeout", [{ set: ["models", 0, "loadThroughputMiBps"], to: 50 }], "llm-platform:models[0].loadThroughputMiBps", /at 50 MiB\/s \(models\[\]\.loadThroughputMiBps\)/],
+  ["dev", "scaling to zero without the front door that wakes the model", [{ set: ["addons", "ingress", "enabled"], to: false }], "llm-platform:models[0].minReplicas", /0 needs addons.ingress and addons.monitoring enabled/],
+  ["prod", "root volume throughput beyond its IOPS", [{ set: ["cluster", "gpuPools", 0, "diskThroughputMiBps"], to: 2000 }], "llm-platform:cluster.gpuPools[0].diskThroughputMiBps", /2000 MiB\/s needs diskIops >= 8000/],
+  ["dev", "streaming weights from the Hub", [{ set: ["models", 0, "bucketLoad"], to: "stream" }], "llm-platform:models[0].bucketLoad", /reads the weights from the stack's bucket: set weightsFrom: bucket/],
+  ["local", "streaming a GGUF file", [{ set: ["models", 0, "bucketLoad"], to: "stream" }], "llm-platform:models[0].bucketLoad", /llama.cpp loads one GGUF file/],
   ["k3s-lab", "weights from the bucket on k3s", [{ set: ["models", 0, "weightsFrom"], to: "bucket" }], "llm-platform:models[0].weightsFrom", /needs a cloud cluster/],
   ["dev", "TTFT threshold between vLLM's histogram buckets", [{ set: ["addons", "monitoring", "slo", "ttftSeconds"], to: 2 }], "llm-platform:addons.monitoring.slo.ttftSeconds", /bucket boundary of vLLM's TTFT histogram.*1\.0, 2\.5, 5\.0/],
   ["dev", "Prometheus retention shorter than the slowest burn-rate window", [{ set: ["addons", "monitoring", "retentionDays"], to: 2 }], "llm-platform:addons.monitoring.retentionDays", /3 days/],
@@ -156,13 +164,33 @@ describe("config mistakes are rejected with the key path, the bad value and what
     ]);
   });
 
-  it("requires hfToken for prod's gated Llama, so that synth fills a placeholder and pulumi up asks for the secret", () => {
-    expect(errorsOf(validateStack("prod"))).toEqual([expect.stringMatching(/^llm-platform:hfToken: got nothing; required because models\[0\]\.model "meta-llama\/Llama-3\.3-70B-Instruct" is gated/)]);
+  it("requires hfToken for a gated Llama downloaded from the Hub, so that synth fills a placeholder and pulumi up asks for the secret", () => {
+    const hub = [{ set: ["models", 0, "model"], to: "meta-llama/Llama-3.2-1B-Instruct" }] satisfies Mutation[];
+    expect(errorsOf(validateStack("dev", hub))).toEqual([expect.stringMatching(/^llm-platform:hfToken: got nothing; required because models\[0\]\.model "meta-llama\/Llama-3\.2-1B-Instruct" is gated/)]);
+  });
+
+  it("needs no token for prod's Llama, which streams from the bucket", () => {
+    expect(errorsOf(validateStack("prod"))).toEqual([]);
   });
 
   it("needs no token for a gated model copied from the bucket, nor for a public one", () => {
     expect(errorsOf(validateStack("dev", [{ set: ["models", 0, "model"], to: "meta-llama/Llama-3.2-1B-Instruct" }, { set: ["models", 0, "weightsFrom"], to: "bucket" }]))).toEqual([]);
     expect(errorsOf(validateStack("dev"))).toEqual([]);
+  });
+
+  it.each([
+    ["local", "a kubeconfig's path instead of its contents", { kubeconfig: "/home/alice/.kube/config" }, /^llm-platform:kubeconfig: got \[secret\]; expected a kubeconfig's contents \(YAML with apiVersion and clusters\), not its path: pulumi config set --secret kubeconfig "\$\(cat path\/to\/kubeconfig\)"$/],
+    ["dev", "a plain-http webhook", { notifyWebhookUrl: "http://hooks.example.com/T000/B000/abcdefsecret" }, /^llm-platform:notifyWebhookUrl: got \[secret\]; expected an https:\/\/ webhook URL/],
+    ["k3s-lab", "the public key as sshPrivateKey", { sshPrivateKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicOnly alice@laptop" }, /^llm-platform:sshPrivateKey: got \[secret\]; expected an SSH private key .*not the public key \(\.pub\) or its path/],
+  ])("%s: rejects %s without printing it", (stack, _kind, secrets, message) => {
+    const errors = errorsOf(validateStack(stack, [], secrets));
+    expect(errors).toEqual([expect.stringMatching(message)]);
+    expect(errors.join("\n")).not.toContain(Object.values(secrets)[0]!.slice(0, 12));
+  });
+
+  it("reports an unknown GPU instance type once, not again as a mixed pool", () => {
+    const errors = errorsOf(validateStack("dev", [{ set: ["cluster", "gpuPools", 0, "instanceTypes", 0], to: "G6.xlarge" }]));
+    expect(errors).toEqual([expect.stringMatching(/^llm-platform:cluster\.gpuPools\[0\]\.instanceTypes\[0\]: got "G6\.xlarge"; .*did you mean "g6\.xlarge"\?/)]);
   });
 
   it("rejects a credential stored in plaintext", () => {

@@ -7,9 +7,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { IrsaIdentity } from "../components/cluster/eks/identity";
 import { eksKubeconfig } from "../components/cluster/eks/kubernetes";
+import { callerAsDeployer } from "../components/cluster/eks-cluster";
 import { amiReleaseParameter } from "../components/cluster/eks/node-groups";
 import { bucketAccessPolicy, irsaTrustPolicy, pickZones, subnetPlan } from "../components/cluster/eks/policies";
 import { gpuNodeConventions } from "../components/cluster/types";
+import { terminationGraceSeconds } from "../components/serving/values";
 import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../components/versions";
 import { createMocks } from "../scripts/lib/mocks";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
@@ -217,6 +219,12 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
     expect(writes.Condition.StringEquals).toEqual({ [`aws:ResourceTag/k8s.io/cluster-autoscaler/llm-${stack}`]: "owned" });
   });
 
+  it("lets a scale-down drain give serving pods their whole grace period, so it never cuts a generation", () => {
+    // cluster-autoscaler caps a drained pod's grace period at --max-graceful-termination-sec (600 s by default).
+    const release = inputs(named(result(), "kubernetes:helm.sh/v3:Release", `llm-${stack}-autoscaler`));
+    expect(release.values.extraArgs["max-graceful-termination-sec"]).toBeGreaterThanOrEqual(terminationGraceSeconds);
+  });
+
   it("passes only chart values keys that the pinned upstream charts have", () => {
     const autoscaler = inputs(named(result(), "kubernetes:helm.sh/v3:Release", `llm-${stack}-autoscaler`));
     expect(unknownValueKeys(charts.clusterAutoscaler, autoscaler.values as Record<string, unknown>)).toEqual([]);
@@ -331,6 +339,15 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
 });
 
 describe("EKS building blocks", () => {
+  it("refuses a caller that is also in adminRoleArns, naming the key, the role and both ways out", () => {
+    const admins = ["arn:aws:iam::111122223333:role/platform-admin", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b"];
+    expect(callerAsDeployer("arn:aws:iam::111122223333:role/ci-deploy", admins)).toBe("arn:aws:iam::111122223333:role/ci-deploy");
+    expect(() => callerAsDeployer(admins[1]!, admins)).toThrow(pulumi.RunError);
+    expect(() => callerAsDeployer(admins[1]!, admins)).toThrow(
+      /^llm-platform:cluster\.adminRoleArns\[1\]: got "arn:aws:iam::111122223333:role\/aws-reserved\/sso\.amazonaws\.com\/AWSReservedSSO_Admin_0a1b"; that is the role running pulumi up.*one access entry per principal: remove it from adminRoleArns .*or name the deployer with cluster\.deployerRoleArn$/,
+    );
+  });
+
   it("the kubeconfig authenticates with aws eks get-token and holds no token", () => {
     const config = JSON.parse(eksKubeconfig({ clusterName: "c", endpoint: "https://e", certificateAuthority: "Y2E=", region: "eu-west-1" }));
     expect(config.users[0].user.exec).toMatchObject({ command: "aws", args: ["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1", "--output", "json"] });

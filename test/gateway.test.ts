@@ -5,12 +5,15 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envoyGatewayValues, gatewayCrdsValues } from "../components/ingress/envoy-gateway";
 import { envoyProxyManifest, httpRouteManifest } from "../components/ingress/gateway-manifests";
+import { envoyMetrics, knownMetricNames } from "../components/monitoring/metric-names";
 import { llmRouteTimeoutSeconds } from "../components/serving/llm-serving";
 import { longestRequestSeconds } from "../components/serving/values";
 import { charts } from "../components/versions";
+import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { gatewayConventions } from "../stacks/ingress";
 import { unknownValueKeys } from "./support/chart-keys";
+import { parsePromql } from "./support/promql";
 import { ofType, repoRoot, synthStack } from "./support/synth";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -139,14 +142,54 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     expect((serving.inputs.values as Values).ingress).toEqual({ enabled: false });
   });
 
-  it("reads availability from the engine, never from ingress-nginx's metric, which does not exist behind Envoy", () => {
+  it("reads availability from the Envoy proxies' per-model route clusters, never from ingress-nginx's metric, which does not exist behind Envoy", () => {
     const rules = JSON.stringify(ofType(result, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs));
     expect(rules).toContain("llm:request_error_ratio");
+    expect(rules).toContain(`${envoyMetrics.responses}{envoy_cluster_name=~\\"httproute/llm-serving/(?:`);
+    expect(rules).toContain('envoy_response_code_class=\\"5\\"');
     expect(rules).not.toContain("nginx_ingress_controller_requests");
+    // The proxies' stats are scraped where the rules look for them.
+    const monitor = ofType(result, "kubernetes:monitoring.coreos.com/v1:PodMonitor").find((m) => (m.inputs.metadata as Values).namespace === gatewayConventions.namespace)!;
+    expect((monitor.inputs.spec as Values).selector.matchLabels).toEqual(gatewayConventions.podLabels);
+    expect((monitor.inputs.spec as Values).podMetricsEndpoints).toEqual([{ port: "metrics", path: "/stats/prometheus" }]);
   });
 
   it("exports the Gateway's load balancer address", () => {
     expect(result.outputs).toHaveProperty("gatewayAddress");
+  });
+});
+
+describe("a model behind the Gateway (dev, which scales to zero)", () => {
+  let objects: Values[];
+  beforeAll(() => {
+    objects = manifestsOf(stacks.dev!.resources)
+      .filter((manifest) => manifest.source.includes("llm-platform:serving:LlmServing"))
+      .map((manifest) => manifest.object as Values);
+  });
+  const only = (kind: string) => {
+    const found = objects.filter((object) => object.kind === kind);
+    expect(found, kind).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it("routes to the Service the chart renders, through the Service's address, so requests with no replica are still tried and counted", () => {
+    const route = only("HTTPRoute");
+    const service = only("Service");
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: service.metadata.name, port: service.spec.ports[0].port }]);
+    const policy = only("BackendTrafficPolicy");
+    expect(policy.spec).toEqual({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: route.metadata.name }], routingType: "Service" });
+    expect(policy.metadata.namespace).toBe(route.metadata.namespace);
+    expect(() => validateGatewayObject(policy)).not.toThrow();
+  });
+
+  it("wakes from zero on its route's responses and in-flight requests at the Envoy proxies, as Envoy Gateway names the route's cluster", () => {
+    const route = only("HTTPRoute");
+    const trigger = (only("ScaledObject").spec.triggers as Values[]).find((t) => t.name === "front-door-activation")!;
+    const cluster = `envoy_cluster_name="httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0"`;
+    expect(trigger.metadata.query).toBe(`sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`);
+    const parsed = parsePromql(trigger.metadata.query);
+    expect(parsed.errors).toEqual([]);
+    for (const name of parsed.metricNames) expect(knownMetricNames.has(name), name).toBe(true);
   });
 });
 

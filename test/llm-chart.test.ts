@@ -39,6 +39,14 @@ describe("the llm-serving chart", () => {
     expect(ciValues("cpu").llamacpp.image).toMatchObject(imageKeys(images.llamacppServer));
   });
 
+  it("refuses clusters older than 1.30, where the pods' preStop sleep does not exist", () => {
+    const template = (version: string) => helm(["template", "t", servingChartPath, "--kube-version", version], ciValues("dev"));
+    expect(template("1.29.9").stderr).toMatch(/incompatible with Kubernetes v1\.29\.9/);
+    expect(template("1.30.0").ok).toBe(true);
+    const rendered = renderChart(ciValues("dev")).find((object) => object.kind === "Deployment") as Obj;
+    expect(rendered.spec.template.spec.containers[0].lifecycle.preStop).toHaveProperty("sleep");
+  });
+
   it("fails a bare lint: it never renders a server without a model or an API key", () => {
     const run = lintChart();
     expect(run.ok).toBe(false);
@@ -74,6 +82,10 @@ const rejected: [string, Obj, RegExp][] = [
   ["a CPU engine without a model file", cpuWith((v) => delete v.model.ggufFile), /\/model.*ggufFile/],
   ["a CPU engine with a model file that is not GGUF", cpuWith((v) => (v.model.ggufFile = "model.safetensors")), /\/model\/ggufFile/],
   ["an unknown engine", devWith((v) => (v.engine = "tgi")), /\/engine/],
+  ["a streamed model with a Hub token", devWith((v) => ((v.modelStreamer = { enabled: true, uri: "s3://models-bucket/m" }), (v.hfToken = { existingSecret: "hf" }))), /hfToken.existingSecret must be empty with modelStreamer.enabled/],
+  ["a streamed model that is also copied", devWith((v) => ((v.modelStreamer = { enabled: true, uri: "gs://models-bucket/m" }), (v.modelLoader = { enabled: true, source: "gs://models-bucket/m" }))), /exclude each other/],
+  ["a streamed GGUF", cpuWith((v) => (v.modelStreamer = { enabled: true, uri: "s3://models-bucket/m" })), /needs engine=vllm/],
+  ["a streamer URI that is not a bucket", devWith((v) => (v.modelStreamer = { enabled: true, uri: "https://hf.co/m" })), /\/modelStreamer\/uri/],
 ];
 
 describe("helm refuses bad values with a message naming the key", () => {
@@ -97,13 +109,15 @@ describe("the llm-serving chart on the CPU engine (llama.cpp)", () => {
     expect(pod.tolerations).toBeUndefined();
   });
 
-  it("sets host, port, alias, metrics, context and threads explicitly, and the key through LLAMA_API_KEY", () => {
+  it("sets host, port, alias, metrics, context, threads and prompt cache explicitly, and the key through LLAMA_API_KEY", () => {
     expect(server.args).toEqual([
       "--hf-repo", "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "--hf-file", "qwen2.5-0.5b-instruct-q4_k_m.gguf",
       "--host", "0.0.0.0", "--port", "8080", "--alias", "qwen2.5-0.5b", "--metrics", "--ctx-size", "4096", "--threads", "2",
+      "--cache-ram", "256",
     ]);
     expect(server.env).toContainEqual({ name: "LLAMA_API_KEY", valueFrom: { secretKeyRef: { name: "llm-api-key", key: "api-key" } } });
-    expect(server.env).toContainEqual({ name: "LLAMA_CACHE", value: "/models/llama.cpp" });
+    // Current builds download --hf-repo files to $HF_HOME/hub: on the cache volume.
+    expect(server.env).toContainEqual({ name: "HF_HOME", value: "/models" });
   });
 
   it("loads the GGUF from the bucket copy, offline, when the model loader runs", () => {

@@ -61,9 +61,9 @@ describe("the LLM dashboard", () => {
 
 const served = { namespace: "llm-serving", names: ["qwen-small"] };
 /** A cloud stack: vLLM behind a scraped front door. */
-const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { namespace: "llm-serving" } };
+const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 /** A stack like local: one llama.cpp model behind the front door, no vLLM, no GPU. */
-const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
+const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 const bothEngines: ServingSources = { ...cpuOnly, vllm: true };
 const namesIn = (exprs: string[]) => new Set(exprs.flatMap((expr) => parsePromql(interpolateGrafana(expr)).metricNames));
 const exprsOf = (model: Record<string, unknown>) =>

@@ -53,10 +53,21 @@ describe("the local stack serves a model on CPU", () => {
   });
 
   it("keeps downloads on the cache volume and runs with the restricted security context", () => {
-    const cache = server().env.find((e: Obj) => e.name === "LLAMA_CACHE");
-    expect(cache.value).toMatch(/^\/models\//);
+    // At the pinned build --hf-repo downloads land in $HF_HOME/hub (common/hf-cache.cpp), not in LLAMA_CACHE.
+    expect(server().env).toContainEqual({ name: "HF_HOME", value: "/models" });
     expect(server().volumeMounts).toContainEqual({ name: "model-cache", mountPath: "/models" });
     expect(server().securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+  });
+
+  it("keeps llama.cpp's threads and prompt cache inside the pod's CPU and memory limits", () => {
+    const args = server().args as string[];
+    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+    const limits = server().resources.limits;
+    const memoryMiB = Number(/^(\d+)Gi$/.exec(limits.memory)![1]) * 1024;
+    // Unset, llama.cpp would start a thread per node core and keep up to 8192 MiB of prompt cache.
+    expect(flag("--threads")).toBeLessThanOrEqual(Number(limits.cpu));
+    expect(flag("--cache-ram")).toBeGreaterThan(0);
+    expect(flag("--cache-ram")).toBeLessThanOrEqual(memoryMiB / 4);
   });
 
   it("probes /health (503 while the model loads) and allows 10 minutes for the first download", () => {

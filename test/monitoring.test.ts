@@ -1,6 +1,7 @@
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import { dcgmExporterPriorityClass } from "../components/monitoring/dcgm-exporter";
 import { kubePrometheusStackValues } from "../components/monitoring/kube-prometheus-stack";
 import { charts } from "../components/versions";
 import { execFileSync } from "node:child_process";
@@ -201,9 +202,23 @@ describe("monitoring without GPU pools or ingress", () => {
 });
 
 describe("GPU metrics on GKE's Container-Optimized OS", () => {
+  let gke: SynthResult;
   let gkeValues: Values;
   beforeAll(async () => {
-    gkeValues = valuesOf(releasesOf(await synthStack("gke-dev"), charts.dcgmExporter.chart)[0]!);
+    gke = await synthStack("gke-dev");
+    gkeValues = valuesOf(releasesOf(gke, charts.dcgmExporter.chart)[0]!);
+  });
+
+  it("admit the exporter's node-critical pods in monitoring, which GKE refuses without a quota for that class", () => {
+    // GKE rations system-node-critical by ResourceQuota and ships one only in kube-system.
+    const priority = gkeValues.priorityClassName ?? dcgmExporterPriorityClass;
+    const quotas = ofType(gke, "kubernetes:core/v1:ResourceQuota");
+    expect(quotas).toHaveLength(1);
+    const quota = quotas[0]!.inputs as Values;
+    expect(quota.metadata.namespace).toBe("monitoring");
+    expect(quota.spec.scopeSelector.matchExpressions).toEqual([{ scopeName: "PriorityClass", operator: "In", values: [priority] }]);
+    for (const release of releasesOf(gke, charts.dcgmExporter.chart)) expect(dependsOnNames(gke, release)).toContain(quotas[0]!.name);
+    expect(ofType(stacks.dev!, "kubernetes:core/v1:ResourceQuota")).toEqual([]);
   });
 
   it("mount the host's NVIDIA driver into the DCGM exporter and point the loader at it; EKS gets nothing extra", () => {
@@ -230,5 +245,26 @@ describe("GPU metrics on GKE's Container-Optimized OS", () => {
     expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: volume.name, mountPath: "/usr/local/nvidia" }));
     expect(container.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/etc/dcgm-exporter/default-counters.csv" }));
     expect(container.env).toContainEqual({ name: "LD_LIBRARY_PATH", value: "/usr/local/nvidia/lib64" });
+  });
+
+  it.skipIf(!existsSync(archive))("run the exporter privileged there, as NVML needs the /dev/nvidia* nodes COS gives only to GPU requests, in a pod the API server accepts", () => {
+    const render = (values: Values) => {
+      const dir = mkdtempSync(join(tmpdir(), "dcgm-"));
+      writeFileSync(join(dir, "values.json"), JSON.stringify(values));
+      const rendered = execFileSync(requireTool("helm"), ["template", "dcgm", archive, "--namespace", "monitoring", "-f", join(dir, "values.json")], { encoding: "utf8" });
+      const daemonSet = parseAllDocuments(rendered).map((doc) => doc.toJS() as Values).find((object) => object?.kind === "DaemonSet")!;
+      return daemonSet.spec.template.spec as Values;
+    };
+    const pod = render(gkeValues);
+    // The class the quota above admits is the one the chart renders.
+    expect(pod.priorityClassName).toBe(dcgmExporterPriorityClass);
+    const gke = pod.containers[0].securityContext as Values;
+    expect(gke.privileged).toBe(true);
+    // The API server rejects privileged: true with allowPrivilegeEscalation: false (the chart's default).
+    expect(gke.allowPrivilegeEscalation).not.toBe(false);
+    // EKS: the NVIDIA runtime hands the exporter its devices; the chart's unprivileged default stays.
+    const eks = render(valuesOf(releasesOf(stacks.dev!, charts.dcgmExporter.chart)[0]!)).containers[0].securityContext as Values;
+    expect(eks.privileged).toBeUndefined();
+    expect(eks.allowPrivilegeEscalation).toBe(false);
   });
 });

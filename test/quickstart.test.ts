@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { SynthResult } from "../scripts/lib/synthesize";
+import { kubernetesVersions } from "../components/versions";
 import { platformSchema } from "../stacks/config/schema";
 import { repoRoot, servingObjects as renderServing, synthStack } from "./support/synth";
 
@@ -71,6 +72,10 @@ describe("the README quick start", () => {
     expect(create[2]).toContain('-p "80:80@loadbalancer"');
     expect(create[2]).toContain('-p "443:443@loadbalancer"');
     expect(create[2]).toContain('--k3s-arg "--disable=traefik@server:0"');
+    // k3d's default k3s follows the k3d release (1.27 on k3d 5.6): pin the version the platform is checked on.
+    expect(create[2]).toContain(`--image rancher/k3s:${kubernetesVersions.k3s[0].replace("+", "-")}`);
+    const stackComment = readFileSync(join(repoRoot, "Pulumi.local.yaml"), "utf8");
+    expect(stackComment).toContain(`k3d cluster create ${create[1]!} ${create[2]!}`);
     for (const context of all(/--context (\S+)/g)) expect(context).toBe(`k3d-${create[1]!}`);
     expect(quickStart).toContain(`k3d kubeconfig get ${create[1]!}`);
     const stackFile = parse(readFileSync(join(repoRoot, "Pulumi.local.yaml"), "utf8")) as { config: Obj };

@@ -5,6 +5,7 @@ import { criticalPath, tasksOf } from "../scripts/lib/deploy-time/graph";
 import { deployTime } from "../scripts/lib/deploy-time/model";
 import { nodePools, weightsGB } from "../scripts/lib/inventory";
 import { buildReport } from "../scripts/lib/stack-report/build";
+import { coldStartFigures } from "../components/serving/cold-start";
 import type { SynthResource } from "../scripts/lib/synthesize";
 
 /** A hand-built resource: `deps`, `parent` and `provider` by short name. */
@@ -81,9 +82,11 @@ describe("deploy-time graph", () => {
       }),
     ];
     const modeled = deployTime(stack);
-    // 300 s scale-up + 300 s image pull + 16 GB × 7.5 s/GB.
-    expect(modeled.releases).toEqual([{ name: "model", seconds: 720, timeoutSeconds: 900, weightsSeconds: 120, startupBudgetSeconds: 0 }]);
-    expect(modeled.criticalPathSeconds).toBe(576 + 720);
+    // 300 s scale-up + 300 s image pull + the weights as the probes are sized: 16 GB (8B in bf16) at the
+    // gp3 baseline, then the engine's start.
+    const weights = (16e9 / 2 ** 30) * 1024 / coldStartFigures.gp3BaselineMiBps.value + coldStartFigures.engineStartSeconds.value;
+    expect(modeled.releases).toEqual([{ name: "model", seconds: expect.closeTo(600 + weights, 3), timeoutSeconds: 900, weightsSeconds: expect.closeTo(weights, 3), startupBudgetSeconds: 0 }]);
+    expect(modeled.criticalPathSeconds).toBeCloseTo(576 + 600 + weights, 3);
   });
 
   it("reads the parameter count from a model id", () => {
@@ -149,7 +152,7 @@ describe("cost arithmetic", () => {
     const [gpuPool] = nodePools([
       pool("gpu", { instanceTypes: ["g6e.12xlarge"], tags: { "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "4" }, scalingConfig: { minSize: 0, maxSize: 3 } }),
     ]);
-    const model = { urn: "m", name: "m", modelId: "", pool: gpuPool!.name, gpuCount: 4, minReplicas: 2, maxReplicas: 3, cachePerPodGiB: 0, cacheSharedGiB: 0, startupBudgetSeconds: 0 };
+    const model = { urn: "m", name: "m", modelId: "", pool: gpuPool!.name, gpuCount: 4, minReplicas: 2, maxReplicas: 3, cachePerPodGiB: 0, cacheSharedGiB: 0, startupBudgetSeconds: 0, podAnnotations: {} };
     expect(poolNodes(gpuPool!, [model], "idle")).toBe(2);
     expect(poolNodes(gpuPool!, [], "idle")).toBe(0);
     expect(poolNodes(gpuPool!, [model], "max")).toBe(3);
@@ -218,11 +221,11 @@ describe("risks", () => {
   ];
 
   it("flags a model release modeled longer than its Helm timeout, and weights slower than the startup probe allows", () => {
-    // 300 s scale-up + 300 s pull + 140 GB × 7.5 s/GB = 1650 s; weights alone 1050 s.
+    // 300 s scale-up + 300 s pull + 140 GB at the gp3 baseline (1068 s) + 120 s engine start = 1788 s; weights alone 1188 s.
     const report = buildReport("t", servingStack(1500, 60));
     expect(report.risks.filter((risk) => risk.kind !== "gpu-idle")).toEqual([
-      expect.objectContaining({ severity: "risk", kind: "release-timeout", resource: "model", message: expect.stringMatching(/27\.5 min exceeds its Helm timeout of 25\.0 min/) }),
-      expect.objectContaining({ severity: "risk", kind: "startup-probe", resource: "model", message: expect.stringMatching(/17\.5 min exceeds its startup probe budget of 10\.0 min/) }),
+      expect.objectContaining({ severity: "risk", kind: "release-timeout", resource: "model", message: expect.stringMatching(/29\.8 min exceeds its Helm timeout of 25\.0 min/) }),
+      expect.objectContaining({ severity: "risk", kind: "startup-probe", resource: "model", message: expect.stringMatching(/19\.8 min exceeds its startup probe budget of 10\.0 min/) }),
     ]);
   });
 

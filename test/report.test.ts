@@ -8,7 +8,7 @@ import { regions } from "../scripts/lib/cost/prices";
 import { buildReport, reportSchemaVersion, type StackReport } from "../scripts/lib/stack-report/build";
 import { diffReports } from "../scripts/lib/stack-report/diff";
 import { loadReport } from "../scripts/lib/stack-report/load";
-import { commentMarker } from "../scripts/lib/stack-report/render";
+import { commentMarker, renderText } from "../scripts/lib/stack-report/render";
 import type { SynthResource } from "../scripts/lib/synthesize";
 import { repoRoot, stackNames, synthStack } from "./support/synth";
 
@@ -65,12 +65,30 @@ describe("report figures of the committed stacks", () => {
       expect(cost.scenarios.max.monthlyUsd, stack).toBe(0);
       expect(cost.note, stack).toMatch(/\$0 cloud cost/);
     }
+    // k3s-lab's vLLM model holds a GPU of its pool; local's llama.cpp model runs on CPU and holds none.
+    expect(reports["k3s-lab"]!.risks.filter((r) => r.kind === "gpu-idle").map((r) => r.message)).toEqual([expect.stringMatching(/holds 1 GPU\(s\) of pool rtx4090/)]);
+    expect(reports.local!.risks.filter((r) => r.kind === "gpu-idle")).toEqual([]);
   });
 
-  it("flags dev's GPU node that qwen-small's minReplicas keeps up although the pool's minimum is 0", () => {
-    const risk = reports.dev!.risks.find((r) => r.kind === "gpu-idle");
-    expect(risk?.severity).toBe("risk");
-    expect(risk?.message).toMatch(/GPU pool l4: 1 × g6\.xlarge \(spot\) run while idle.*pool min 0; qwen-small minReplicas 1/);
+  it("models prod's streamed 70B release from its load plan, not as a Hub download: no startup-probe risk", () => {
+    const release = reports.prod!.deployTime.releases.find((r) => r.name === "llm-prod-llm-llama-70b")!;
+    const coldStart = reports.prod!.coldStarts.find((c) => c.model === "llama-70b")!;
+    expect(release.weightsSeconds).toBeCloseTo(coldStart.warmSeconds, 3);
+    expect(reports.prod!.risks.filter((r) => r.kind === "startup-probe")).toEqual([]);
+  });
+
+  it("counts no idle GPU node in dev, whose model scales to zero, and flags prod's, which keeps one", () => {
+    const { idle } = reports.dev!.cost.scenarios;
+    expect(idle.lines.find((line) => line.item.startsWith("nodes l4:"))).toBeUndefined();
+    expect(reports.dev!.risks.filter((r) => r.kind === "gpu-idle")).toEqual([]);
+    // The same stack with qwen-small at minReplicas 1 pays for one spot g6.xlarge more while idle.
+    const pinned = structuredClone(resourcesOf.dev!);
+    const release = pinned.find((r) => r.name === "llm-dev-llm-qwen-small")!;
+    ((release.inputs.values as Record<string, Record<string, unknown>>).autoscaling!).minReplicas = 1;
+    const pinnedReport = buildReport("dev", pinned);
+    expect(pinnedReport.cost.scenarios.idle.monthlyUsd).toBeGreaterThan(idle.monthlyUsd);
+    expect(pinnedReport.risks.find((r) => r.kind === "gpu-idle")?.message).toMatch(/GPU pool l4: 1 × g6\.xlarge \(spot\) run while idle.*pool min 0; qwen-small minReplicas 1/);
+    expect(reports.prod!.risks.find((r) => r.kind === "gpu-idle")?.message).toMatch(/GPU pool l40s: 1 × g6e\.12xlarge run while idle.*llama-70b minReplicas 1/);
   });
 
   it("warns that dev and prod, on Kubernetes 1.34, leave EKS standard support within days of the prices' date", () => {
@@ -84,6 +102,30 @@ describe("report figures of the committed stacks", () => {
     expect(deployTime.chain.map((step) => step.type)).toEqual(expect.arrayContaining(["aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"]));
     expect(deployTime.chain.at(-1)?.name).toBe("llm-prod-llm-llama-70b");
     expect(reports.prod!.risks.filter((risk) => risk.kind === "release-timeout")).toEqual([]);
+  });
+
+  it("models prod's 70B cold start from the bucket: at most 5 min on a warm node and 10 min from zero, phase by phase", () => {
+    const [llama] = reports.prod!.coldStarts;
+    expect(llama?.model).toBe("llama-70b");
+    expect(llama!.phases.map((p) => p.phase)).toEqual(["node from zero", "image pull", "weight transfer", "load"]);
+    // 132 GiB streamed at 2000 MiB/s, and the image extracted onto prod's 1000 MiB/s root volumes.
+    expect(llama!.phases[2]).toMatchObject({ seconds: (132 * 1024) / 2000, assumption: "132 GiB (bucket-stream) at 2000 MiB/s" });
+    expect(llama!.phases[1]!.assumption).toMatch(/onto a 1000 MiB\/s root volume/);
+    expect(llama!.warmSeconds).toBeLessThanOrEqual(300);
+    expect(llama!.fromZeroSeconds).toBeLessThanOrEqual(600);
+    expect(llama!.fromZeroSeconds).toBeCloseTo(llama!.phases.reduce((sum, p) => sum + p.seconds, 0), 6);
+    // The same model from the Hub onto gp3's baseline would take over 20 minutes on a warm node.
+    const hub = structuredClone(resourcesOf.prod!);
+    const values = hub.find((r) => r.name === "llm-prod-llm-llama-70b")!.inputs.values as { podAnnotations: Record<string, string> };
+    Object.assign(values.podAnnotations, { "llm-platform.io/weights-path": "hub", "llm-platform.io/weights-throughput-mibps": "125" });
+    expect(buildReport("prod", hub).coldStarts[0]!.warmSeconds).toBeGreaterThan(1200);
+  });
+
+  it("prints each model's cold start with its assumptions", () => {
+    const text = renderText(reports.prod!);
+    expect(text).toMatch(/llama-70b: warm \d+:\d\d, from zero \d+:\d\d/);
+    expect(text).toMatch(/weight transfer: 132 GiB \(bucket-stream\) at 2000 MiB\/s/);
+    expect(text).toMatch(/node from zero: assumption: cluster-autoscaler reacts/);
   });
 
   it("keeps the JSON field names stable (the PR workflow reads them)", () => {
@@ -110,6 +152,9 @@ describe("report figures of the committed stacks", () => {
         ".comparison",
         ...["baseCriticalPathSeconds", "baseExists", "criticalPathSecondsDelta", "monthlyUsdDelta", "newRisks", "resolvedRisks", "resourceCountDelta", "stack"].map((k) => `.comparison.${k}`),
         ...["configured", "idle", "max"].map((k) => `.comparison.monthlyUsdDelta.${k}`),
+        ".coldStarts",
+        ...["fromZeroSeconds", "model", "phases", "warmSeconds"].map((k) => `.coldStarts[].${k}`),
+        ...["assumption", "phase", "seconds"].map((k) => `.coldStarts[].phases[].${k}`),
         ".cost",
         ...["currency", "hoursPerMonth", "notModeled", "note", "platform", "pricesAsOf", "region", "scenarios", "spotFactor", "unpriced"].map((k) => `.cost.${k}`),
         ...scenario("configured"),
@@ -209,7 +254,7 @@ describe("npm run report -- --synth DIR --base DIR", () => {
     expect(ok.stdout.startsWith(commentMarker)).toBe(true);
     expect(ok.stdout).toMatch(new RegExp(`\\| dev \\| .* \\| -\\$${Math.round(removedNodeUsd)}/month idle \\(-\\$${Math.round(removedNodeUsd)} as configured, \\+\\$0 at max\\), deploy time unchanged`));
     expect(ok.stdout).toMatch(/\| prod \| .* \| new stack: \$[\d,]+\/month idle/);
-    expect(ok.stdout).toMatch(/⚠️ \*\*dev\*\*: GPU pool l4/);
+    expect(ok.stdout).toMatch(/⚠️ \*\*prod\*\*: GPU pool l40s/);
   });
 });
 

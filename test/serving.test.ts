@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { chartDigest, servingChart } from "../components/serving/llm-serving";
-import { longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
+import { coldStartFigures, imagePullSeconds, loadPlan, maxReleaseTimeoutSeconds, modeledLoadSeconds, servingBudgets } from "../components/serving/cold-start";
+import { ggufInclude, longestRequestSeconds, secretsChecksumAnnotation, secretsDigest, servingValues, type ServingValuesInput } from "../components/serving/values";
 import { charts } from "../components/versions";
 import { manifestsOf } from "../scripts/lib/manifests";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
@@ -106,21 +107,34 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   it("gives each of several replicas its own cache volume from the cluster's StorageClass", () => {
     const cache = pod().volumes.find((v: Obj) => v.name === "model-cache");
     expect(cache.ephemeral.volumeClaimTemplate.spec).toMatchObject({ storageClassName: "gp3", accessModes: ["ReadWriteOnce"] });
-    expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe(stack === "dev" ? "50Gi" : "200Gi");
+    expect(cache.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe("50Gi");
   });
 
-  it("allows at least 10 minutes for the model to load, then probes /health", () => {
+  it("sizes the startup probe, progress deadline and release timeout from the weights and their rate, and the three agree", () => {
     const { startupProbe, readinessProbe, livenessProbe } = vllm();
-    expect(startupProbe.periodSeconds * startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
     for (const probe of [startupProbe, readinessProbe, livenessProbe]) expect(probe.httpGet.path).toBe("/health");
-    const deadline = s().kind("Deployment").spec.progressDeadlineSeconds;
-    expect(deadline).toBeGreaterThan(startupProbe.periodSeconds * startupProbe.failureThreshold);
-    expect(s().release.inputs.timeout).toBeGreaterThan(deadline);
+    const startup = startupProbe.periodSeconds * startupProbe.failureThreshold;
+    const deadline = s().kind("Deployment").spec.progressDeadlineSeconds as number;
+    const timeout = s().release.inputs.timeout as number;
+    // dev: 3 GiB from the Hub at the gp3 baseline; prod: 132 GiB streamed from the bucket at 2000 MiB/s.
+    const plan = stack === "dev"
+      ? loadPlan({ path: "hub", catalogWeightsGiB: 3 })
+      : loadPlan({ path: "bucket-stream", catalogWeightsGiB: 132 });
+    const budgets = servingBudgets(plan, 2);
+    expect([startup, deadline, timeout]).toEqual([budgets.startupSeconds, budgets.progressDeadlineSeconds, budgets.releaseTimeoutSeconds]);
+    expect(startup).toBeGreaterThanOrEqual(Math.max(600, 1.5 * modeledLoadSeconds(plan)));
+    // The deadline covers the probe plus a node from zero and the image pull; Helm waits for both rollout waves.
+    expect(deadline).toBeGreaterThanOrEqual(startup + coldStartFigures.nodeFromZero.value + imagePullSeconds());
+    expect(timeout).toBe(2 * deadline);
+    expect(timeout).toBeLessThanOrEqual(maxReleaseTimeoutSeconds);
+    const annotations = s().kind("Deployment").spec.template.metadata.annotations as Record<string, string>;
+    expect(annotations).toMatchObject({ "llm-platform.io/weights-gib": String(plan.weightsGiB), "llm-platform.io/weights-path": plan.path, "llm-platform.io/weights-throughput-mibps": String(plan.throughputMiBps) });
   });
 
-  it("rolls out without a spare GPU, survives drains one pod at a time, and spreads its replicas over nodes", () => {
+  it("surges only where the pool has room, survives drains one pod at a time, and spreads its replicas over nodes", () => {
     const deployment = s().kind("Deployment");
-    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    // dev's pool (2 × 1 GPU) is full with qwen-small's 2 replicas; prod's (3 × 4 GPUs) holds a third llama-70b pod.
+    expect(deployment.spec.strategy.rollingUpdate).toEqual(stack === "prod" ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 });
     expect(s().kind("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
     expect(pod().topologySpreadConstraints[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname", nodeAffinityPolicy: "Honor" });
   });
@@ -146,10 +160,9 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     const apiKey = vllm().env.find((e: Obj) => e.name === "VLLM_API_KEY");
     expect(apiKey.valueFrom.secretKeyRef).toEqual({ name: "llm-api-key", key: "api-key" });
     const secrets = s().objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name as string);
-    // prod serves a gated Llama: its hfToken (required by a config rule) becomes the Secret hf-token.
-    expect(secrets.sort()).toEqual(stack === "prod" ? ["hf-token", "llm-api-key"] : ["llm-api-key"]);
-    const hfToken = vllm().env.find((e: Obj) => e.name === "HF_TOKEN");
-    expect(hfToken?.valueFrom.secretKeyRef).toEqual(stack === "prod" ? { name: "hf-token", key: "token" } : undefined);
+    // Neither stack sets hfToken: dev's model is public, prod's streams from the bucket.
+    expect(secrets.sort()).toEqual(["llm-api-key"]);
+    expect(vllm().env.find((e: Obj) => e.name === "HF_TOKEN")).toBeUndefined();
   });
 
   it("lets only the ingress controller and Prometheus reach the server", () => {
@@ -186,20 +199,31 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(s().result.outputs.llmApiUrls).toEqual({ [model]: `https://${host}/v1` });
   });
 
-  it("scales on queued requests between the model's min and max replicas", () => {
+  it("scales on queued requests between the model's min and max replicas; dev from zero, woken by its front-door requests", () => {
     const scaled = s().kind("ScaledObject");
     const model = stack === "dev" ? "qwen-small" : "llama-70b";
-    expect(scaled.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 2, scaleTargetRef: { kind: "Deployment", name: model } });
+    const server = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
+    expect(scaled.spec).toMatchObject({ minReplicaCount: stack === "dev" ? 0 : 1, maxReplicaCount: 2, scaleTargetRef: { kind: "Deployment", name: model } });
     expect(scaled.spec.triggers).toEqual([
       {
         type: "prometheus",
-        metadata: {
-          serverAddress: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090",
-          query: `sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="${model}"})`,
-          threshold: "5",
-        },
+        metadata: { serverAddress: server, query: `sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="${model}"})`, threshold: "5" },
       },
+      // With no replica there is no queue: requests counted by the ingress controller for this model's Ingress wake it.
+      ...(stack === "dev"
+        ? [{
+            type: "prometheus",
+            name: "front-door-activation",
+            metadata: {
+              serverAddress: server,
+              query: `sum(rate(nginx_ingress_controller_requests{exported_namespace="llm-serving", ingress="${model}"}[2m]))`,
+              threshold: "1000",
+              activationThreshold: "0",
+            },
+          }]
+        : []),
     ]);
+    expect(s().kind("Ingress").metadata.name).toBe(model);
     expect(s().kind("Deployment").spec.replicas).toBeUndefined();
     expect(s().kind("ServiceMonitor").spec.endpoints[0]).toMatchObject({ port: "http", path: "/metrics" });
   });
@@ -216,7 +240,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
 
   it("renders manifests that validate against the upstream Kubernetes, KEDA and Prometheus Operator schemas", () => {
     expect(s().objects.map((o) => o.kind).sort()).toEqual(
-      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PriorityClass", "ScaledObject", ...(stack === "prod" ? ["Secret"] : []), "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
+      ["Deployment", "Ingress", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "PriorityClass", "ScaledObject", "Secret", "Service", "ServiceAccount", "ServiceMonitor"],
     );
     for (const object of s().objects) {
       // Synth redacts the Secret's data; validate its shape with a stand-in value.
@@ -234,9 +258,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     const generator = ofType(s().result, "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-llm-api-key"))!;
     const key = `mock-password-${generator.name}`;
     const annotations = s().kind("Deployment").spec.template.metadata.annotations as Record<string, string>;
-    // prod serves a gated model: offline synth gives it a placeholder HF token, in the digest too.
-    const hfToken = stack === "prod" ? secretPlaceholder("hfToken") : "";
-    expect(annotations[secretsChecksumAnnotation]).toBe(secretsDigest(key, hfToken));
+    expect(annotations[secretsChecksumAnnotation]).toBe(secretsDigest(key, ""));
     expect(secretsDigest(`${key}-rotated`, "")).not.toBe(secretsDigest(key, ""));
     expect(JSON.stringify(annotations)).not.toContain(key);
     expect(s().release.inputs.values).not.toBe("[secret]");
@@ -262,12 +284,56 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   });
 });
 
+describe("prod keeps serving during a rollout", () => {
+  it("starts the new pod beside the old one, which keeps serving until it is ready and then drains its requests", () => {
+    const deployment = stacks.prod!.kind("Deployment");
+    const pod = deployment.spec.template.spec;
+    const vllm = pod.containers.find((c: Obj) => c.name === "vllm");
+    // maxUnavailable 0: no replica stops before its replacement passes readiness.
+    expect(deployment.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(vllm.readinessProbe.httpGet.path).toBe("/health");
+    expect(vllm.lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
+    // The surge pod needs its own cache: one ReadWriteOnce claim cannot follow it to another node.
+    expect(pod.volumes.find((v: Obj) => v.name === "model-cache").ephemeral).toBeDefined();
+    expect(stacks.prod!.kind("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
+  });
+
+  it("has room for the surge pod: the pool holds one pod more than the model's most replicas", () => {
+    const values = stacks.prod!.release.inputs.values as Obj;
+    const pool = ofType(stacks.prod!.result, "aws:eks/nodeGroup:NodeGroup").find((r) => r.name.includes("l40s"))!;
+    const maxNodes = (pool.inputs.scalingConfig as Obj).maxSize as number;
+    expect(maxNodes * 4 / values.gpu.count).toBeGreaterThanOrEqual(values.autoscaling.maxReplicas + 1);
+  });
+});
+
+describe("prod's 70B model streams from the bucket", () => {
+  const deployment = () => stacks.prod!.kind("Deployment");
+  const vllm = () => deployment().spec.template.spec.containers.find((c: Obj) => c.name === "vllm");
+
+  it("loads the bucket URI with the Run:ai streamer flags, the configured concurrency, and no copy step", () => {
+    const args = vllm().args as string[];
+    expect(args[0]).toMatch(/^s3:\/\/[^/]+\/models\/meta-llama\/Llama-3\.3-70B-Instruct$/);
+    expect(args.slice(args.indexOf("--load-format"), args.indexOf("--load-format") + 4)).toEqual(["--load-format", "runai_streamer", "--model-loader-extra-config", '{"concurrency":16}']);
+    expect(deployment().spec.template.spec.initContainers).toBeUndefined();
+    expect(vllm().env).toContainEqual({ name: "HF_HUB_OFFLINE", value: "1" });
+  });
+
+  it("mounts no Hub token and reads the bucket through its own IRSA role", () => {
+    expect(JSON.stringify(deployment())).not.toMatch(/HF_TOKEN|hf-token/);
+    const account = stacks.prod!.kind("ServiceAccount");
+    expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).toBeDefined();
+    const role = ofType(stacks.prod!.result, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name.includes("llama-70b-identity"));
+    expect(JSON.stringify(role?.inputs.policy)).toMatch(/s3:GetObject/);
+  });
+});
+
 describe("a dev variant: one replica, no ingress, an HF token", () => {
   let objects: Obj[];
   let result: SynthResult;
   beforeAll(async () => {
     result = await synthVariant("dev", (config) => {
-      (config.models as Obj[])[0]!.maxReplicas = 1;
+      Object.assign((config.models as Obj[])[0]!, { minReplicas: 1, maxReplicas: 1 });
       (config.addons as Obj).ingress = { enabled: false };
       config.hfToken = { secure: "v1:encrypted" };
     });
@@ -323,6 +389,31 @@ describe("the values builder", () => {
     expect(objects.some((o) => o.kind === "Ingress" || o.kind === "ServiceMonitor")).toBe(false);
     expect(pod.volumes.find((v: Obj) => v.name === "shm").emptyDir.sizeLimit).toBe("8Gi");
     for (const object of objects) validateManifest(object);
+  });
+
+  it("gives a llama.cpp model without threads one thread per core of its CPU limit, and a prompt cache of a quarter of its memory limit", () => {
+    const cpuModel: ServingValuesInput = {
+      ...base,
+      model: { ...base.model, engine: "llamacpp", model: "org/m-GGUF", ggufFile: "m.gguf", requests: { cpu: 1.5, memoryGiB: 3 } },
+      scheduling: undefined,
+      modelSource: undefined,
+    };
+    const container = (renderChart(servingValues(cpuModel), "m") as Obj[]).find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0];
+    const args = container.args as string[];
+    expect(container.resources.limits).toMatchObject({ cpu: "3", memory: "6Gi" });
+    expect(args.slice(args.indexOf("--threads"), args.indexOf("--threads") + 2)).toEqual(["--threads", "3"]);
+    expect(args.slice(args.indexOf("--cache-ram"), args.indexOf("--cache-ram") + 2)).toEqual(["--cache-ram", "1536"]);
+  });
+
+  it("copies only a llama.cpp model's GGUF file (every shard of a split one) from the bucket, not the whole repository", () => {
+    const fromBucket = (ggufFile: string) => {
+      const values = servingValues({ ...base, model: { ...base.model, engine: "llamacpp", model: "org/m-GGUF", ggufFile }, scheduling: undefined });
+      const pod = (renderChart(values, "m") as Obj[]).find((o) => o.kind === "Deployment")!.spec.template.spec;
+      return pod.initContainers[0].args.slice(2) as string[];
+    };
+    expect(fromBucket("m-q4_k_m.gguf")).toEqual(["--include", "m-q4_k_m.gguf"]);
+    expect(fromBucket("Q8_0/m-q8_0-00001-of-00003.gguf")).toEqual(["--include", "Q8_0/m-q8_0-*-of-00003.gguf"]);
+    expect(ggufInclude("m-00002-of-00003.gguf")).toEqual(["--include", "m-*-of-00003.gguf"]);
   });
 
   it("changes the chart digest when any chart file changes", () => {

@@ -95,6 +95,26 @@ describe("synth of an invalid stack file", () => {
   });
 });
 
+describe("synth of a stack whose program stops on what an invoke returned", () => {
+  it("fails like the real engine, with the program's message, instead of leaving the resource (and all after it) out", () => {
+    // The mocked caller (role mock-deployer) is also an admin: the deployer's access entry refuses it.
+    const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    stack.config["llm-platform:cluster"]!.adminRoleArns = ["arn:aws:iam::123456789012:role/mock-deployer"];
+    // Just the cluster, so that the run is short.
+    stack.config["llm-platform:models"] = [] as unknown as Record<string, unknown>;
+    stack.config["llm-platform:addons"] = Object.fromEntries(
+      ["ingress", "certManager", "argocd", "argoWorkflows", "monitoring", "logging"].map((addon) => [addon, addon === "argoWorkflows" ? { enabled: false, pipeline: false } : { enabled: false }]),
+    );
+    const file = join(scratch, "Pulumi.deployer-admin.yaml");
+    writeFileSync(file, stringify(stack));
+    const run = synth("--stack", "dev", "--config-file", file, "--out", join(scratch, "deployer-admin"));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^ {2}- llm-platform:cluster\.adminRoleArns\[0\]: got "arn:aws:iam::123456789012:role\/mock-deployer"; that is the role running pulumi up/m);
+    expect(run.stderr).not.toMatch(/error serializing property|\bat .+\.ts:\d+/);
+    expect(existsSync(join(scratch, "deployer-admin"))).toBe(false);
+  });
+});
+
 describe("npm run synth -- --stack prod --preview", () => {
   it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown, and says so", () => {
     const out = join(scratch, "prod-preview");

@@ -122,6 +122,13 @@ describe("GitHub workflows", () => {
     expect(workflows["pull-request.yml"]!.on).toEqual({ pull_request: { branches: ["main"] } });
   });
 
+  it("tell the reader to restrict every deploy environment to main, since a pull request runs its own copy of the workflows", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const setup = /^To set up a repository:[\s\S]*?\n\n/m.exec(readme)![0].replace(/\s+/g, " ");
+    const deployEnvironments = Object.values(workflows["deploy.yml"]!.jobs).flatMap((job) => (job.with?.environment ? [String(job.with.environment)] : []));
+    for (const environment of deployEnvironments) expect(setup, environment).toMatch(new RegExp(`\`${environment}\`: [^)]*\`main\` only`));
+  });
+
   it("run dev's jobs where dev's API can be reached: the DEV_RUNNER variable, as prod's PROD_RUNNER", () => {
     const dev = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, { publicAccessCidrs?: string[] }> };
     // dev's API allows only listed CIDRs, so a hosted runner (any Azure address) cannot reach it.

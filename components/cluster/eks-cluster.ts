@@ -22,6 +22,9 @@ export interface EksGpuPoolArgs {
   readonly maxSize: number;
   readonly spot: boolean;
   readonly diskSizeGiB: number;
+  /** gp3 root volume throughput (MiB/s) and IOPS; baseline 125 and 3000. */
+  readonly diskThroughputMiBps?: number;
+  readonly diskIops?: number;
   readonly amiType: "AL2023_x86_64_NVIDIA" | "BOTTLEROCKET_x86_64_NVIDIA";
 }
 
@@ -48,6 +51,20 @@ export interface EksClusterArgs {
 }
 
 const systemNamespace = "kube-system";
+
+/**
+ * The caller's IAM role as the deployer, refused when it is also one of adminRoleArns: EKS takes one
+ * access entry per principal, so the second would fail the update. Config validation catches this for a
+ * configured deployerRoleArn; the caller is known only once the invoke answers (at preview too).
+ */
+export function callerAsDeployer(arn: string, adminRoleArns: readonly string[]): string {
+  const index = adminRoleArns.indexOf(arn);
+  if (index < 0) return arn;
+  throw new pulumi.RunError(
+    `llm-platform:cluster.adminRoleArns[${index}]: got "${arn}"; that is the role running pulumi up, which gets its own access entry as the deployer, ` +
+      "and EKS allows one access entry per principal: remove it from adminRoleArns (it stays cluster-admin as the deployer), or name the deployer with cluster.deployerRoleArn",
+  );
+}
 
 /**
  * An EKS cluster built from plain AWS resources (not @pulumi/eks), so every piece is visible, testable
@@ -147,7 +164,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     };
     // The identity that runs `pulumi up` (configured, or the IAM role behind the caller's session) gets an
     // explicit, visible entry: the Kubernetes provider below authenticates as it.
-    const deployer = args.deployerRoleArn ?? aws.iam.getSessionContextOutput({ arn: aws.getCallerIdentityOutput({}, awsOpts).arn }, awsOpts).issuerArn;
+    const deployer = args.deployerRoleArn ??
+      aws.iam.getSessionContextOutput({ arn: aws.getCallerIdentityOutput({}, awsOpts).arn }, awsOpts).issuerArn.apply((arn) => callerAsDeployer(arn, args.adminRoleArns));
     const deployerAccess = clusterAdmin("deployer", deployer);
     args.adminRoleArns.forEach((principalArn, index) => clusterAdmin(`admin-${index}`, principalArn));
 
@@ -203,6 +221,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         minSize: pool.minSize,
         maxSize: pool.maxSize,
         diskSizeGiB: pool.diskSizeGiB,
+        diskThroughputMiBps: pool.diskThroughputMiBps,
+        diskIops: pool.diskIops,
         labels: {},
         launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
         gpu: { poolName: pool.name, gpusPerNode: pool.gpusPerNode, gpuModel: pool.gpuModel },

@@ -229,7 +229,8 @@ export class Gke extends pulumi.ComponentResource implements PlatformCluster {
         .all([this.cluster.name, this.cluster.controlPlaneEndpointsConfig])
         .apply(([clusterName, endpoints]) => {
           const endpoint = endpoints.dnsEndpointConfig?.endpoint;
-          if (!endpoint) throw new Error(`GKE cluster ${clusterName} has no DNS endpoint; its kubeconfig would point at an address Pulumi may not reach`);
+          // A RunError: Pulumi prints the message without a stack trace.
+          if (!endpoint) throw new pulumi.RunError(`GKE cluster ${clusterName} has no DNS endpoint; its kubeconfig would point at an address Pulumi may not reach`);
           return gkeKubeconfig({ clusterName, endpoint });
         }),
     );

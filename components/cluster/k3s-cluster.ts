@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { kubernetesVersions } from "../versions";
+import { kubeconfigExpiryWarning } from "./k3s/kubeconfig-expiry";
 import { k3sNodeScript, kubeconfigReadScript, parseSecureTokens, rewriteKubeconfigServer, secureTokensReadScript, type K3sNodePlan } from "./k3s/scripts";
 import { noIdentity, s3CompatibleStore, type S3CompatibleStorageArgs } from "./k3s/shared";
 import { gpuNodeConventions, type GpuPool, type PlatformCluster } from "./types";
@@ -143,6 +144,11 @@ export class K3sCluster extends pulumi.ComponentResource implements PlatformClus
     );
     const apiUrl = `https://${args.apiAddress ?? first.address}:6443`;
     this.kubeconfig = pulumi.secret(fetch.stdout.apply((text) => rewriteKubeconfigServer(text, apiUrl)));
+    // Read once, valid for a year: each run says so in time (the warning names no secret).
+    fetch.stdout.apply((text) => {
+      const warning = kubeconfigExpiryWarning(text, new Date(), `${name}-kubeconfig`);
+      if (warning) void pulumi.log.warn(warning, this);
+    });
     this.clusterName = pulumi.output(name);
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
 

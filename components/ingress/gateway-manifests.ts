@@ -170,3 +170,21 @@ export function httpRouteManifest(input: HttpRouteInput): Record<string, unknown
     },
   };
 }
+
+/**
+ * Sends an HTTPRoute's traffic to its Services' cluster address instead of their pods. Envoy Gateway
+ * answers a route whose Service has no ready pod with a 503 of its own that no per-route metric counts;
+ * through the Service address the request is tried, fails to connect and is counted on the route's
+ * cluster, which is what wakes a model at zero replicas and what the availability SLO reads.
+ */
+export function serviceRoutingPolicyManifest(name: string, namespace: string, route: string): Record<string, unknown> {
+  return {
+    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+    kind: "BackendTrafficPolicy",
+    metadata: { name, namespace },
+    spec: {
+      targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: route }],
+      routingType: "Service",
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { httpRouteManifest } from "./gateway-manifests";
+import { httpRouteManifest, serviceRoutingPolicyManifest } from "./gateway-manifests";
 import type { IngressLayer, IngressRouting } from "./types";
 
 /** Whether add-ons make Ingress objects (ingress-nginx) rather than HTTPRoutes (the Gateway). */
@@ -19,6 +19,8 @@ export interface ServiceRoute {
   readonly pathPrefixes?: readonly string[];
   /** Gateway API duration for a whole request, e.g. "630s". @default Envoy's 15 s */
   readonly requestTimeout?: string;
+  /** Route to the Service's address, not its pods, so requests while no pod runs are counted (serviceRoutingPolicyManifest). @default false */
+  readonly viaServiceAddress?: boolean;
 }
 
 /**
@@ -43,9 +45,15 @@ export function gatewayRoute(
     ...(route.pathPrefixes ? { pathPrefixes: route.pathPrefixes } : {}),
     ...(route.requestTimeout ? { requestTimeout: route.requestTimeout } : {}),
   }) as { apiVersion: string; kind: string; metadata: { name: string }; spec: object };
-  return new k8s.apiextensions.CustomResource(
-    name,
-    { apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: { name: manifest.metadata.name, namespace: route.namespace }, spec: manifest.spec },
-    { ...opts, dependsOn: [ingress.ready] },
-  );
+  const custom = (resourceName: string, object: { apiVersion: string; kind: string; metadata: { name: string }; spec: object }) =>
+    new k8s.apiextensions.CustomResource(
+      resourceName,
+      { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: route.namespace }, spec: object.spec },
+      { ...opts, dependsOn: [ingress.ready] },
+    );
+  const resource = custom(name, manifest);
+  if (route.viaServiceAddress) {
+    custom(`${name}-service-routing`, serviceRoutingPolicyManifest(`${route.service}-service-routing`, "", route.service) as typeof manifest);
+  }
+  return resource;
 }

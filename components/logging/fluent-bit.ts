@@ -93,6 +93,9 @@ pipeline:
       # A rejected record fails the same way every time: give up after a few tries, saying why.
       retry_limit: ${esRetryLimit}
       trace_error: on
+      # A retry resends the whole chunk, records Elasticsearch already took included. An _id hashed from
+      # the record makes those a 409, which the output ignores, instead of a copy on every retry.
+      generate_id: on
 `;
 }
 

@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease } from "../addons/chart-release";
 import type { GpuPool } from "../cluster/types";
@@ -16,7 +16,15 @@ export interface DcgmExporterArgs {
    * Container-Optimized OS: `/home/kubernetes/bin/nvidia`); unset where the NVIDIA runtime provides it.
    */
   readonly nvidiaDriverHostPath?: string;
+  /**
+   * Whether the cluster admits `system-node-critical` pods only in namespaces with a ResourceQuota for
+   * that class, as GKE does (its `gcp-critical-pods` quota exists in kube-system only). @default false
+   */
+  readonly criticalPodsNeedQuota?: boolean;
 }
+
+/** The exporter chart's own priorityClassName (dcgm-exporter 4.8.2 values.yaml), which the values keep. */
+export const dcgmExporterPriorityClass = "system-node-critical";
 
 /** GKE installs the driver here on COS nodes; GKE's DCGM guide mounts it at /usr/local/nvidia. */
 export const gkeNvidiaDriverHostPath = "/home/kubernetes/bin/nvidia";
@@ -27,8 +35,9 @@ const countersMount = { name: "exporter-metrics-volume", mountPath: "/etc/dcgm-e
 
 /**
  * The exporter loads NVML from the driver. On COS only containers that request a GPU get the driver
- * libraries mounted, and the exporter requests none: mount the host's driver directory and point the
- * loader at its lib64.
+ * libraries and the /dev/nvidia* device nodes, and the exporter requests none: mount the host's driver
+ * directory, point the loader at its lib64, and run privileged so that NVML can open the devices (a
+ * device cgroup admits them to privileged containers only; GKE's own DCGM manifests do the same).
  */
 function driverFromHost(hostPath: string | undefined) {
   if (!hostPath) return {};
@@ -36,6 +45,9 @@ function driverFromHost(hostPath: string | undefined) {
     extraHostVolumes: [{ name: "nvidia-driver", hostPath }],
     extraVolumeMounts: [countersMount, { name: "nvidia-driver", mountPath: driverMountPath, readOnly: true }],
     extraEnv: [{ name: "LD_LIBRARY_PATH", value: `${driverMountPath}/lib64` }],
+    // Replaces the chart's whole securityContext: its allowPrivilegeEscalation: false next to
+    // privileged: true is a pod the API server rejects.
+    securityContext: { privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false, runAsUser: 0 },
   };
 }
 
@@ -61,12 +73,27 @@ export class DcgmExporter extends pulumi.ComponentResource {
 
   constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:monitoring:DcgmExporter", name, {}, opts);
+    // Node-critical, so that a serving pod (which may preempt) never evicts the GPU metrics; where the
+    // cluster rations that class by quota, the DaemonSet's pods are refused without one.
+    const quota = args.criticalPodsNeedQuota
+      ? new k8s.core.v1.ResourceQuota(
+          `${name}-critical-pods`,
+          {
+            metadata: { name: "dcgm-exporter-critical-pods", namespace: args.namespace },
+            spec: {
+              hard: { pods: "1000" },
+              scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [dcgmExporterPriorityClass] }] },
+            },
+          },
+          { parent: this, provider: args.provider },
+        )
+      : undefined;
     this.releases = args.gpuPools.map((pool) =>
       chartRelease(
         `${name}-${pool.name}`,
         charts.dcgmExporter,
         { namespace: args.namespace, values: dcgmExporterValues(pool, args.nvidiaDriverHostPath) },
-        { parent: this, provider: args.provider, dependsOn: [args.crds] },
+        { parent: this, provider: args.provider, dependsOn: [args.crds, ...(quota ? [quota] : [])] },
       ),
     );
     this.registerOutputs({ releases: this.releases.map((release) => release.status) });

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   dcgmMetrics as dcgm,
+  envoyMetrics as envoy,
   frontDoorMetrics as frontDoor,
   llamacppMetrics as llamacpp,
   vllmMetrics as vllm,
@@ -15,8 +16,8 @@ export const dashboardLabel = { grafana_dashboard: "1" } as const;
 interface Target {
   readonly expr: string;
   readonly legendFormat: string;
-  /** What must be served for the query to have data. */
-  readonly needs: "vllm" | "llamacpp" | "frontDoor";
+  /** What must be served for the query to have data (a front door: only where a llama.cpp model is behind it). */
+  readonly needs: "vllm" | "llamacpp" | "ingress-nginx" | "envoy-gateway";
 }
 
 interface Panel {
@@ -49,8 +50,13 @@ export const llmPanels: readonly Panel[] = [
     unit: "reqps",
     targets: [
       { expr: `sum by (model_name, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: "{{model_name}} {{finished_reason}}", needs: "vllm" },
-      // llama.cpp counts no requests by outcome: the front door does, per Ingress (named after the model).
-      { expr: `sum by (ingress, status) (rate(${frontDoor.requests}{ingress=~"$model_name"}[${window}]))`, legendFormat: "{{ingress}} HTTP {{status}}", needs: "frontDoor" },
+      // llama.cpp counts no requests by outcome: the front door does, per Ingress or per route (named after the model).
+      { expr: `sum by (ingress, status) (rate(${frontDoor.requests}{ingress=~"$model_name"}[${window}]))`, legendFormat: "{{ingress}} HTTP {{status}}", needs: "ingress-nginx" },
+      {
+        expr: `sum by (envoy_cluster_name, envoy_response_code_class) (rate(${envoy.responses}{envoy_cluster_name=~"httproute/[^/]+/($model_name)/rule/0"}[${window}]))`,
+        legendFormat: "{{envoy_cluster_name}} HTTP {{envoy_response_code_class}}xx",
+        needs: "envoy-gateway",
+      },
     ],
   },
   {
@@ -99,7 +105,13 @@ export const llmPanels: readonly Panel[] = [
 
 /** The panels with only the targets whose engine the stack serves; panels left empty are dropped. */
 export function servedPanels(sources: ServingSources = vllmOnly): Panel[] {
-  const served = { vllm: sources.vllm, llamacpp: sources.llamacpp.length > 0, frontDoor: sources.llamacpp.length > 0 && !!sources.frontDoor };
+  const llamacpp = sources.llamacpp.length > 0;
+  const served = {
+    vllm: sources.vllm,
+    llamacpp,
+    "ingress-nginx": llamacpp && sources.frontDoor?.implementation === "ingress-nginx",
+    "envoy-gateway": llamacpp && sources.frontDoor?.implementation === "envoy-gateway",
+  };
   return llmPanels
     .map((panel) => ({ ...panel, targets: panel.targets.filter((target) => served[target.needs]) }))
     .filter((panel) => panel.targets.length > 0);

@@ -10,7 +10,7 @@ import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
 import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
-import { longestRequestSeconds, rolloutDeadlineSeconds, secretsDigest, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { frontDoorActivationQuery, longestRequestSeconds, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -53,12 +53,14 @@ export interface LlmServingArgs {
   readonly keda?: pulumi.Resource;
   /** @default "llm-serving" */
   readonly namespace?: string;
-  /** Seconds Helm waits for a release to be ready. @default the rollout deadline plus 5 minutes for the image pull */
+  /** Seconds Helm waits for a release to be ready. @default computed from the model's weights (components/serving/cold-start.ts) */
   readonly timeoutSeconds?: number;
+  /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default gp3's baseline */
+  readonly cacheVolumeMiBps?: number;
 }
 
-/** The Service the llm-serving chart makes for a release (its fullname), and its port. */
-export const servingServiceName = (release: string) => helmName(release.includes("llm-serving") ? release : `${release}-llm-serving`);
+/** The Service the llm-serving chart makes for a model (its fullname: `fullnameOverride` is the model's name), and its port. */
+export const servingServiceName = (model: string) => helmName(model);
 export const servingPort = 8000;
 
 /** The LLM routes' request timeout behind the Gateway: the longest completion the platform lets run. */
@@ -137,6 +139,9 @@ export class LlmServing extends pulumi.ComponentResource {
       if (autoscale && (!monitoring || !args.keda)) {
         throw new Error(`model ${model.name} autoscales, which needs the monitoring layer and KEDA`);
       }
+      if (model.minReplicas === 0 && !ingress) {
+        throw new Error(`model ${model.name} scales to zero, which needs the ingress layer: its front-door requests wake it`);
+      }
       const exposure: ServingExposure | undefined = ingress && (() => {
         const host = modelHost(ingress, model.name);
         const tls = ingress.tls(host);
@@ -185,6 +190,9 @@ export class LlmServing extends pulumi.ComponentResource {
             serviceAccountAnnotations,
             secretsChecksum,
             modelSource,
+            cacheVolumeMiBps: args.cacheVolumeMiBps,
+            // The Ingress and the HTTPRoute are named after the release (fullnameOverride: the model's name).
+            activationQuery: model.minReplicas === 0 ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", servingServiceName(model.name)) : undefined,
             exposure,
             monitoring: monitoring && {
               prometheusUrl: monitoring.prometheusUrl,
@@ -195,7 +203,8 @@ export class LlmServing extends pulumi.ComponentResource {
           // A failed first start (e.g. no GPU free) rolls back instead of leaving a broken release.
           atomic: true,
           cleanupOnFail: true,
-          timeout: args.timeoutSeconds ?? rolloutDeadlineSeconds(model.gpuCount) + 300,
+          // Computed with the probe and the progress deadline from the weights: the three agree.
+          timeout: args.timeoutSeconds ?? servingPlan(model, args.cacheVolumeMiBps).budgets.releaseTimeoutSeconds,
         },
         { ...k8sOpts, dependsOn },
       );
@@ -212,6 +221,8 @@ export class LlmServing extends pulumi.ComponentResource {
             pathPrefixes: ["/v1", "/health"],
             // Envoy's default (15 s) covers the whole response and would cut every long completion.
             requestTimeout: `${llmRouteTimeoutSeconds}s`,
+            // Requests to a model with no replica (scaled to zero, or down) are then counted per model.
+            viaServiceAddress: true,
           },
           k8sOpts,
         );

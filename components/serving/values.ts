@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuScheduling } from "../cluster/types";
-import { images } from "../versions";
+import type { FrontDoorImplementation } from "../ingress/types";
+import { envoyMetrics, envoyRouteCluster, frontDoorMetrics } from "../monitoring/metric-names";
+import { images, knownWeightsGiB } from "../versions";
+import { loadPlan, servingBudgets, startupProbePeriodSeconds, type LoadPlan, type ServingBudgets, type WeightsPath } from "./cold-start";
 
 /** One served model, as the stack config describes it. */
 export interface ServedModel {
@@ -24,7 +27,42 @@ export interface ServedModel {
   /** Overrides `replicaRequests(gpuCount)`. */
   readonly requests?: { readonly cpu: number; readonly memoryGiB: number };
   readonly weightsFrom: "hub" | "bucket";
+  /** Bucket models: "copy" into the cache first (the model loader), or "stream" into GPU memory (vLLM's Run:ai streamer). @default "copy" */
+  readonly bucketLoad?: "copy" | "stream";
+  /** Parallel reads of the streamer. @default 16 */
+  readonly streamerConcurrency?: number;
+  /** The weights' size in GiB, when the catalog does not know the model. */
+  readonly weightsGiB?: number;
+  /** MiB/s the weights reach the GPUs at; overrides the rate derived from the path. */
+  readonly loadThroughputMiBps?: number;
+  /** Roll out with one extra pod (maxSurge 1, maxUnavailable 0): set when the GPU pool has room for it. */
+  readonly rolloutSurge?: boolean;
 }
+
+/** How this model's weights reach the GPUs. */
+export function weightsPath(model: ServedModel): WeightsPath {
+  if (model.weightsFrom === "hub") return "hub";
+  return model.bucketLoad === "stream" && model.engine === "vllm" ? "bucket-stream" : "bucket-copy";
+}
+
+/** The model's load plan and the budgets derived from it (startup probe, progress deadline, release timeout). */
+export function servingPlan(model: ServedModel, cacheVolumeMiBps?: number): { plan: LoadPlan; budgets: ServingBudgets } {
+  const plan = loadPlan({
+    path: weightsPath(model),
+    weightsGiB: model.weightsGiB,
+    catalogWeightsGiB: knownWeightsGiB(model.model),
+    loadThroughputMiBps: model.loadThroughputMiBps,
+    cacheVolumeMiBps,
+  });
+  return { plan, budgets: servingBudgets(plan, model.maxReplicas) };
+}
+
+/** Pod annotations stating the load plan, for operators and for the report, which reads them from the release values. */
+export const loadPlanAnnotations = {
+  weightsGiB: "llm-platform.io/weights-gib",
+  path: "llm-platform.io/weights-path",
+  throughputMiBps: "llm-platform.io/weights-throughput-mibps",
+} as const;
 
 /** Where the release is exposed; absent when the stack has no ingress. */
 export interface ServingExposure {
@@ -60,8 +98,12 @@ export interface ServingValuesInput {
    * as a pod annotation, a change of key rolls the pods, which otherwise keep the old one.
    */
   readonly secretsChecksum?: pulumi.Input<string>;
-  /** `s3://` or `gs://` prefix the loader copies; set only for `weightsFrom: "bucket"`. */
+  /** `s3://` or `gs://` prefix the loader copies or the streamer reads; set only for `weightsFrom: "bucket"`. */
   readonly modelSource?: pulumi.Input<string>;
+  /** Throughput of the cache volume (its StorageClass), which caps Hub downloads and bucket copies. @default gp3's baseline */
+  readonly cacheVolumeMiBps?: number;
+  /** `minReplicas: 0` only: the PromQL whose rate wakes the model (frontDoorActivationQuery). */
+  readonly activationQuery?: string;
   readonly exposure?: ServingExposure;
   readonly monitoring?: ServingMonitoring;
 }
@@ -85,14 +127,24 @@ export const servingPriority = { name: "llm-serving", value: 100000 } as const;
 /** Pod annotation carrying `secretsChecksum`. */
 export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
 
+/**
+ * The PromQL that wakes a model from zero, and keeps it awake while it serves: its requests at the
+ * front door, which counts them (503s included) while no replica runs. The one place that knows the
+ * front door's metric and labels. ingress-nginx counts per Ingress, whose own namespace becomes
+ * `exported_namespace` once scraped. Envoy counts per route cluster: its responses (a request that
+ * finds no replica fails to connect and is charged as a 503, since the model routes go to the Service
+ * address), plus the requests in flight, so a stream longer than the rate window does not look idle.
+ */
+export function frontDoorActivationQuery(implementation: FrontDoorImplementation, namespace: string, route: string): string {
+  if (implementation === "envoy-gateway") {
+    const cluster = `envoy_cluster_name="${envoyRouteCluster(namespace, route)}"`;
+    return `sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`;
+  }
+  return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${route}"}[2m]))`;
+}
+
 /** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
 export const queueThresholdPerReplica = 5;
-
-/** Minutes the startup probe allows for download and load: bigger (multi-GPU) models load longer. */
-export const startupBudgetMinutes = (gpuCount: number) => 10 * Math.max(1, gpuCount / 2);
-
-/** Seconds a rollout may take: it must outlast the startup probe, or a healthy load is reported as failed. */
-export const rolloutDeadlineSeconds = (gpuCount: number) => Math.max(1200, startupBudgetMinutes(gpuCount) * 60 + 600);
 
 /** `registry/repository:tag` split into the chart's image keys. */
 export function imageKeys(reference: string): { repository: string; tag: string } {
@@ -127,14 +179,33 @@ export const cpuReplicaRequests = { cpu: 1, memoryGiB: 1 } as const;
 export const modelRequests = (model: ServedModel) =>
   model.requests ?? (model.engine === "llamacpp" ? cpuReplicaRequests : replicaRequests(model.gpuCount));
 
-/** The model's requests; limits let a replica burst to twice that. */
+/** The CPU (cores) and memory (GiB) one replica may use: twice its requests, so that it can burst. */
+export const modelLimits = (model: ServedModel) => {
+  const { cpu, memoryGiB } = modelRequests(model);
+  return { cpu: 2 * cpu, memoryGiB: 2 * memoryGiB };
+};
+
+/**
+ * llama.cpp's threads and prompt cache for one replica. Left to itself, llama.cpp starts a thread per
+ * core of the node, not of the pod: threads beyond the CPU limit are throttled in turn and decode
+ * slower, not faster. Its prompt cache of idle slots may take 8 GiB by default, far past a small
+ * replica's memory limit (an OOM kill once enough conversations were served); a quarter of the limit
+ * leaves the rest to the weights, the KV cache and the compute buffers.
+ */
+export function llamacppSizing(model: ServedModel): { threads: number; cacheRamMiB: number } {
+  const limits = modelLimits(model);
+  return { threads: model.threads ?? Math.max(1, Math.floor(limits.cpu)), cacheRamMiB: Math.floor((limits.memoryGiB * 1024) / 4) };
+}
+
+/** The model's requests, and limits twice that. */
 function resources(model: ServedModel) {
   const { cpu, memoryGiB } = modelRequests(model);
+  const limits = modelLimits(model);
   // vLLM's home holds torch.compile and Triton caches; llama.cpp writes next to nothing outside the cache volume.
   const disk = model.engine === "llamacpp" ? { request: "1Gi", limit: "4Gi" } : { request: "5Gi", limit: "20Gi" };
   return {
     requests: { cpu: String(cpu), memory: `${memoryGiB}Gi`, "ephemeral-storage": disk.request },
-    limits: { cpu: String(2 * cpu), memory: `${2 * memoryGiB}Gi`, "ephemeral-storage": disk.limit },
+    limits: { cpu: String(limits.cpu), memory: `${limits.memoryGiB}Gi`, "ephemeral-storage": disk.limit },
   };
 }
 
@@ -143,7 +214,7 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
   if (model.engine === "llamacpp") {
     return {
       engine: "llamacpp",
-      llamacpp: { image: imageKeys(images.llamacppServer), ...(model.threads === undefined ? {} : { threads: model.threads }) },
+      llamacpp: { image: imageKeys(images.llamacppServer), ...llamacppSizing(model) },
       model: {
         name: model.model,
         ggufFile: model.ggufFile,
@@ -175,33 +246,60 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
 
 /**
  * The weight cache. One replica keeps a PersistentVolumeClaim, so a restarted pod finds the weights.
- * Several replicas cannot share a ReadWriteOnce volume across nodes (the chart refuses it), so each
- * pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
+ * Several replicas (or a rollout's surge pod) cannot share a ReadWriteOnce volume across nodes (the
+ * chart refuses it), so each pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
  */
 function cache(model: ServedModel, storageClassName: string) {
   const size = `${model.cacheGiB}Gi`;
-  if (model.maxReplicas > 1) {
+  // A surge pod runs beside the one it replaces, maybe on another node: it needs its own volume too.
+  if (model.maxReplicas > 1 || model.rolloutSurge) {
     return { persistence: { enabled: false }, perPod: { type: "ephemeralVolume", size, storageClassName } };
   }
   return { persistence: { enabled: true, size, storageClassName, accessModes: ["ReadWriteOnce"] } };
+}
+
+/**
+ * rclone filter for a llama.cpp model's bucket copy: its GGUF file only (every shard of a split one),
+ * not each quantization a mirrored GGUF repository holds, which would overflow a cache sized for one.
+ */
+export function ggufInclude(ggufFile: string): string[] {
+  const split = /^(.*)-\d{5}-of-(\d{5})\.gguf$/.exec(ggufFile);
+  return ["--include", split ? `${split[1]}-*-of-${split[2]}.gguf` : ggufFile];
 }
 
 /** The llm-serving chart's values for one model. Pure: every input is data, nothing is created. */
 export function servingValues(input: ServingValuesInput): Record<string, unknown> {
   const { model, scheduling, exposure, monitoring } = input;
   const autoscale = model.maxReplicas > model.minReplicas;
-  const startupFailures = (startupBudgetMinutes(model.gpuCount) * 60) / 10;
-  const loader = input.modelSource === undefined ? undefined : imageKeys(images.rclone);
+  const { plan, budgets } = servingPlan(model, input.cacheVolumeMiBps);
+  const stream = input.modelSource !== undefined && plan.path === "bucket-stream";
+  const loader = input.modelSource === undefined || stream ? undefined : imageKeys(images.rclone);
   return {
     fullnameOverride: model.name,
     ...engineValues(model, scheduling),
     apiKey: { existingSecret: input.apiKeySecret, key: "api-key" },
-    ...(input.hfTokenSecret ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
+    // A streamed model reads the bucket with the pod's cloud identity: no Hub token in its pod.
+    ...(input.hfTokenSecret && !stream ? { hfToken: { existingSecret: input.hfTokenSecret, key: "token" } } : {}),
     resources: resources(model),
     cache: cache(model, input.storageClassName),
-    ...(loader ? { modelLoader: { enabled: true, source: input.modelSource, image: loader } } : {}),
+    ...(loader
+      ? {
+          modelLoader: {
+            enabled: true,
+            source: input.modelSource,
+            image: loader,
+            ...(model.engine === "llamacpp" && model.ggufFile ? { extraArgs: ggufInclude(model.ggufFile) } : {}),
+          },
+        }
+      : {}),
+    ...(stream ? { modelStreamer: { enabled: true, uri: input.modelSource, concurrency: model.streamerConcurrency ?? 16 } } : {}),
     serviceAccount: { name: model.name, annotations: input.serviceAccountAnnotations },
-    ...(input.secretsChecksum === undefined ? {} : { podAnnotations: { [secretsChecksumAnnotation]: input.secretsChecksum } }),
+    podAnnotations: {
+      ...(input.secretsChecksum === undefined ? {} : { [secretsChecksumAnnotation]: input.secretsChecksum }),
+      [loadPlanAnnotations.weightsGiB]: String(plan.weightsGiB),
+      [loadPlanAnnotations.path]: plan.path,
+      [loadPlanAnnotations.throughputMiBps]: String(plan.throughputMiBps),
+    },
     preStopSleepSeconds,
     terminationGracePeriodSeconds: terminationGraceSeconds,
     priorityClassName: servingPriority.name,
@@ -213,6 +311,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
             maxReplicas: model.maxReplicas,
             prometheusServerAddress: monitoring!.prometheusUrl,
             threshold: queueThresholdPerReplica,
+            ...(model.minReplicas === 0 ? { activation: { query: input.activationQuery, activationThreshold: 0 } } : {}),
           },
         }
       : { replicas: model.minReplicas }),
@@ -251,10 +350,13 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
         : {}),
     },
     probes: {
-      startup: { periodSeconds: 10, failureThreshold: startupFailures, timeoutSeconds: 5 },
+      // Sized from the weights and the rate they arrive at (components/serving/cold-start.ts).
+      startup: { periodSeconds: startupProbePeriodSeconds, failureThreshold: budgets.startupFailureThreshold, timeoutSeconds: 5 },
       readiness: { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 },
       liveness: { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 10 },
     },
-    progressDeadlineSeconds: rolloutDeadlineSeconds(model.gpuCount),
+    progressDeadlineSeconds: budgets.progressDeadlineSeconds,
+    // With room on the pool, the new pod starts beside the old one, which serves until it is ready.
+    rollout: model.rolloutSurge ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
   };
 }

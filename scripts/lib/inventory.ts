@@ -54,6 +54,8 @@ export interface NodePool {
   readonly max: number;
   readonly diskGiB: number;
   readonly diskType: string;
+  /** Root volume write throughput (MiB/s), where images are extracted; undefined where the program sets none. */
+  readonly diskThroughputMiBps?: number;
 }
 
 function eksPool(resource: SynthResource, byUrn: Map<string, SynthResource>): NodePool {
@@ -78,6 +80,7 @@ function eksPool(resource: SynthResource, byUrn: Map<string, SynthResource>): No
     // EKS's own defaults when no launch template sets the root volume.
     diskGiB: numberOr(ebs.volumeSize, numberOr(inputs.diskSize, 20)),
     diskType: String(ebs.volumeType ?? "gp3"),
+    ...(typeof ebs.throughput === "number" ? { diskThroughputMiBps: ebs.throughput } : {}),
   };
 }
 
@@ -129,6 +132,8 @@ export interface ServedModel {
   readonly cacheSharedGiB: number;
   /** Seconds the startup probe allows for download and load. */
   readonly startupBudgetSeconds: number;
+  /** The load plan the program annotated the pods with (components/serving/values.ts), when present. */
+  readonly podAnnotations: Readonly<Record<string, string>>;
 }
 
 /** A Release of this repo's llm-serving chart. */
@@ -155,6 +160,7 @@ export function servedModels(resources: readonly SynthResource[]): ServedModel[]
       cachePerPodGiB: quantityGiB(record(cache.perPod).size),
       cacheSharedGiB: persistence.enabled === false ? 0 : quantityGiB(persistence.size),
       startupBudgetSeconds: numberOr(startup.failureThreshold, 0) * numberOr(startup.periodSeconds, 10),
+      podAnnotations: record(values.podAnnotations) as Record<string, string>,
     };
   });
 }

@@ -25,11 +25,17 @@ export function stackNames(root = repoRoot): string[] {
 }
 
 /**
- * A stand-in for a secret the synth cannot decrypt; never a real credential. Shaped as an https URL
- * (on the reserved .invalid domain), so that URL-typed secrets such as notifyWebhookUrl validate too.
+ * A stand-in for a secret the synth cannot decrypt; never a real credential. It holds an https URL on
+ * the reserved .invalid domain (URL-typed secrets such as notifyWebhookUrl are just that URL).
  */
-export const secretPlaceholder = (key: string) =>
-  `https://synth-placeholder-secret-for-${key.split(":").pop()!.toLowerCase()}.invalid/`;
+export const secretPlaceholder = (key: string): string => {
+  const name = key.split(":").pop()!.toLowerCase();
+  const marker = `https://synth-placeholder-secret-for-${name}.invalid/`;
+  // Shaped like the real value, so that the config rules that check a credential's shape accept it.
+  if (name === "kubeconfig") return `apiVersion: v1\nkind: Config\nclusters: []\n# ${marker}\n`;
+  if (name === "sshprivatekey") return `-----BEGIN OPENSSH PRIVATE KEY-----\n${marker}\n-----END OPENSSH PRIVATE KEY-----\n`;
+  return marker;
+};
 
 function hasSecure(value: unknown): boolean {
   if (value && typeof value === "object") {

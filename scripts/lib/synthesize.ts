@@ -183,15 +183,28 @@ export async function synthesize(
     return newResource(args);
   };
 
+  // A resource whose input fails (an apply that throws, e.g. a check of what an invoke returned) is never
+  // registered, and the SDK reports it only as an unhandled rejection, which fails a real run: collect
+  // them, or synth would report a program with that resource, and all that depends on it, missing.
+  const failedInputs = new Set<string>();
+  const onRejection = (reason: unknown) =>
+    // The SDK wraps the cause once per property it was nested in; the cause is the message.
+    failedInputs.add((reason instanceof Error ? reason.message : String(reason)).replace(/^(error serializing property "[^"]*": )+/, ""));
+  process.on("unhandledRejection", onRejection);
   let outputs: Record<string, unknown> = {};
   try {
     const program = (await importProgram()) as { default?: Record<string, unknown> };
     outputs = (await resolveOutput(program.default ?? {})) as Record<string, unknown>;
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    // Rejections are reported after the microtask queue drains.
+    await new Promise((resolve) => setImmediate(resolve));
   } catch (error) {
     if (error instanceof pulumi.RunError) return { ok: false, stack: stackName, errors: [error.message] };
     throw error;
+  } finally {
+    process.off("unhandledRejection", onRejection);
   }
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  if (failedInputs.size > 0) return { ok: false, stack: stackName, errors: [...failedInputs] };
   for (const resource of resources) {
     resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}, options.secrets) as Record<string, unknown>;
   }

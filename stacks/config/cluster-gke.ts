@@ -15,7 +15,7 @@ export const gkeGpuPool = z.strictObject({
   accelerator: z.strictObject(
     {
       type: z.enum(Object.keys(gkeAccelerators) as [GkeAcceleratorType]),
-      count: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]),
+      count: z.literal([1, 2, 4, 8]),
       driverVersion: z.enum(["LATEST", "DEFAULT"]).default("LATEST").describe("NVIDIA driver GKE installs; LATEST, since recent vLLM builds need a recent CUDA driver."),
     },
     {

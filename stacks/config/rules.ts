@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { replicaRequests, requestPerGpu } from "../../components/serving/values";
+import { maxReleaseTimeoutSeconds } from "../../components/serving/cold-start";
+import { replicaRequests, requestPerGpu, servingPlan, weightsPath } from "../../components/serving/values";
 import { knownWeightsGiB } from "../../components/cloud-catalog";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkModelEngine } from "./models";
@@ -60,7 +61,12 @@ const publicDomain = (domain: string) => !/\.(local|localhost|internal|test|exam
 
 /** Rules that span fields; each names the fields that conflict and why. */
 export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void {
-  const fail = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
+  // The value after defaults: a rule may object to a default the stack file never wrote.
+  const fail = (path: Path, message: string) => {
+    const value = path.reduce<unknown>((data, segment) => (data && typeof data === "object" ? (data as Record<string | number, unknown>)[segment] : undefined), config);
+    // zod keeps `input` only with reportInput; params survive.
+    ctx.addIssue({ code: "custom", path, message, input: undefined, params: { value } });
+  };
   const { cluster } = config;
 
   const pools: { name: string; minSize: number; maxSize: number }[] =
@@ -81,9 +87,15 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
 
   if (cluster.provider === "eks") {
     cluster.gpuPools.forEach((pool, index) => {
-      const gpuCounts = new Set(pool.instanceTypes.map((type) => eksGpuInstances[type]?.gpus));
+      // Unknown types have their own message; they would only add noise here.
+      const known = pool.instanceTypes.filter((type) => eksGpuInstances[type] !== undefined);
+      const gpuCounts = new Set(known.map((type) => eksGpuInstances[type]!.gpus));
       if (gpuCounts.size > 1) {
         fail(["cluster", "gpuPools", index, "instanceTypes"], "all instance types of a pool must have the same GPU count, so that a model's placement does not depend on which one the autoscaler picks");
+      }
+      const gpuModels = [...new Set(known.map((type) => eksGpuInstances[type]!.gpu))];
+      if (gpuModels.length > 1) {
+        fail(["cluster", "gpuPools", index, "instanceTypes"], `mixes GPU models (${gpuModels.join(", ")}): the node group labels every node with one llm-platform.io/gpu-model, taken from the first type, so the label would be wrong on the others; use one GPU model per pool`);
       }
     });
     if (config.environment === "prod" && cluster.publicAccessCidrs.some((c) => c.endsWith("/0"))) {
@@ -121,6 +133,10 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     const at = (key: string): Path => ["models", index, key];
     if (modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
     if (model.minReplicas > model.maxReplicas) fail(at("minReplicas"), `must be <= maxReplicas (${model.maxReplicas})`);
+    // From zero no pod reports a queue: only requests counted at the front door can wake the model.
+    if (model.minReplicas === 0 && !(config.addons.ingress.enabled && config.addons.monitoring.enabled)) {
+      fail(at("minReplicas"), "0 needs addons.ingress and addons.monitoring enabled: with no replica running, the model is woken by its requests counted at the ingress controller and read from Prometheus; use minReplicas: 1 or enable both");
+    }
     if (model.weightsFrom === "bucket" && cluster.provider === "k3s") {
       fail(at("weightsFrom"), "\"bucket\" needs a cloud cluster (eks or gke): the loader reads the bucket through workload identity, which k3s does not have; use \"hub\"");
     }
@@ -133,11 +149,13 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       }
     }
     const weights = model.weightsGiB ?? knownWeightsGiB(model.model);
-    if (weights !== undefined && model.cacheGiB < weights) {
+    // Streamed weights go from the bucket to GPU memory: the cache then only holds compile caches.
+    if (weights !== undefined && model.cacheGiB < weights && weightsPath(model) !== "bucket-stream") {
       const source = model.weightsGiB !== undefined ? "models[].weightsGiB" : `bf16 size of ${model.model}`;
       fail(at("cacheGiB"), `${model.cacheGiB} GiB cannot hold the model's weights (${weights} GiB, ${source}): must be >= ${Math.ceil(weights)}`);
     }
     checkModelEngine(model, (key, message) => fail(at(key), message));
+    checkServingBudget(model, undefined, (key, message) => fail(at(key), message));
     // A CPU model (llama.cpp) has no GPU pool to check against.
     if (model.engine === "llamacpp") return;
     if (model.gpuPool === undefined) {
@@ -233,6 +251,18 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
       "Either list here the egress CIDRs of where Pulumi runs (office, VPN, CI runners), or set cluster.privateAccessCidrs to the network Pulumi runs from " +
       "that is routed into the VPC (VPN, peering or Transit Gateway, a self-hosted runner)");
   }
+  // ARNs name their partition, and a region belongs to exactly one: GovCloud's is aws-us-gov.
+  const partition = cluster.region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  const roles: [Path, string | undefined][] = [
+    ...cluster.adminRoleArns.map((arn, index): [Path, string] => [["cluster", "adminRoleArns", index], arn]),
+    [["cluster", "deployerRoleArn"], cluster.deployerRoleArn],
+  ];
+  for (const [path, arn] of roles) {
+    const given = arn?.split(":")[1];
+    if (given !== undefined && given !== partition) {
+      fail(path, `is in partition "${given}", but cluster.region ${cluster.region} is in "${partition}", where EKS cannot use it: arn:${partition}:iam::...`);
+    }
+  }
   cluster.adminRoleArns.forEach((arn, index) => {
     if (cluster.adminRoleArns.indexOf(arn) !== index) fail(["cluster", "adminRoleArns", index], "duplicate role; EKS allows one access entry per principal");
     if (arn === cluster.deployerRoleArn) fail(["cluster", "adminRoleArns", index], "is also cluster.deployerRoleArn, which gets its own access entry; EKS allows one access entry per principal: remove it here");
@@ -250,4 +280,19 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
     if (pool.spot) fail(["cluster", "gpuPools", index, "spot"], `must be false in prod: pool "${pool.name}" serves a model, and a spot reclaim takes its GPUs away mid-request`);
     if (pool.minSize < 1) fail(["cluster", "gpuPools", index, "minSize"], `must be >= 1 in prod: pool "${pool.name}" serves a model, and a GPU node from zero takes minutes to boot and load weights`);
   });
+}
+
+/**
+ * A release whose timeout, computed from the weights (components/serving/cold-start.ts), exceeds
+ * what a `pulumi up` may wait for is refused here rather than rolled back by Helm after an hour.
+ */
+function checkServingBudget(model: Parsed["models"][number], cacheMiBps: number | undefined, fail: (key: string, message: string) => void): void {
+  const { plan, budgets } = servingPlan(model, cacheMiBps);
+  if (budgets.releaseTimeoutSeconds <= maxReleaseTimeoutSeconds) return;
+  const min = (seconds: number) => `${Math.round(seconds / 60)} min`;
+  const key = model.loadThroughputMiBps !== undefined ? "loadThroughputMiBps" : plan.path === "bucket-stream" ? "maxReplicas" : plan.path === "hub" ? "weightsFrom" : "bucketLoad";
+  fail(key, `the release would wait up to ${min(budgets.releaseTimeoutSeconds)}, more than the ${min(maxReleaseTimeoutSeconds)} a release may take: ` +
+    `${plan.weightsGiB} GiB of weights (${plan.weightsSource}) at ${plan.throughputMiBps} MiB/s (${plan.throughputSource}) need a startup probe of ${min(budgets.startupSeconds)} ` +
+    `and a progress deadline of ${min(budgets.progressDeadlineSeconds)}, once per replica (maxReplicas ${model.maxReplicas}) in a rollout. ` +
+    "Stream the weights from the bucket (weightsFrom: bucket, bucketLoad: stream), give the cache volume more throughput, or lower maxReplicas");
 }

@@ -17,7 +17,8 @@ export type SecretKey = (typeof secretKeys)[number];
 
 /** A Helm repository URL: index.yaml is fetched from `<url>/index.yaml`, so no query or fragment. */
 const chartMirror = z
-  .url({ protocol: /^https?$/ })
+  // Pulumi's Helm releases read `<repo>/index.yaml`; an OCI registry has none.
+  .url({ protocol: /^https?$/, error: "an http(s) Helm repository URL such as https://charts.example.internal/llm-platform (an OCI registry, oci://, serves no index.yaml)" })
   .refine((url) => !/[?#]/.test(url), "an http(s) Helm repository URL without a query or fragment, such as https://charts.example.internal/llm-platform");
 
 /**
@@ -44,10 +45,19 @@ export const platformSchema = z
       .prefault({}),
     addons,
     models: models.describe("Models served by the LLM serving chart, one release each."),
-    kubeconfig: z.string().min(1).optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
-    sshPrivateKey: z.string().min(1).optional().describe("Secret: SSH private key for the hosts of a k3s cluster in mode provision."),
+    kubeconfig: z
+      .string()
+      .min(1)
+      // A path works only on the machine that set it (and never in CI); the provider needs the contents.
+      .regex(/(^|\n)\s*"?(apiVersion|clusters)"?\s*:/, 'a kubeconfig\'s contents (YAML with apiVersion and clusters), not its path: pulumi config set --secret kubeconfig "$(cat path/to/kubeconfig)"')
+      .optional().describe("Secret: kubeconfig of an existing cluster (cluster.provider k3s, mode existing)."),
+    sshPrivateKey: z
+      .string()
+      .min(1)
+      .regex(/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, "an SSH private key (the file starting -----BEGIN OPENSSH PRIVATE KEY-----), not the public key (.pub) or its path: cat ~/.ssh/id_ed25519 | pulumi config set --secret sshPrivateKey --")
+      .optional().describe("Secret: SSH private key for the hosts of a k3s cluster in mode provision."),
     hfToken: z.string().min(1).optional().describe("Secret: Hugging Face token for gated models."),
-    notifyWebhookUrl: z.url({ protocol: /^https$/ }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to and Alertmanager sends alerts to."),
+    notifyWebhookUrl: z.url({ protocol: /^https$/, error: "an https:// webhook URL (Slack or Discord compatible)" }).optional().describe("Secret: Slack- or Discord-compatible webhook the pipeline posts failures to and Alertmanager sends alerts to."),
     chartMirror: chartMirror.optional().describe(
       "Helm repository (http or https URL) that serves every pinned chart; each remote chart is fetched from it instead of its upstream repository. For air-gapped clusters.",
     ),

@@ -25,7 +25,8 @@ export function checkNamespaces(fullKeys: readonly string[], project: string): s
 
 /** What a stack name says about its environment, from its dash-separated words. */
 export function environmentOfStackName(stack: string): "prod" | "non-prod" | undefined {
-  const words = stack.split("-");
+  // "prod2" and "eu-prod1" say prod as clearly as "prod" does: a trailing number is a counter.
+  const words = stack.split("-").map((word) => word.replace(/\d+$/, ""));
   if (words.some((word) => ["prod", "production", "prd", "live"].includes(word))) return "prod";
   if (words.some((word) => ["dev", "development", "test", "lab", "local", "sandbox", "staging", "stage", "stg", "qa", "preview"].includes(word))) return "non-prod";
   return undefined;

@@ -159,7 +159,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown,
       for (const key of issue.keys) {
         const hint = didYouMean(key, allowed);
         const elsewhere = keyLocations(platformSchema).get(key);
-        const tail = hint
+        // `cluster.region: x` in the stack file is one key with a dot, not region inside cluster.
+        const [head, ...rest] = key.split(".");
+        const dotted = rest.length > 0 && allowed.includes(head!);
+        const tail = dotted
+          ? `; a key with a dot is not a path: put ${rest.join(".")} inside ${head} (pulumi config set --path '${[...(issue.path as Segment[]), key].map((segment) => (typeof segment === "number" ? `[${segment}]` : segment)).join(".").replace(/\.\[/g, "[")}' <value> writes it there).`
+          : hint
           ? `; did you mean "${hint}"?`
           : elsewhere
             ? `; "${key}" is a key of ${elsewhere.join(", ")}: check the indentation.`
@@ -169,7 +174,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], data: unknown,
       continue;
     }
     const raw = valueAt(data, issue.path as Segment[]);
-    const value = isSecret && raw !== undefined ? "[secret]" : show(raw);
+    // Not in the stack file, but a rule saw a value: the schema's default.
+    const ruleSaw = issue.code === "custom" ? (issue.params as { value?: unknown } | undefined)?.value : undefined;
+    const defaulted = raw === undefined && ruleSaw !== undefined;
+    const value = isSecret && (raw !== undefined || defaulted) ? "[secret]" : defaulted ? `${show(ruleSaw)} (the default)` : show(raw);
     const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
     if (issue.code === "invalid_union" && discriminator && options) {
       messages.push(`${keyPath(issue.path as Segment[])}: got ${value}; allowed: ${options.map((option) => JSON.stringify(option)).join(", ")}`);

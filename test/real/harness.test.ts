@@ -4,6 +4,7 @@ import { gpuNodeConventions } from "../../components/cluster/types";
 import { startApiServer, type ApiServer } from "./support/apiserver";
 import { startChartRepo } from "./support/chart-repo";
 import { createFakeNodes, fakeNodeNames, startKwok, type Kwok } from "./support/kwok";
+import { startStandInOperators } from "./support/operators";
 import { requireRealTool } from "./support/tools";
 
 describe("the real-checks harness", () => {
@@ -54,6 +55,28 @@ describe("the real-checks harness", () => {
       expect(node.metadata.labels[gpuNodeConventions.poolLabel]).toBe("l4");
       expect(node.spec.taints).toEqual([gpuNodeConventions.taint]);
       expect(node.status.allocatable["nvidia.com/gpu"]).toBe("2");
+    });
+
+    it("gives a LoadBalancer Service an address, as k3s's ServiceLB would, and leaves other Services alone", async () => {
+      const service = (name: string, type: string) => ({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace: "default" },
+        spec: { type, selector: { app: name }, ports: [{ port: 80 }] },
+      });
+      execFileSync(requireRealTool("kubectl"), ["--kubeconfig", api.kubeconfigPath, "create", "-f", "-"], {
+        input: [service("front-door", "LoadBalancer"), service("inside", "ClusterIP")].map((object) => JSON.stringify(object)).join("\n"),
+      });
+      const operators = startStandInOperators(api.kubeconfigPath);
+      try {
+        const deadline = Date.now() + 30_000;
+        const address = () => kubectl("get", "service", "front-door", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}").trim();
+        while (address() === "" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(address()).toBe("127.0.0.1");
+        expect(kubectl("get", "service", "inside", "-o", "jsonpath={.status.loadBalancer}").trim()).toBe("{}");
+      } finally {
+        await operators.stop();
+      }
     });
   });
 });

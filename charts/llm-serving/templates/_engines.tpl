@@ -91,6 +91,10 @@ args:
   - --parallel
   - {{ int . | quote }}
   {{- end }}
+  # Host memory for the prompt cache of idle slots. llama.cpp's default (8192 MiB) is far above a
+  # small pod's memory limit, so the cache would grow with each new conversation until the OOM kill.
+  - --cache-ram
+  - {{ int $l.cacheRamMiB | quote }}
   {{- range $m.extraArgs }}
   - {{ . | quote }}
   {{- end }}
@@ -120,6 +124,13 @@ args:
   - --dtype
   - {{ . | quote }}
   {{- end }}
+  {{- if .Values.modelStreamer.enabled }}
+  # Safetensors streamed from the bucket into GPU memory, several reads in parallel.
+  - --load-format
+  - runai_streamer
+  - --model-loader-extra-config
+  - {{ dict "concurrency" (int .Values.modelStreamer.concurrency) | toJson | quote }}
+  {{- end }}
   {{- range $m.extraArgs }}
   - {{ . | quote }}
   {{- end }}
@@ -131,11 +142,13 @@ args:
 {{- $cacheDir := include "llm-serving.cacheDir" . }}
 {{- $home := "/home/vllm" }}
 {{- if include "llm-serving.isLlamacpp" . }}
-# Downloads from --hf-repo land here, on the cache volume: a restarted pod does not fetch again.
-- name: LLAMA_CACHE
-  value: {{ $cacheDir }}/llama.cpp
+# --hf-repo downloads go to $HF_HOME/hub (the Hugging Face cache layout) on the cache volume, so a
+# restarted pod does not fetch again. LLAMA_CACHE is the older builds' flat cache, which current
+# builds only migrate from.
 - name: HF_HOME
   value: {{ $cacheDir }}
+- name: LLAMA_CACHE
+  value: {{ $cacheDir }}/llama.cpp
 {{- if .Values.modelLoader.enabled }}
 # The file is local: never reach for the Hub.
 - name: LLAMA_ARG_OFFLINE
@@ -168,8 +181,8 @@ args:
   value: "1"
 - name: DO_NOT_TRACK
   value: "1"
-{{- if .Values.modelLoader.enabled }}
-# Weights are local: no call to the Hugging Face Hub at all.
+{{- if or .Values.modelLoader.enabled .Values.modelStreamer.enabled }}
+# Weights are local or in the bucket (config and tokenizer too): no call to the Hugging Face Hub at all.
 - name: HF_HUB_OFFLINE
   value: "1"
 {{- end }}

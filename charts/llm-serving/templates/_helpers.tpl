@@ -59,21 +59,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s/preloaded/%s" (include "llm-serving.cacheDir" .) (sha256sum .Values.modelLoader.source | trunc 16) }}
 {{- end }}
 
-{{/* What vLLM loads: the local copy when the loader runs, the Hub id or path otherwise. */}}
+{{/* What vLLM loads: the bucket URI it streams from, the local copy when the loader runs, the Hub id or path otherwise. */}}
 {{- define "llm-serving.modelRef" -}}
-{{- if .Values.modelLoader.enabled }}
+{{- if .Values.modelStreamer.enabled }}
+{{- .Values.modelStreamer.uri }}
+{{- else if .Values.modelLoader.enabled }}
 {{- include "llm-serving.preloadedDir" . }}
 {{- else }}
 {{- .Values.model.name }}
 {{- end }}
 {{- end }}
 
-{{/* The most pods this release can run at once (before the rolling update, which never surges). */}}
+{{/* The most pods this release can run at once, the rolling update's surge pods included. */}}
 {{- define "llm-serving.maxPods" -}}
 {{- if .Values.autoscaling.enabled }}
-{{- .Values.autoscaling.maxReplicas }}
+{{- add .Values.autoscaling.maxReplicas .Values.rollout.maxSurge }}
 {{- else }}
-{{- .Values.replicas }}
+{{- add .Values.replicas .Values.rollout.maxSurge }}
 {{- end }}
 {{- end }}
 
@@ -102,6 +104,21 @@ so `helm template` and `helm install` stop with a message naming both fields.
 {{- end }}
 {{- if .Values.modelLoader.enabled }}
 {{- $_ = required "modelLoader.source is required when modelLoader.enabled=true (s3://bucket/prefix or gs://bucket/prefix)" .Values.modelLoader.source }}
+{{- end }}
+{{- if .Values.modelStreamer.enabled }}
+{{- $_ = required "modelStreamer.uri is required when modelStreamer.enabled=true (s3://bucket/prefix or gs://bucket/prefix)" .Values.modelStreamer.uri }}
+{{- if eq .Values.engine "llamacpp" }}
+{{- fail "modelStreamer.enabled=true needs engine=vllm: the Run:ai streamer loads safetensors; llama.cpp reads one GGUF file (use modelLoader)" }}
+{{- end }}
+{{- if .Values.modelLoader.enabled }}
+{{- fail "modelStreamer.enabled and modelLoader.enabled exclude each other: stream the weights into GPU memory, or copy them to the cache first" }}
+{{- end }}
+{{- if .Values.hfToken.existingSecret }}
+{{- fail "hfToken.existingSecret must be empty with modelStreamer.enabled=true: the weights come from the bucket through the pod's cloud identity, and no Hub token is mounted" }}
+{{- end }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (eq (int .Values.autoscaling.minReplicas) 0) }}
+{{- $_ = required "autoscaling.activation.query is required when autoscaling.minReplicas=0: with no pod running the queue is empty, so only front-door traffic can wake the model" .Values.autoscaling.activation.query }}
 {{- end }}
 {{- if and .Values.cache.persistence.enabled (not .Values.cache.persistence.existingClaim) (gt (int (include "llm-serving.maxPods" .)) 1) }}
 {{- $modes := .Values.cache.persistence.accessModes }}

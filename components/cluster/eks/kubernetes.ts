@@ -74,6 +74,9 @@ export function clusterAutoscalerValues(args: ClusterAutoscalerArgs): Record<str
       "scale-down-unneeded-time": "10m",
       // vLLM keeps /dev/shm in an emptyDir; without this its nodes would never scale back down.
       "skip-nodes-with-local-storage": false,
+      // A scale-down caps each pod's grace period at this (default 600 s): serving pods ask for more
+      // (preStop, then the longest request; components/serving/values.ts), so a drain cut generations.
+      "max-graceful-termination-sec": 720,
     },
     priorityClassName: "system-cluster-critical",
   };

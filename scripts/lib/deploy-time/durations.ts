@@ -81,6 +81,7 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": apiCall,
   "kubernetes:storage.k8s.io/v1:StorageClass": apiCall,
   "kubernetes:scheduling.k8s.io/v1:PriorityClass": apiCall,
+  "kubernetes:core/v1:ResourceQuota": apiCall,
   "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": apiCall,
   // The program sets pulumi.com/waitFor on Kibana (health green), so the provider waits for Elasticsearch
   // to form and Kibana to connect to it.
@@ -93,6 +94,7 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": apiCall,
   "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": apiCall,
   "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy": apiCall,
+  "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PodMonitor": apiCall,
   "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": apiCall,
@@ -157,11 +159,9 @@ export const waits = {
   /** The vLLM image: ~12 GB compressed. */
   vllmImagePull: published(300, "vLLM images are ~12 GB compressed; published EKS runs pull 15–20 GB images in 4–6 min; midpoint"),
   /** Download plus load of the weights from Hugging Face, per GB. */
-  weightsPerGB: published(7.5, "a 70B model (~140 GB in bf16) cold-starts in 15–20 min uncached (KServe model cache figures): 17.5 min / 140 GB"),
   /** A release with `skipAwait` (and not `atomic`): applied, not waited for. */
   releaseWithoutWait: assumed(10, "skipAwait: the objects are applied and not waited for"),
   /** Weights size when the model id names no parameter count. */
-  unknownModelGB: assumed(16, "an 8B-class model in bf16"),
 } as const;
 
 /** A Release's `timeout` when the program sets none: Helm's `--timeout` default of 5m0s. */

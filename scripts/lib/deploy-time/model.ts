@@ -5,9 +5,9 @@ import {
   nodePools,
   platformOf,
   servedModels,
-  weightsGB,
   type Platform,
 } from "../inventory";
+import { coldStarts } from "../stack-report/cold-start";
 import type { SynthResource } from "../synthesize";
 import {
   chartDurations,
@@ -51,6 +51,8 @@ export interface DeployTime {
 const part = (label: string, duration: Duration) => `${label} ${Math.round(duration.seconds)} s (${duration.source})`;
 
 interface Context {
+  /** Each model's cold start, from the load plan its pods carry (the same figures as the probes). */
+  readonly coldStarts: ReturnType<typeof coldStarts>;
   readonly platform: Platform;
   readonly models: ReturnType<typeof servedModels>;
   readonly pools: ReturnType<typeof nodePools>;
@@ -68,14 +70,13 @@ function servingDuration(resource: SynthResource, context: Context): ModeledDura
   }
   seconds += waits.vllmImagePull.seconds;
   parts.push(part("image pull", waits.vllmImagePull));
-  const known = weightsGB(model.modelId);
-  const gb = known ?? waits.unknownModelGB.seconds;
-  const weightsSeconds = gb * waits.weightsPerGB.seconds;
+  // Weights and engine start as the probes are sized (components/serving/cold-start.ts), so a model
+  // streamed from the bucket is not modeled as a Hub download.
+  const coldStart = context.coldStarts.find((entry) => entry.model === model.name)!;
+  const weightPhases = coldStart.phases.filter((phase) => phase.phase === "weight transfer" || phase.phase === "load");
+  const weightsSeconds = weightPhases.reduce((total, phase) => total + phase.seconds, 0);
   seconds += weightsSeconds;
-  parts.push(
-    `weights ${gb} GB × ${waits.weightsPerGB.seconds} s/GB = ${Math.round(weightsSeconds)} s (${waits.weightsPerGB.source}` +
-      `${known === undefined ? `; size: ${waits.unknownModelGB.source}` : "; size: parameters × 2 bytes (bf16)"})`,
-  );
+  for (const phase of weightPhases) parts.push(`${phase.phase} ${Math.round(phase.seconds)} s (${phase.assumption})`);
   return { seconds, parts, fallback: false, weightsSeconds };
 }
 
@@ -121,7 +122,7 @@ export function durationOf(resource: SynthResource, context: Context): ModeledDu
 
 /** Critical path of a fresh `pulumi up` of the synthesized stack. */
 export function deployTime(resources: readonly SynthResource[]): DeployTime {
-  const context: Context = { platform: platformOf(resources), models: servedModels(resources), pools: nodePools(resources) };
+  const context: Context = { platform: platformOf(resources), models: servedModels(resources), pools: nodePools(resources), coldStarts: coldStarts(resources) };
   const durations = new Map(resources.map((resource) => [resource.urn, durationOf(resource, context)]));
   const path = criticalPath(tasksOf(resources, (resource) => durations.get(resource.urn)!.seconds));
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));

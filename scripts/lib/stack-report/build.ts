@@ -3,6 +3,7 @@ import { eksExtendedSupportHourly, hoursPerMonth, regions } from "../cost/prices
 import { deployTime, type DeployTime } from "../deploy-time/model";
 import { nodePools, servedModels } from "../inventory";
 import type { SynthResource } from "../synthesize";
+import { coldStarts, type ModelColdStart } from "./cold-start";
 
 /** Bumped when a field of the JSON report changes meaning or name; the PR workflow reads it. */
 export const reportSchemaVersion = 1;
@@ -22,6 +23,8 @@ export interface StackReport {
   readonly resourceCount: number;
   readonly deployTime: DeployTime;
   readonly cost: CostEstimate;
+  /** Each served model's modeled cold start, phase by phase. */
+  readonly coldStarts: readonly ModelColdStart[];
   readonly risks: readonly Risk[];
 }
 
@@ -62,8 +65,9 @@ function gpuIdleRisks(resources: readonly SynthResource[], cost: CostEstimate): 
     });
   if (cost.platform !== "k3s") return cloud;
   // k3s GPU machines are always on; a model with replicas holds their GPUs while nobody calls it.
+  // Only models on a GPU pool hold GPUs; a CPU model (llama.cpp) has no pool.
   return models
-    .filter((model) => model.minReplicas > 0)
+    .filter((model) => model.minReplicas > 0 && model.pool !== undefined)
     .map((model) => ({
       severity: "warning" as const,
       kind: "gpu-idle" as const,
@@ -108,5 +112,5 @@ export function buildReport(stack: string, resources: readonly SynthResource[]):
   risks.push(...gpuIdleRisks(resources, cost));
   risks.push(...eksSupportRisks(resources, cost));
   for (const item of cost.unpriced) risks.push({ severity: "warning", kind: "unpriced", resource: item, message: `no price for ${item}: counted as $0` });
-  return { schemaVersion: reportSchemaVersion, stack, platform: cost.platform, resourceCount: resources.length, deployTime: deploy, cost, risks };
+  return { schemaVersion: reportSchemaVersion, stack, platform: cost.platform, resourceCount: resources.length, deployTime: deploy, cost, coldStarts: coldStarts(resources), risks };
 }

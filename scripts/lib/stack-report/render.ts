@@ -31,6 +31,11 @@ export function renderText(report: StackReport, diff?: ReportDiff): string {
   }
   if (cost.platform !== "k3s") lines.push(`  not modeled: ${cost.notModeled.join("; ")}`);
 
+  if (report.coldStarts.length > 0) lines.push("", "Model cold start (modeled): on a warm node (image cached), and on a GPU node from zero:");
+  for (const start of report.coldStarts) {
+    lines.push(`  ${start.model}: warm ${clock(start.warmSeconds)}, from zero ${clock(start.fromZeroSeconds)}`);
+    for (const phase of start.phases) lines.push(`    ${clock(phase.seconds).padStart(6)}  ${phase.phase}: ${phase.assumption}`);
+  }
   lines.push("", report.risks.length === 0 ? "Risks: none found" : "Risks:");
   for (const risk of report.risks) lines.push(`  ${risk.severity === "risk" ? "!" : "~"} ${risk.message}`);
   return lines.join("\n");

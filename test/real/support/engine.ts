@@ -159,6 +159,13 @@ export function createWorkspace(engine: Engine, stack: string, stackFile: Record
     run(args, options = {}) {
       const eventLog = join(dir, `events-${Date.now()}.jsonl`);
       const result = pulumi([...args, "--event-log", eventLog], options.timeoutSeconds);
+      if (result.status !== 0) {
+        // The workspace is removed after the test; keep the output of a failed command where it can be read.
+        // A new file each time ("wx" refuses an existing one): never overwrite anything else in the temp folder.
+        const kept = join(tmpdir(), `llm-platform-engine-${stack}-${args[0]}-${Date.now()}-${randomBytes(4).toString("hex")}-failed.log`);
+        writeFileSync(kept, `$ pulumi ${args.join(" ")}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}\n`, { flag: "wx" });
+        report(`pulumi ${args[0]} of ${stack} failed; its output is in ${kept}`);
+      }
       const events = existsSync(eventLog)
         ? readFileSync(eventLog, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as EngineEvent)
         : [];
