@@ -21,6 +21,11 @@ export const charts = {
   gatewayCrds: { repository: "oci://docker.io/envoyproxy", chart: "gateway-crds-helm", version: "v1.9.0" },
   // The default front door (supported until 2027-02-14), installed with its CRD subchart off.
   envoyGateway: { repository: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.0" },
+  // The LLM API (one base URL, routing by "model"). v1.1.0 lists Envoy Gateway "v1.8.1+" as compatible
+  // (site/docs/compatibility.md; its CI runs v1.8.1 and Envoy Gateway's main); v1.8 is end-of-life, so
+  // the pair is v1.1.0 on v1.9.0, with 1.9's mergeBackends left off (ai-gateway#2507).
+  aiGatewayCrds: { repository: "oci://docker.io/envoyproxy", chart: "ai-gateway-crds-helm", version: "v1.1.0" },
+  aiGateway: { repository: "oci://docker.io/envoyproxy", chart: "ai-gateway-helm", version: "v1.1.0" },
   certManager: { repository: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1" },
   kubePrometheusStack: {
     repository: "https://prometheus-community.github.io/helm-charts",

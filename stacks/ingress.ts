@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
+import { AiGateway, envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
 import { CertManager, type Http01Route } from "../components/ingress/cert-manager";
 import { EnvoyGateway, envoyProxyPodLabels } from "../components/ingress/envoy-gateway";
 import { httpListenerName, listenerName, type LoadBalancerFlavour } from "../components/ingress/gateway-manifests";
@@ -25,10 +26,18 @@ export const gatewayConventions = {
   podLabels: envoyProxyPodLabels,
 } as const;
 
+/** Whether the stack has the one LLM API at `api.<domain>` (Envoy AI Gateway): the Gateway front door with models. */
+export const llmApiEnabled = (config: Pick<LoadedConfig, "addons" | "models">): boolean =>
+  config.addons.ingress.enabled && config.addons.ingress.implementation === "envoy-gateway" && config.models.length > 0;
+
+/** The host of the LLM API, under the stack's domain. */
+export const llmApiService = "api";
+
 /** The services add-ons put on `<service>.<domain>`, from what the stack turns on. Pure. */
 export function exposedServices(config: Pick<LoadedConfig, "addons" | "models">): string[] {
   const { addons } = config;
   return [
+    ...(llmApiEnabled(config) ? [llmApiService] : []),
     ...(addons.argocd.enabled ? ["argocd"] : []),
     ...(addons.argoWorkflows.enabled ? ["workflows"] : []),
     ...(addons.monitoring.enabled ? ["grafana"] : []),
@@ -102,6 +111,9 @@ export function createIngress(
   let layer: IngressLayer | undefined;
   let gateway: EnvoyGateway | undefined;
   if (routing?.gateway) {
+    const aiGateway = llmApiEnabled(config)
+      ? new AiGateway(`${name}-ai-gateway`, { provider: cluster.provider, envoyGatewayNamespace: gatewayConventions.namespace }, opts)
+      : undefined;
     const issuerAnnotations = { "cert-manager.io/cluster-issuer": ingressConventions.clusterIssuer(tls.issuer) };
     gateway = new EnvoyGateway(
       `${name}-envoy-gateway`,
@@ -117,11 +129,12 @@ export function createIngress(
         replicas: addons.ingress.replicas,
         serviceType: addons.ingress.serviceType,
         ...scraped,
+        ...(aiGateway ? { extension: envoyGatewayExtensionConfig(aiGateway.namespace) } : {}),
       },
       opts,
     );
     // HTTPRoutes and policies need only the CRDs; the controller reconciles them whenever it is up.
-    layer = { ...routing, ready: gateway.crds };
+    layer = { ...routing, ready: gateway.crds, ...(aiGateway ? { aiGatewayCrds: aiGateway.crds } : {}) };
   } else if (routing) {
     const controller = new IngressNginx(
       `${name}-ingress-nginx`,

@@ -3,6 +3,8 @@ import Ajv from "ajv";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
+import { consumerHeader, modelHeader } from "../components/ingress/ai-gateway-manifests";
 import { envoyGatewayValues, gatewayCrdsValues } from "../components/ingress/envoy-gateway";
 import { envoyProxyManifest, httpRouteManifest } from "../components/ingress/gateway-manifests";
 import { envoyMetrics, knownMetricNames } from "../components/monitoring/metric-names";
@@ -15,6 +17,7 @@ import { gatewayConventions } from "../stacks/ingress";
 import { unknownValueKeys } from "./support/chart-keys";
 import { parsePromql } from "./support/promql";
 import { ofType, repoRoot, synthStack } from "./support/synth";
+import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -36,6 +39,11 @@ const envoyGatewayKinds: Record<string, ReturnType<typeof crdSchema>> = {
   EnvoyProxy: crdSchema("envoyproxy-v1alpha1.schema.json"),
   SecurityPolicy: crdSchema("securitypolicy-v1alpha1.schema.json"),
   BackendTrafficPolicy: crdSchema("backendtrafficpolicy-v1alpha1.schema.json"),
+  Backend: crdSchema("backend-v1alpha1.schema.json"),
+  // Envoy AI Gateway v1.1.0 (ai-gateway-crds-helm), storage version v1beta1.
+  AIGatewayRoute: crdSchema("aigatewayroute-v1beta1.schema.json"),
+  AIServiceBackend: crdSchema("aiservicebackend-v1beta1.schema.json"),
+  BackendSecurityPolicy: crdSchema("backendsecuritypolicy-v1beta1.schema.json"),
 };
 // With this repo's node10 module resolution tsc cannot see the models' base class (exports-only package).
 const gatewayApiKinds: Record<string, new (object: never) => object> = { Gateway, GatewayClass, HTTPRoute };
@@ -53,7 +61,7 @@ function validateGatewayObject(object: Values): void {
   if (!validate(object)) throw new Error(`${String(kind)} ${String(metadata?.name)}: ${ajv.errorsText(validate.errors)}`);
 }
 
-const isGatewayKind = (resource: SynthResource) => /^kubernetes:gateway\.(networking\.k8s\.io|envoyproxy\.io)\//.test(resource.type);
+const isGatewayKind = (resource: SynthResource) => /^kubernetes:(gateway\.networking\.k8s\.io|gateway\.envoyproxy\.io|aigateway\.envoyproxy\.io)\//.test(resource.type);
 const releases = (result: SynthResult) => ofType(result, "kubernetes:helm.sh/v3:Release");
 const releaseOf = (result: SynthResult, chart: string) => releases(result).find((r) => String(r.inputs.chart).endsWith(`/${chart}`))!;
 const routes = (result: SynthResult) => ofType(result, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
@@ -98,7 +106,8 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     const crds = releaseOf(result, "gateway-crds-helm");
     const controller = releaseOf(result, "gateway-helm");
     expect(crds.inputs.values).toEqual(gatewayCrdsValues);
-    expect(controller.inputs.values).toEqual(envoyGatewayValues);
+    // With the LLM API, Envoy Gateway calls the AI gateway's controller as its extension server.
+    expect(controller.inputs.values).toEqual({ ...envoyGatewayValues, config: { envoyGateway: envoyGatewayExtensionConfig("envoy-ai-gateway-system") } });
     expect(unknownValueKeys(charts.gatewayCrds, crds.inputs.values as Values)).toEqual([]);
     expect(unknownValueKeys(charts.envoyGateway, controller.inputs.values as Values)).toEqual([]);
     expect(controller.dependsOn).toContain(crds.urn);
@@ -186,10 +195,101 @@ describe("a model behind the Gateway (dev, which scales to zero)", () => {
     const route = only("HTTPRoute");
     const trigger = (only("ScaledObject").spec.triggers as Values[]).find((t) => t.name === "front-door-activation")!;
     const cluster = `envoy_cluster_name="httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0"`;
-    expect(trigger.metadata.query).toBe(`sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`);
+    // Its own host's route, and rule 0 of the LLM API's route (dev serves one model).
+    const clusters = `envoy_cluster_name=~"httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0|httproute/llm-serving/llm-api/rule/0"`;
+    expect(trigger.metadata.query).toBe(`sum(rate(${envoyMetrics.responses}{${clusters}}[2m])) + sum(${envoyMetrics.active}{${clusters}})`);
+    expect(cluster).toContain("qwen-small");
     const parsed = parsePromql(trigger.metadata.query);
     expect(parsed.errors).toEqual([]);
     for (const name of parsed.metricNames) expect(knownMetricNames.has(name), name).toBe(true);
+  });
+});
+
+describe("the one LLM API", () => {
+  const objectsOf = (result: SynthResult, type: string) => ofType(result, `kubernetes:${type}`).map((r) => r.inputs as Values);
+  let twoConsumers: SynthResult;
+  beforeAll(async () => {
+    twoConsumers = await synthVariant("prod", (config) => {
+      config.serving = { consumers: [{ name: "team-a" }, { name: "team-b" }] };
+    });
+  });
+
+  it.each(gatewayStacks)("%s: serves every model at one base URL, https://api.<domain>/v1, one route rule per model matched on its name", (stack) => {
+    const result = stacks[stack]!;
+    const domain = String(result.outputs.argocdUrl).replace("https://argocd.", "");
+    expect(result.outputs.llmApiUrl).toBe(`https://api.${domain}/v1`);
+    const gateway = objectsOf(result, "gateway.networking.k8s.io/v1:Gateway")[0]!;
+    const listener = (gateway.spec.listeners as Values[]).find((l) => l.hostname === `api.${domain}`)!;
+    expect(listener).toMatchObject({ protocol: "HTTPS", port: 443, tls: { mode: "Terminate" } });
+    const [route] = objectsOf(result, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute");
+    expect(route!.spec.parentRefs).toEqual([{ name: gatewayConventions.gatewayName, namespace: gatewayConventions.namespace, sectionName: listener.name }]);
+    const models = result.outputs.llmModels as string[];
+    expect(models.length).toBeGreaterThan(0);
+    expect(route!.spec.rules.map((rule: Values) => [rule.matches, rule.backendRefs])).toEqual(
+      models.map((model) => [[{ headers: [{ type: "Exact", name: modelHeader, value: model }] }], [{ name: model }]]),
+    );
+    // Each rule's backend is the model's Service, through an AIServiceBackend and an Envoy Gateway Backend.
+    for (const model of models) {
+      const aiBackend = objectsOf(result, "aigateway.envoyproxy.io/v1beta1:AIServiceBackend").find((b) => b.metadata.name === model)!;
+      expect(aiBackend.spec).toEqual({ schema: { name: "OpenAI" }, backendRef: { group: "gateway.envoyproxy.io", kind: "Backend", name: model } });
+      const backend = objectsOf(result, "gateway.envoyproxy.io/v1alpha1:Backend").find((b) => b.metadata.name === model)!;
+      expect(backend.spec.endpoints).toEqual([{ fqdn: { hostname: `${model}.llm-serving.svc.cluster.local`, port: 8000 } }]);
+    }
+  });
+
+  it("lets a stream run as long as the longest completion: each rule's timeout, not the AI gateway's 60 s or Envoy's 15 s", () => {
+    for (const stack of gatewayStacks) {
+      for (const rule of objectsOf(stacks[stack]!, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute")[0]!.spec.rules as Values[]) {
+        expect(rule.timeouts).toEqual({ request: `${llmRouteTimeoutSeconds}s` });
+      }
+    }
+    expect(llmRouteTimeoutSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
+  });
+
+  it("gives each consumer its own random key, secret end to end, checked at the Gateway; two consumers never share one", () => {
+    const generators = ofType(twoConsumers, "random:index/randomPassword:RandomPassword").filter((r) => /-consumer-/.test(r.name));
+    expect(generators.map((g) => g.name).sort()).toEqual(["llm-prod-llm-api-consumer-team-a", "llm-prod-llm-api-consumer-team-b"]);
+    const secret = objectsOf(twoConsumers, "core/v1:Secret").find((s) => s.metadata.name === "llm-api-consumers")!;
+    expect(secret.metadata.namespace).toBe(gatewayConventions.namespace);
+    expect(twoConsumers.outputs.llmApiKeys).toBe("[secret]");
+    const policy = objectsOf(twoConsumers, "gateway.envoyproxy.io/v1alpha1:SecurityPolicy").find((p) => p.spec.apiKeyAuth)!;
+    expect(policy.spec.apiKeyAuth).toEqual({
+      credentialRefs: [{ kind: "Secret", name: "llm-api-consumers" }],
+      extractFrom: [{ headers: ["authorization"] }],
+      forwardClientIDHeader: consumerHeader,
+      sanitize: true,
+    });
+    const listener = (objectsOf(twoConsumers, "gateway.networking.k8s.io/v1:Gateway")[0]!.spec.listeners as Values[]).find((l) => String(l.hostname).startsWith("api."))!;
+    expect(policy.spec.targetRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gatewayConventions.gatewayName, sectionName: listener.name }]);
+    for (const object of twoConsumers.resources.filter(isGatewayKind)) expect(() => validateGatewayObject(object.inputs as Values), object.name).not.toThrow();
+  });
+
+  it("sends the models their own key, never a consumer's: the AI gateway's APIKey policy on every model backend", () => {
+    const policy = objectsOf(twoConsumers, "aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy")[0]!;
+    const models = twoConsumers.outputs.llmModels as string[];
+    expect(policy.spec).toEqual({
+      type: "APIKey",
+      apiKey: { secretRef: { name: "llm-api-key" } },
+      targetRefs: models.map((model) => ({ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: model })),
+    });
+    const modelKey = objectsOf(twoConsumers, "core/v1:Secret").find((s) => s.metadata.name === "llm-api-key")!;
+    expect(modelKey.stringData).toBe("[secret]");
+  });
+
+  it("installs the AI gateway's CRDs as their own release, the controller after them, and its objects wait on both CRD releases only", () => {
+    const result = stacks.prod!;
+    const crds = releaseOf(result, "ai-gateway-crds-helm");
+    const controller = releaseOf(result, "ai-gateway-helm");
+    expect([crds.inputs.version, controller.inputs.version]).toEqual([charts.aiGatewayCrds.version, charts.aiGateway.version]);
+    // The CRD chart has no values at all: it always renders its CRDs.
+    expect(crds.inputs.values).toEqual({});
+    expect(unknownValueKeys(charts.aiGateway, controller.inputs.values as Values)).toEqual([]);
+    expect(controller.dependsOn).toContain(crds.urn);
+    for (const object of result.resources.filter((r) => r.type.startsWith("kubernetes:aigateway.envoyproxy.io/"))) {
+      expect(object.dependsOn, object.name).toContain(crds.urn);
+      expect(object.dependsOn, object.name).toContain(releaseOf(result, "gateway-crds-helm").urn);
+      expect(object.dependsOn, object.name).not.toContain(controller.urn);
+    }
   });
 });
 

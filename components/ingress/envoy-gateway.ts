@@ -30,6 +30,8 @@ export interface EnvoyGatewayArgs {
   readonly serviceType?: "LoadBalancer" | "NodePort";
   /** When set, Prometheus scrapes the proxies (a PodMonitor needs the layer's CRDs). */
   readonly monitoring?: MonitoringLayer;
+  /** EnvoyGateway settings for an extension server (the AI gateway: envoyGatewayExtensionConfig). @default none */
+  readonly extension?: Record<string, unknown>;
 }
 
 /** Values for the CRD chart: the standard Gateway API channel and Envoy Gateway's own CRDs. */
@@ -64,7 +66,11 @@ export class EnvoyGateway extends pulumi.ComponentResource {
     this.release = chartRelease(
       `${name}-release`,
       charts.envoyGateway,
-      { namespace: namespace.metadata.name, values: envoyGatewayValues },
+      {
+        namespace: namespace.metadata.name,
+        // The chart merges config.envoyGateway into its defaults before rendering the EnvoyGateway config.
+        values: args.extension ? { ...envoyGatewayValues, config: { envoyGateway: args.extension } } : envoyGatewayValues,
+      },
       // The controller needs the Gateway API CRDs at start.
       { ...k8sOpts, dependsOn: [crds] },
     );

@@ -38,6 +38,8 @@ export interface IngressLayer extends IngressRouting {
    * be rejected. Envoy Gateway: the Gateway API CRDs.
    */
   readonly ready: pulumi.Resource;
+  /** The Envoy AI Gateway's CRDs, when the stack has the LLM API (Envoy Gateway front door with models). */
+  readonly aiGatewayCrds?: pulumi.Resource;
 }
 
 export interface IngressTls {

@@ -56,8 +56,8 @@ export const envoyMetrics = {
   active: "envoy_cluster_upstream_rq_active",
 } as const;
 
-/** Envoy Gateway's cluster for an HTTPRoute's first rule (internal/gatewayapi irRouteDestinationName, v1.9.0). */
-export const envoyRouteCluster = (namespace: string, route: string) => `httproute/${namespace}/${route}/rule/0`;
+/** Envoy Gateway's cluster for an HTTPRoute's rule (internal/gatewayapi irRouteDestinationName, v1.9.0). */
+export const envoyRouteCluster = (namespace: string, route: string, rule = 0) => `httproute/${namespace}/${route}/rule/${rule}`;
 
 export const dcgmMetrics = {
   gpuUtil: "DCGM_FI_DEV_GPU_UTIL",

@@ -7,6 +7,7 @@ import { priorityClass } from "../addons/priority-class";
 import * as random from "@pulumi/random";
 import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
+import { backendApiKeyField } from "../ingress/ai-gateway-manifests";
 import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
@@ -57,11 +58,18 @@ export interface LlmServingArgs {
   readonly timeoutSeconds?: number;
   /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default gp3's baseline */
   readonly cacheVolumeMiBps?: number;
+  /**
+   * The LLM API's AIGatewayRoute in the namespace, when the stack has one: its rule i serves model i, so
+   * its requests wake a model at zero as well. @default none
+   */
+  readonly llmApiRoute?: string;
 }
 
 /** The Service the llm-serving chart makes for a model (its fullname: `fullnameOverride` is the model's name), and its port. */
 export const servingServiceName = (model: string) => helmName(model);
 export const servingPort = 8000;
+/** The Secret holding the models' own API key, in the serving namespace. */
+export const servingApiKeySecret = "llm-api-key";
 
 /** The LLM routes' request timeout behind the Gateway: the longest completion the platform lets run. */
 export const llmRouteTimeoutSeconds = longestRequestSeconds;
@@ -82,6 +90,8 @@ export class LlmServing extends pulumi.ComponentResource {
   readonly apiKey: pulumi.Output<string>;
   /** The namespace the releases run in. */
   readonly namespace: k8s.core.v1.Namespace;
+  /** The Secret holding the models' key, under `api-key` (the chart) and `apiKey` (the AI gateway). */
+  readonly apiKeySecret: k8s.core.v1.Secret;
   readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
 
   constructor(name: string, args: LlmServingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -108,9 +118,11 @@ export class LlmServing extends pulumi.ComponentResource {
     this.apiKey = pulumi.secret(apiKey.result);
     const apiKeySecret = new k8s.core.v1.Secret(
       `${name}-api-key`,
-      { metadata: { name: "llm-api-key", namespace: ns }, type: "Opaque", stringData: { "api-key": this.apiKey } },
+      // The AI gateway reads an upstream key under `apiKey` (its controller's apiKeyInSecret).
+      { metadata: { name: servingApiKeySecret, namespace: ns }, type: "Opaque", stringData: { "api-key": this.apiKey, [backendApiKeyField]: this.apiKey } },
       k8sOpts,
     );
+    this.apiKeySecret = apiKeySecret;
     const hfTokenSecret = args.hfToken
       ? new k8s.core.v1.Secret(
           `${name}-hf-token`,
@@ -134,7 +146,7 @@ export class LlmServing extends pulumi.ComponentResource {
     const digest = chartDigest();
     const urls: Record<string, string> = {};
     const releases: Record<string, k8s.helm.v3.Release> = {};
-    for (const model of args.models) {
+    for (const [index, model] of args.models.entries()) {
       const autoscale = model.maxReplicas > model.minReplicas;
       if (autoscale && (!monitoring || !args.keda)) {
         throw new Error(`model ${model.name} autoscales, which needs the monitoring layer and KEDA`);
@@ -185,14 +197,17 @@ export class LlmServing extends pulumi.ComponentResource {
             model,
             scheduling: model.gpuPool === undefined ? undefined : gpuPoolNamed(cluster, model.gpuPool).scheduling,
             storageClassName: cluster.storageClassName,
-            apiKeySecret: "llm-api-key",
+            apiKeySecret: servingApiKeySecret,
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
             serviceAccountAnnotations,
             secretsChecksum,
             modelSource,
             cacheVolumeMiBps: args.cacheVolumeMiBps,
             // The Ingress and the HTTPRoute are named after the release (fullnameOverride: the model's name).
-            activationQuery: model.minReplicas === 0 ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", servingServiceName(model.name)) : undefined,
+            activationQuery:
+              model.minReplicas === 0
+                ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", servingServiceName(model.name), args.llmApiRoute && { route: args.llmApiRoute, rule: index })
+                : undefined,
             exposure,
             monitoring: monitoring && {
               prometheusUrl: monitoring.prometheusUrl,

@@ -135,9 +135,18 @@ export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
  * finds no replica fails to connect and is charged as a 503, since the model routes go to the Service
  * address), plus the requests in flight, so a stream longer than the rate window does not look idle.
  */
-export function frontDoorActivationQuery(implementation: FrontDoorImplementation, namespace: string, route: string): string {
+export function frontDoorActivationQuery(
+  implementation: FrontDoorImplementation,
+  namespace: string,
+  route: string,
+  /** Envoy only: the LLM API's AIGatewayRoute and the rule that serves this model (the AI gateway keeps the rule order). */
+  llmApi?: { readonly route: string; readonly rule: number } | "",
+): string {
   if (implementation === "envoy-gateway") {
-    const cluster = `envoy_cluster_name="${envoyRouteCluster(namespace, route)}"`;
+    const own = envoyRouteCluster(namespace, route);
+    const cluster = llmApi
+      ? `envoy_cluster_name=~"${own}|${envoyRouteCluster(namespace, llmApi.route, llmApi.rule)}"`
+      : `envoy_cluster_name="${own}"`;
     return `sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`;
   }
   return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${route}"}[2m]))`;
