@@ -65,6 +65,11 @@ export const images = {
   /** Copies weights, datasets and models between s3://, gs:// and local disk (serving's model loader, pipeline steps). */
   rclone: "docker.io/rclone/rclone:1.75.1",
   /**
+   * The LLM API's rate-limit counters (Envoy Gateway's global rate limit): the official image, at the
+   * tag the pinned Argo CD chart (10.1.1) ships for its own Redis.
+   */
+  redis: "docker.io/library/redis:8.2.3-alpine",
+  /**
    * Trains and evaluates in the ML pipeline. The serving image itself: it carries CUDA, PyTorch and
    * transformers, and a model trained with it is known to load in the runtime that serves it.
    */

@@ -30,6 +30,10 @@ export const gatewayConventions = {
 export const llmApiEnabled = (config: Pick<LoadedConfig, "addons" | "models">): boolean =>
   config.addons.ingress.enabled && config.addons.ingress.implementation === "envoy-gateway" && config.models.length > 0;
 
+/** Whether some consumer of the LLM API has a budget, which needs Envoy Gateway's global rate limit (and its Redis). */
+export const consumerBudgets = (config: Pick<LoadedConfig, "addons" | "models" | "serving">): boolean =>
+  llmApiEnabled(config) && config.serving.consumers.some((consumer) => consumer.tokensPerHour !== undefined || consumer.requestsPerMinute !== undefined);
+
 /** The host of the LLM API, under the stack's domain. */
 export const llmApiService = "api";
 
@@ -130,6 +134,7 @@ export function createIngress(
         serviceType: addons.ingress.serviceType,
         ...scraped,
         ...(aiGateway ? { extension: envoyGatewayExtensionConfig(aiGateway.namespace) } : {}),
+        ...(consumerBudgets(config) ? { globalRateLimit: true } : {}),
       },
       opts,
     );

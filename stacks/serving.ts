@@ -52,7 +52,7 @@ export function createServing(
       host,
       backends: config.models.map((model) => ({ model: model.name, service: servingServiceName(model.name), port: servingPort })),
       modelKeySecret: servingApiKeySecret,
-      consumers: config.serving.consumers.map((consumer) => consumer.name),
+      consumers: config.serving.consumers.map(({ name: consumer, ...budget }) => ({ consumer, ...budget })),
       requestTimeoutSeconds: llmRouteTimeoutSeconds,
       dependsOn: [ingress.ready, ingress.aiGatewayCrds!, serving.namespace, serving.apiKeySecret],
     },

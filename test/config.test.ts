@@ -45,6 +45,7 @@ describe("key paths", () => {
 const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "misspelled top-level key", [{ set: ["clustr"], to: {} }], "llm-platform:clustr", /unknown key; did you mean "cluster"/],
   ["dev", "LLM API consumer name that is not a DNS label", [{ set: ["serving"], to: { consumers: [{ name: "Team A" }] } }], "llm-platform:serving.consumers[0].name", /got "Team A"/],
+  ["dev", "LLM API token budget of zero", [{ set: ["serving"], to: { consumers: [{ name: "team-a", tokensPerHour: 0 }] } }], "llm-platform:serving.consumers[0].tokensPerHour", /got 0; must be >= 1/],
   ["dev", "two LLM API consumers with one name", [{ set: ["serving"], to: { consumers: [{ name: "team-a" }, { name: "team-a" }] } }], "llm-platform:serving.consumers[1].name", /duplicate consumer name "team-a"/],
   [
     "dev",

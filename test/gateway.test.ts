@@ -4,17 +4,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
-import { consumerHeader, modelHeader } from "../components/ingress/ai-gateway-manifests";
-import { envoyGatewayValues, gatewayCrdsValues } from "../components/ingress/envoy-gateway";
+import { consumerHeader, modelHeader, overBudgetBody, tokenCostMetadata } from "../components/ingress/ai-gateway-manifests";
+import { envoyGatewayValues, gatewayCrdsValues, rateLimitPodLabels } from "../components/ingress/envoy-gateway";
 import { envoyProxyManifest, httpRouteManifest } from "../components/ingress/gateway-manifests";
 import { envoyMetrics, knownMetricNames } from "../components/monitoring/metric-names";
 import { llmRouteTimeoutSeconds } from "../components/serving/llm-serving";
 import { longestRequestSeconds } from "../components/serving/values";
-import { charts } from "../components/versions";
+import { charts, images } from "../components/versions";
 import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { gatewayConventions } from "../stacks/ingress";
 import { unknownValueKeys } from "./support/chart-keys";
+import { validateManifest } from "./support/kube-models";
 import { parsePromql } from "./support/promql";
 import { ofType, repoRoot, synthStack } from "./support/synth";
 import { synthVariant } from "./support/variant";
@@ -106,8 +107,12 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     const crds = releaseOf(result, "gateway-crds-helm");
     const controller = releaseOf(result, "gateway-helm");
     expect(crds.inputs.values).toEqual(gatewayCrdsValues);
-    // With the LLM API, Envoy Gateway calls the AI gateway's controller as its extension server.
-    expect(controller.inputs.values).toEqual({ ...envoyGatewayValues, config: { envoyGateway: envoyGatewayExtensionConfig("envoy-ai-gateway-system") } });
+    // With the LLM API, Envoy Gateway calls the AI gateway's controller as its extension server (and
+    // dev, whose consumer has budgets, adds the global rate limit).
+    expect(controller.inputs.values).toMatchObject({ ...envoyGatewayValues, config: { envoyGateway: envoyGatewayExtensionConfig("envoy-ai-gateway-system") } });
+    expect(Object.keys((controller.inputs.values as Values).config.envoyGateway).sort()).toEqual(
+      ["extensionApis", "extensionManager", ...(stack === "dev" ? ["rateLimit"] : [])],
+    );
     expect(unknownValueKeys(charts.gatewayCrds, crds.inputs.values as Values)).toEqual([]);
     expect(unknownValueKeys(charts.envoyGateway, controller.inputs.values as Values)).toEqual([]);
     expect(controller.dependsOn).toContain(crds.urn);
@@ -210,7 +215,7 @@ describe("the one LLM API", () => {
   let twoConsumers: SynthResult;
   beforeAll(async () => {
     twoConsumers = await synthVariant("prod", (config) => {
-      config.serving = { consumers: [{ name: "team-a" }, { name: "team-b" }] };
+      config.serving = { consumers: [{ name: "team-a", tokensPerHour: 200000, requestsPerMinute: 60 }, { name: "team-b" }] };
     });
   });
 
@@ -274,6 +279,45 @@ describe("the one LLM API", () => {
     });
     const modelKey = objectsOf(twoConsumers, "core/v1:Secret").find((s) => s.metadata.name === "llm-api-key")!;
     expect(modelKey.stringData).toBe("[secret]");
+  });
+
+  it("charges each consumer with budgets for its tokens and requests, in a global rate limit keyed by the forwarded consumer name", () => {
+    const policy = objectsOf(twoConsumers, "gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy").find((p) => p.spec.rateLimit)!;
+    const teamA = [{ headers: [{ name: consumerHeader, type: "Exact", value: "team-a" }] }];
+    // team-b has no budget: no rule, so no limit.
+    expect(policy.spec.rateLimit).toEqual({
+      type: "Global",
+      global: {
+        rules: [
+          { clientSelectors: teamA, limit: { requests: 200000, unit: "Hour" }, cost: { request: { from: "Number", number: 0 }, response: { from: "Metadata", metadata: tokenCostMetadata } } },
+          { clientSelectors: teamA, limit: { requests: 60, unit: "Minute" } },
+        ],
+      },
+    });
+    expect(policy.spec.targetRefs[0]).toMatchObject({ kind: "Gateway", sectionName: "https-api" });
+    // The tokens charged are the ones the AI gateway writes for each response.
+    const route = objectsOf(twoConsumers, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute")[0]!;
+    expect(route.spec.llmRequestCosts).toEqual([{ metadataKey: tokenCostMetadata.key, type: "TotalToken" }]);
+    // Over budget: 429 with a body in the OpenAI error shape, for the gateway's own 429s only.
+    expect(policy.spec.responseOverride).toEqual([
+      { match: { statusCodes: [{ type: "Value", value: 429 }] }, source: "Local", response: { contentType: "application/json", body: { type: "Inline", inline: overBudgetBody } } },
+    ]);
+    expect(JSON.parse(overBudgetBody).error.type).toBe("rate_limit_exceeded");
+  });
+
+  it("keeps the counters in the platform's own Redis (the official image, pinned), reachable only from the rate-limit service", () => {
+    const controller = releaseOf(twoConsumers, "gateway-helm").inputs.values as Values;
+    expect(controller.config.envoyGateway.rateLimit).toEqual({ backend: { type: "Redis", redis: { url: "envoy-ratelimit-redis.envoy-gateway-system.svc.cluster.local:6379" } } });
+    expect(unknownValueKeys(charts.envoyGateway, controller)).toEqual([]);
+    const deployment = objectsOf(twoConsumers, "apps/v1:Deployment").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
+    expect(deployment.spec.template.spec.containers[0].image).toBe(images.redis);
+    expect(images.redis).toMatch(/^docker\.io\/library\/redis:\d+\.\d+\.\d+-alpine$/);
+    const service = objectsOf(twoConsumers, "core/v1:Service").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
+    const policy = objectsOf(twoConsumers, "networking.k8s.io/v1:NetworkPolicy").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
+    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: rateLimitPodLabels } }], ports: [{ port: 6379 }] }]);
+    for (const object of [deployment, service, policy]) expect(() => validateManifest(object), object.kind).not.toThrow();
+    // Stacks without budgets run no Redis and no rate-limit service.
+    expect(objectsOf(stacks.prod!, "apps/v1:Deployment").filter((d) => d.metadata.name === "envoy-ratelimit-redis")).toEqual([]);
   });
 
   it("installs the AI gateway's CRDs as their own release, the controller after them, and its objects wait on both CRD releases only", () => {

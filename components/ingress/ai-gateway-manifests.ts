@@ -13,6 +13,9 @@ export const consumerHeader = "x-llm-consumer";
 /** The key in a Secret that the AI gateway reads an upstream API key from (internal/controller apiKeyInSecret). */
 export const backendApiKeyField = "apiKey";
 
+/** The metadata the AI gateway writes each response's token counts to (api/v1beta1 AIGatewayFilterMetadataNamespace). */
+export const tokenCostMetadata = { namespace: "io.envoy.ai_gateway", key: "llm_total_token" } as const;
+
 /** At most this many rules per AIGatewayRoute (its CRD's maxItems): one per model. */
 export const maxRouteRules = 15;
 
@@ -64,7 +67,7 @@ export function backendApiKeyPolicyManifest(name: string, namespace: string, sec
 export interface LlmRouteInput {
   readonly name: string;
   readonly namespace: string;
-  readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName: string };
+  readonly gateway: GatewayListener;
   readonly models: readonly string[];
   /** Gateway API duration for a whole request, streamed completions included (the AI gateway's default is 60 s). */
   readonly requestTimeout: string;
@@ -78,6 +81,8 @@ export function llmRouteManifest(input: LlmRouteInput): Record<string, unknown> 
     metadata: { name: input.name, namespace: input.namespace },
     spec: {
       parentRefs: [{ name: input.gateway.name, namespace: input.gateway.namespace, sectionName: input.gateway.sectionName }],
+      // Each response's total tokens, which the consumers' token budgets are charged with.
+      llmRequestCosts: [{ metadataKey: tokenCostMetadata.key, type: "TotalToken" }],
       rules: input.models.map((model) => ({
         name: model,
         matches: [{ headers: [{ type: "Exact", name: modelHeader, value: model }] }],
@@ -93,23 +98,74 @@ export function llmRouteManifest(input: LlmRouteInput): Record<string, unknown> 
  * Authorization header, finds the consumer whose key it is, sets `consumerHeader` to that name (a
  * client's own value is overwritten) and removes the key from the request (`sanitize`).
  */
-export function consumerKeyPolicyManifest(
-  name: string,
-  gateway: { readonly name: string; readonly namespace: string; readonly sectionName: string },
-  secretName: string,
-): Record<string, unknown> {
+export function consumerKeyPolicyManifest(name: string, gateway: GatewayListener, secretName: string): Record<string, unknown> {
+  return listenerPolicy("SecurityPolicy", name, gateway, {
+    apiKeyAuth: {
+      credentialRefs: [{ kind: "Secret", name: secretName }],
+      extractFrom: [{ headers: ["authorization"] }],
+      forwardClientIDHeader: consumerHeader,
+      sanitize: true,
+    },
+  });
+}
+
+/** One listener of the stack's Gateway. */
+export interface GatewayListener {
+  readonly name: string;
+  readonly namespace: string;
+  readonly sectionName: string;
+}
+
+/** An Envoy Gateway policy on one listener of the Gateway (it lives in the Gateway's namespace). */
+function listenerPolicy(kind: string, name: string, gateway: GatewayListener, spec: Record<string, unknown>): Record<string, unknown> {
   return {
     apiVersion: "gateway.envoyproxy.io/v1alpha1",
-    kind: "SecurityPolicy",
+    kind,
     metadata: { name, namespace: gateway.namespace },
-    spec: {
-      targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway.name, sectionName: gateway.sectionName }],
-      apiKeyAuth: {
-        credentialRefs: [{ kind: "Secret", name: secretName }],
-        extractFrom: [{ headers: ["authorization"] }],
-        forwardClientIDHeader: consumerHeader,
-        sanitize: true,
-      },
-    },
+    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway.name, sectionName: gateway.sectionName }], ...spec },
   };
+}
+
+/** A consumer's limits; absent ones are unlimited. */
+export interface ConsumerBudget {
+  readonly consumer: string;
+  /** Tokens (prompt plus completion) per hour, charged when each response ends. */
+  readonly tokensPerHour?: number;
+  readonly requestsPerMinute?: number;
+}
+
+/** The body a consumer over budget gets with its 429, in the OpenAI error shape its SDK reads. */
+export const overBudgetBody = JSON.stringify({
+  error: { message: "Rate limit reached for this API key: its token or request budget is used up. Retry later.", type: "rate_limit_exceeded", code: "rate_limit_exceeded" },
+});
+
+/**
+ * The consumers' budgets on the LLM API's listener: global (shared by every Envoy replica, counted in
+ * Redis) and keyed by the consumer name that apiKeyAuth forwarded, which a client cannot set itself.
+ * A token rule costs nothing when a request starts and the response's total tokens when it ends, so
+ * a request is refused once the budget is spent (a long stream may overshoot it once).
+ */
+export function budgetPolicyManifest(name: string, gateway: GatewayListener, budgets: readonly ConsumerBudget[]): Record<string, unknown> {
+  const selector = (consumer: string) => [{ headers: [{ name: consumerHeader, type: "Exact", value: consumer }] }];
+  const rules = budgets.flatMap((budget) => [
+    ...(budget.tokensPerHour === undefined
+      ? []
+      : [{
+          clientSelectors: selector(budget.consumer),
+          limit: { requests: budget.tokensPerHour, unit: "Hour" },
+          cost: { request: { from: "Number", number: 0 }, response: { from: "Metadata", metadata: { ...tokenCostMetadata } } },
+        }]),
+    ...(budget.requestsPerMinute === undefined ? [] : [{ clientSelectors: selector(budget.consumer), limit: { requests: budget.requestsPerMinute, unit: "Minute" } }]),
+  ]);
+  return listenerPolicy("BackendTrafficPolicy", name, gateway, {
+    rateLimit: { type: "Global", global: { rules } },
+    // Only the gateway's own 429s (a model's own 429 passes unchanged).
+    responseOverride: [
+      {
+        match: { statusCodes: [{ type: "Value", value: 429 }] },
+        source: "Local",
+        response: { contentType: "application/json", body: { type: "Inline", inline: overBudgetBody } },
+      },
+    ],
+  });
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { chartRelease, chartReleaseInNamespace } from "../addons/chart-release";
 import type { MonitoringLayer } from "../monitoring/types";
 import { charts } from "../versions";
+import { RateLimitRedis } from "./rate-limit-redis";
 import {
   envoyProxyManifest,
   gatewayClassManifest,
@@ -32,7 +33,12 @@ export interface EnvoyGatewayArgs {
   readonly monitoring?: MonitoringLayer;
   /** EnvoyGateway settings for an extension server (the AI gateway: envoyGatewayExtensionConfig). @default none */
   readonly extension?: Record<string, unknown>;
+  /** Run a Redis for global rate limits (the LLM API's consumer budgets). @default false */
+  readonly globalRateLimit?: boolean;
 }
+
+/** Labels of the pods of Envoy Gateway's rate-limit service (internal/infrastructure/kubernetes/ratelimit, v1.9.0). */
+export const rateLimitPodLabels = { "app.kubernetes.io/name": "envoy-ratelimit" } as const;
 
 /** Values for the CRD chart: the standard Gateway API channel and Envoy Gateway's own CRDs. */
 export const gatewayCrdsValues = { crds: { gatewayAPI: { enabled: true, channel: "standard" }, envoyGateway: { enabled: true } } } as const;
@@ -63,13 +69,21 @@ export class EnvoyGateway extends pulumi.ComponentResource {
       k8sOpts,
     );
     this.crds = crds;
+    const redis = args.globalRateLimit
+      ? new RateLimitRedis(`${name}-redis`, { provider: args.provider, namespace: args.namespace, clientPodLabels: rateLimitPodLabels, dependsOn: [namespace] }, { parent: this })
+      : undefined;
+    // EnvoyGateway settings beyond the chart's defaults; the chart merges config.envoyGateway into them.
+    const settings = {
+      ...args.extension,
+      // Envoy Gateway then runs its rate-limit service, which keeps the counters in this Redis.
+      ...(redis ? { rateLimit: { backend: { type: "Redis", redis: { url: redis.url } } } } : {}),
+    };
     this.release = chartRelease(
       `${name}-release`,
       charts.envoyGateway,
       {
         namespace: namespace.metadata.name,
-        // The chart merges config.envoyGateway into its defaults before rendering the EnvoyGateway config.
-        values: args.extension ? { ...envoyGatewayValues, config: { envoyGateway: args.extension } } : envoyGatewayValues,
+        values: Object.keys(settings).length > 0 ? { ...envoyGatewayValues, config: { envoyGateway: settings } } : envoyGatewayValues,
       },
       // The controller needs the Gateway API CRDs at start.
       { ...k8sOpts, dependsOn: [crds] },

@@ -5,6 +5,8 @@ import {
   aiServiceBackendManifest,
   backendApiKeyPolicyManifest,
   backendManifest,
+  budgetPolicyManifest,
+  type ConsumerBudget,
   consumerKeyPolicyManifest,
   llmRouteManifest,
   type LlmBackend,
@@ -21,8 +23,8 @@ export interface LlmApiArgs {
   readonly backends: readonly LlmBackend[];
   /** The models' own key (a Secret in `namespace` with it under `apiKey`), which the gateway sends them. */
   readonly modelKeySecret: string;
-  /** Consumer names; each gets its own key. */
-  readonly consumers: readonly string[];
+  /** Consumers and their budgets; each gets its own key. */
+  readonly consumers: readonly ConsumerBudget[];
   /** Seconds one request may take, a whole streamed completion included. */
   readonly requestTimeoutSeconds: number;
   /** The CRDs of the kinds created here (Envoy Gateway's, the AI gateway's), the models' namespace and Secret. */
@@ -61,7 +63,7 @@ export class LlmApi extends pulumi.ComponentResource {
 
     // Alphanumeric keys, like the models' own: they travel in an Authorization header and in shell snippets.
     const keys = Object.fromEntries(
-      args.consumers.map((consumer) => [
+      args.consumers.map(({ consumer }) => [
         consumer,
         new random.RandomPassword(`${name}-consumer-${consumer}`, { length: 48, special: false }, { parent: this }).result,
       ]),
@@ -74,6 +76,9 @@ export class LlmApi extends pulumi.ComponentResource {
       { parent: this, provider: args.provider },
     );
     custom("consumer-keys", consumerKeyPolicyManifest("llm-api-consumer-keys", args.gateway, consumerKeysSecret));
+    // Budgets need Envoy Gateway's global rate limit, which the ingress layer turns on for them.
+    const budgets = args.consumers.filter((budget) => budget.tokensPerHour !== undefined || budget.requestsPerMinute !== undefined);
+    if (budgets.length > 0) custom("budgets", budgetPolicyManifest("llm-api-budgets", args.gateway, budgets));
 
     this.url = `https://${args.host}/v1`;
     this.models = models;
