@@ -133,7 +133,7 @@ export function createIngress(
         replicas: addons.ingress.replicas,
         serviceType: addons.ingress.serviceType,
         ...scraped,
-        ...(aiGateway ? { extension: envoyGatewayExtensionConfig(aiGateway.namespace) } : {}),
+        ...(aiGateway ? { extension: envoyGatewayExtensionConfig(aiGateway.namespace), aiGatewayMetrics: true } : {}),
         ...(consumerBudgets(config) ? { globalRateLimit: true } : {}),
       },
       opts,

@@ -81,7 +81,7 @@ export function createMonitoring(
       opts,
     );
   }
-  const sources = servingSources(config, ingress?.implementation);
+  const sources = servingSources(config, ingress?.implementation, ingress?.aiGatewayCrds !== undefined);
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
   new LlmAlertRules(
     `${name}-llm-alerts`,
@@ -106,11 +106,12 @@ export function createMonitoring(
  * exist. A stack without models keeps the vLLM views, ready for the first model. The front door's
  * metrics (ingress-nginx's, or the Envoy proxies') are scraped whenever ingress and monitoring are both on.
  */
-export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: FrontDoorImplementation | undefined): ServingSources {
+export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: FrontDoorImplementation | undefined, llmApi = false): ServingSources {
   const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);
   return {
     vllm: config.models.length === 0 || config.models.some((model) => model.engine === "vllm"),
     llamacpp,
     ...(frontDoor ? { frontDoor: { implementation: frontDoor, namespace: servingConventions.namespace } } : {}),
+    ...(llmApi ? { llmApi } : {}),
   };
 }

@@ -107,12 +107,9 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     const crds = releaseOf(result, "gateway-crds-helm");
     const controller = releaseOf(result, "gateway-helm");
     expect(crds.inputs.values).toEqual(gatewayCrdsValues);
-    // With the LLM API, Envoy Gateway calls the AI gateway's controller as its extension server (and
-    // dev, whose consumer has budgets, adds the global rate limit).
-    expect(controller.inputs.values).toMatchObject({ ...envoyGatewayValues, config: { envoyGateway: envoyGatewayExtensionConfig("envoy-ai-gateway-system") } });
-    expect(Object.keys((controller.inputs.values as Values).config.envoyGateway).sort()).toEqual(
-      ["extensionApis", "extensionManager", ...(stack === "dev" ? ["rateLimit"] : [])],
-    );
+    // With the LLM API, Envoy Gateway calls the AI gateway's controller as its extension server (no
+    // committed stack lists consumers with budgets, so no global rate limit).
+    expect(controller.inputs.values).toEqual({ ...envoyGatewayValues, config: { envoyGateway: envoyGatewayExtensionConfig("envoy-ai-gateway-system") } });
     expect(unknownValueKeys(charts.gatewayCrds, crds.inputs.values as Values)).toEqual([]);
     expect(unknownValueKeys(charts.envoyGateway, controller.inputs.values as Values)).toEqual([]);
     expect(controller.dependsOn).toContain(crds.urn);
@@ -165,7 +162,8 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     // The proxies' stats are scraped where the rules look for them.
     const monitor = ofType(result, "kubernetes:monitoring.coreos.com/v1:PodMonitor").find((m) => (m.inputs.metadata as Values).namespace === gatewayConventions.namespace)!;
     expect((monitor.inputs.spec as Values).selector.matchLabels).toEqual(gatewayConventions.podLabels);
-    expect((monitor.inputs.spec as Values).podMetricsEndpoints).toEqual([{ port: "metrics", path: "/stats/prometheus" }]);
+    // The proxies' stats, and the AI gateway's sidecar in each proxy pod (gen_ai usage metrics).
+    expect((monitor.inputs.spec as Values).podMetricsEndpoints).toEqual([{ port: "metrics", path: "/stats/prometheus" }, { port: "aigw-admin", path: "/metrics" }]);
   });
 
   it("exports the Gateway's load balancer address", () => {
@@ -329,6 +327,8 @@ describe("the one LLM API", () => {
     expect(crds.inputs.values).toEqual({});
     expect(unknownValueKeys(charts.aiGateway, controller.inputs.values as Values)).toEqual([]);
     expect(controller.dependsOn).toContain(crds.urn);
+    // The consumer header becomes the llm_consumer label of the gen_ai metrics: usage per consumer.
+    expect((controller.inputs.values as Values).controller).toEqual({ metricsRequestHeaderAttributes: `${consumerHeader}:llm.consumer` });
     for (const object of result.resources.filter((r) => r.type.startsWith("kubernetes:aigateway.envoyproxy.io/"))) {
       expect(object.dependsOn, object.name).toContain(crds.urn);
       expect(object.dependsOn, object.name).toContain(releaseOf(result, "gateway-crds-helm").urn);

@@ -1,7 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease, chartReleaseInNamespace } from "../addons/chart-release";
+import { consumerAttribute } from "../monitoring/metric-names";
 import { charts } from "../versions";
+import { consumerHeader } from "./ai-gateway-manifests";
 
 export interface AiGatewayArgs {
   readonly provider: k8s.Provider;
@@ -55,7 +57,14 @@ export class AiGateway extends pulumi.ComponentResource {
       `${name}-release`,
       charts.aiGateway,
       // Its webhook certificate comes from the chart (kept across upgrades by a lookup of its Secret).
-      { namespace: namespace.metadata.name, values: { envoyGateway: { namespace: args.envoyGatewayNamespace } } },
+      {
+        namespace: namespace.metadata.name,
+        values: {
+          envoyGateway: { namespace: args.envoyGatewayNamespace },
+          // The consumer apiKeyAuth forwarded becomes a label of the gen_ai metrics: usage per consumer.
+          controller: { metricsRequestHeaderAttributes: `${consumerHeader}:${consumerAttribute}` },
+        },
+      },
       { ...k8sOpts, dependsOn: [crds] },
     );
     this.registerOutputs({ status: this.release.status });

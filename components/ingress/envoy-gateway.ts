@@ -33,6 +33,8 @@ export interface EnvoyGatewayArgs {
   readonly monitoring?: MonitoringLayer;
   /** EnvoyGateway settings for an extension server (the AI gateway: envoyGatewayExtensionConfig). @default none */
   readonly extension?: Record<string, unknown>;
+  /** Scrape the AI gateway's external processor too (its sidecar in each proxy pod, port aigw-admin). @default false */
+  readonly aiGatewayMetrics?: boolean;
   /** Run a Redis for global rate limits (the LLM API's consumer budgets). @default false */
   readonly globalRateLimit?: boolean;
 }
@@ -126,7 +128,11 @@ export class EnvoyGateway extends pulumi.ComponentResource {
           metadata: { name: "envoy-proxy", namespace: args.namespace },
           spec: {
             selector: { matchLabels: envoyProxyPodLabels },
-            podMetricsEndpoints: [{ port: "metrics", path: "/stats/prometheus" }],
+            podMetricsEndpoints: [
+              { port: "metrics", path: "/stats/prometheus" },
+              // The AI gateway's sidecar (extproc_builder.go names its port) serves the gen_ai metrics.
+              ...(args.aiGatewayMetrics ? [{ port: "aigw-admin", path: "/metrics" }] : []),
+            ],
           },
         },
         { ...k8sOpts, dependsOn: [args.monitoring.crds] },

@@ -2,7 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   dcgmMetrics as dcgm,
+  consumerLabel,
   envoyMetrics as envoy,
+  genAiMetrics as genAi,
   frontDoorMetrics as frontDoor,
   llamacppMetrics as llamacpp,
   vllmMetrics as vllm,
@@ -17,7 +19,7 @@ interface Target {
   readonly expr: string;
   readonly legendFormat: string;
   /** What must be served for the query to have data (a front door: only where a llama.cpp model is behind it). */
-  readonly needs: "vllm" | "llamacpp" | "ingress-nginx" | "envoy-gateway";
+  readonly needs: "vllm" | "llamacpp" | "ingress-nginx" | "envoy-gateway" | "llmApi";
 }
 
 interface Panel {
@@ -86,6 +88,40 @@ export const llmPanels: readonly Panel[] = [
     unit: "short",
     targets: [{ expr: `avg by (model_name) (${llamacpp.generationSpeed}{${model}})`, legendFormat: "tokens/s {{model_name}}", needs: "llamacpp" }],
   },
+  // Usage of the one LLM API, per consumer and model, as the AI gateway counts it.
+  {
+    title: "LLM API tokens per second, by consumer",
+    unit: "short",
+    targets: [
+      {
+        expr: `sum by (${consumerLabel}, gen_ai_request_model, gen_ai_token_type) (rate(${genAi.tokenUsageSum}{gen_ai_request_model=~"$model_name"}[${window}]))`,
+        legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}} {{gen_ai_token_type}}`,
+        needs: "llmApi",
+      },
+    ],
+  },
+  {
+    title: "LLM API time to first token p95, by consumer",
+    unit: "s",
+    targets: [
+      {
+        expr: `histogram_quantile(0.95, sum by (${consumerLabel}, gen_ai_request_model, le) (rate(${genAi.ttftBucket}{gen_ai_request_model=~"$model_name"}[${window}])))`,
+        legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}}`,
+        needs: "llmApi",
+      },
+    ],
+  },
+  {
+    title: "LLM API request duration p95, by consumer",
+    unit: "s",
+    targets: [
+      {
+        expr: `histogram_quantile(0.95, sum by (${consumerLabel}, gen_ai_request_model, le) (rate(${genAi.requestDurationBucket}{gen_ai_request_model=~"$model_name"}[${window}])))`,
+        legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}}`,
+        needs: "llmApi",
+      },
+    ],
+  },
   {
     title: "KV-cache usage",
     unit: "percentunit",
@@ -111,6 +147,7 @@ export function servedPanels(sources: ServingSources = vllmOnly): Panel[] {
     llamacpp,
     "ingress-nginx": llamacpp && sources.frontDoor?.implementation === "ingress-nginx",
     "envoy-gateway": llamacpp && sources.frontDoor?.implementation === "envoy-gateway",
+    llmApi: sources.llmApi === true,
   };
   return llmPanels
     .map((panel) => ({ ...panel, targets: panel.targets.filter((target) => served[target.needs]) }))

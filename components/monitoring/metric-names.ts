@@ -56,6 +56,21 @@ export const envoyMetrics = {
   active: "envoy_cluster_upstream_rq_active",
 } as const;
 
+/**
+ * The LLM API's usage (Envoy AI Gateway v1.1.0's external processor: OpenTelemetry gen_ai metrics in
+ * Prometheus form, served on its `aigw-admin` port). Labels `gen_ai_request_model`, `gen_ai_token_type`
+ * and `llm_consumer` (the consumer header, mapped by the controller's metricsRequestHeaderAttributes).
+ */
+export const genAiMetrics = {
+  tokenUsageSum: "gen_ai_client_token_usage_sum",
+  ttftBucket: "gen_ai_server_time_to_first_token_seconds_bucket",
+  requestDurationBucket: "gen_ai_server_request_duration_seconds_bucket",
+} as const;
+
+/** The OpenTelemetry attribute the consumer header is mapped to, and the label Prometheus gets (dots to underscores). */
+export const consumerAttribute = "llm.consumer";
+export const consumerLabel = consumerAttribute.replaceAll(".", "_");
+
 /** Envoy Gateway's cluster for an HTTPRoute's rule (internal/gatewayapi irRouteDestinationName, v1.9.0). */
 export const envoyRouteCluster = (namespace: string, route: string, rule = 0) => `httproute/${namespace}/${route}/rule/${rule}`;
 
@@ -78,6 +93,7 @@ export const knownMetricNames: ReadonlySet<string> = new Set([
   ...Object.values(llamacppMetrics),
   ...Object.values(frontDoorMetrics),
   ...Object.values(envoyMetrics),
+  ...Object.values(genAiMetrics),
   ...Object.values(dcgmMetrics),
   ...Object.values(kubeStateMetrics),
 ]);
@@ -94,6 +110,8 @@ export interface ServingSources {
    * inside the cluster name). Absent when the stack has no ingress or its metrics are not scraped.
    */
   readonly frontDoor?: { readonly implementation: FrontDoorImplementation; readonly namespace: string };
+  /** Whether the LLM API (Envoy AI Gateway) runs and its usage metrics are scraped. @default false */
+  readonly llmApi?: boolean;
 }
 
 /** What a stack with only vLLM models serves (the default of the pure builders). */
