@@ -42,6 +42,12 @@ const percentiles = (bucket: string, what: string): Target[] =>
     needs: "vllm" as const,
   }));
 
+/** A p95 panel of one of the LLM API's histograms, per consumer and model. */
+function apiP95(title: string, bucket: string): Panel {
+  const expr = `histogram_quantile(0.95, sum by (${consumerLabel}, gen_ai_request_model, le) (rate(${bucket}{gen_ai_request_model=~"$model_name"}[${window}])))`;
+  return { title, unit: "s", targets: [{ expr, legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}}`, needs: "llmApi" }] };
+}
+
 /**
  * The panels, in reading order: load, latency, throughput, memory, GPUs. Each target names the engine
  * it reads; `llmDashboard` keeps only those the stack serves.
@@ -100,28 +106,8 @@ export const llmPanels: readonly Panel[] = [
       },
     ],
   },
-  {
-    title: "LLM API time to first token p95, by consumer",
-    unit: "s",
-    targets: [
-      {
-        expr: `histogram_quantile(0.95, sum by (${consumerLabel}, gen_ai_request_model, le) (rate(${genAi.ttftBucket}{gen_ai_request_model=~"$model_name"}[${window}])))`,
-        legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}}`,
-        needs: "llmApi",
-      },
-    ],
-  },
-  {
-    title: "LLM API request duration p95, by consumer",
-    unit: "s",
-    targets: [
-      {
-        expr: `histogram_quantile(0.95, sum by (${consumerLabel}, gen_ai_request_model, le) (rate(${genAi.requestDurationBucket}{gen_ai_request_model=~"$model_name"}[${window}])))`,
-        legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}}`,
-        needs: "llmApi",
-      },
-    ],
-  },
+  apiP95("LLM API time to first token p95, by consumer", genAi.ttftBucket),
+  apiP95("LLM API request duration p95, by consumer", genAi.requestDurationBucket),
   {
     title: "KV-cache usage",
     unit: "percentunit",
