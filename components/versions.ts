@@ -4,7 +4,7 @@
  */
 
 export interface ChartPin {
-  /** Helm repository URL the chart is fetched from. */
+  /** Helm repository URL the chart is fetched from, or an `oci://` registry path that holds the chart. */
   readonly repository: string;
   readonly chart: string;
   /** Exact chart version; ranges are never used. */
@@ -16,6 +16,16 @@ export const charts = {
   argoWorkflows: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-workflows", version: "1.0.18" },
   // Final release: ingress-nginx was retired upstream in March 2026 (see README, known limits).
   ingressNginx: { repository: "https://kubernetes.github.io/ingress-nginx", chart: "ingress-nginx", version: "4.15.1" },
+  // The Gateway API and Envoy Gateway CRDs as their own release (the controller chart's CRD subchart is
+  // never upgraded by Helm). Envoy Gateway v1.9.0 bundles Gateway API v1.6.1; OCI versions keep their "v".
+  gatewayCrds: { repository: "oci://docker.io/envoyproxy", chart: "gateway-crds-helm", version: "v1.9.0" },
+  // The default front door (supported until 2027-02-14), installed with its CRD subchart off.
+  envoyGateway: { repository: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.0" },
+  // The LLM API (one base URL, routing by "model"). v1.1.0 lists Envoy Gateway "v1.8.1+" as compatible
+  // (site/docs/compatibility.md; its CI runs v1.8.1 and Envoy Gateway's main); v1.8 is end-of-life, so
+  // the pair is v1.1.0 on v1.9.0, with 1.9's mergeBackends left off (ai-gateway#2507).
+  aiGatewayCrds: { repository: "oci://docker.io/envoyproxy", chart: "ai-gateway-crds-helm", version: "v1.1.0" },
+  aiGateway: { repository: "oci://docker.io/envoyproxy", chart: "ai-gateway-helm", version: "v1.1.0" },
   certManager: { repository: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1" },
   kubePrometheusStack: {
     repository: "https://prometheus-community.github.io/helm-charts",
@@ -54,6 +64,11 @@ export const images = {
   llamacppServer: "ghcr.io/ggml-org/llama.cpp:server-b11206",
   /** Copies weights, datasets and models between s3://, gs:// and local disk (serving's model loader, pipeline steps). */
   rclone: "docker.io/rclone/rclone:1.75.1",
+  /**
+   * The LLM API's rate-limit counters (Envoy Gateway's global rate limit): the official image, at the
+   * tag the pinned Argo CD chart (10.1.1) ships for its own Redis.
+   */
+  redis: "docker.io/library/redis:8.2.3-alpine",
   /**
    * Trains and evaluates in the ML pipeline. The serving image itself: it carries CUDA, PyTorch and
    * transformers, and a model trained with it is known to load in the runtime that serves it.

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
-import type { IngressLayer } from "../components/ingress/types";
+import type { FrontDoorImplementation, IngressLayer } from "../components/ingress/types";
 import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/dcgm-exporter";
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
@@ -81,7 +81,7 @@ export function createMonitoring(
       opts,
     );
   }
-  const sources = servingSources(config, ingress !== undefined);
+  const sources = servingSources(config, ingress?.implementation, ingress?.aiGatewayCrds !== undefined);
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
   new LlmAlertRules(
     `${name}-llm-alerts`,
@@ -104,13 +104,14 @@ export function createMonitoring(
 /**
  * The engines the stack's models run on, so that the dashboard and alerts read only metrics that can
  * exist. A stack without models keeps the vLLM views, ready for the first model. The front door's
- * metrics are scraped whenever ingress and monitoring are both on.
+ * metrics (ingress-nginx's, or the Envoy proxies') are scraped whenever ingress and monitoring are both on.
  */
-export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: boolean): ServingSources {
+export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: FrontDoorImplementation | undefined, llmApi = false): ServingSources {
   const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);
   return {
     vllm: config.models.length === 0 || config.models.some((model) => model.engine === "vllm"),
     llamacpp,
-    ...(frontDoor ? { frontDoor: { namespace: servingConventions.namespace } } : {}),
+    ...(frontDoor ? { frontDoor: { implementation: frontDoor, namespace: servingConventions.namespace } } : {}),
+    ...(llmApi ? { llmApi } : {}),
   };
 }

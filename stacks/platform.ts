@@ -36,10 +36,12 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
-  const ingress = createIngress(name, config, cluster, monitoring, addonOptions);
+  const { layer: ingress, gatewayAddress } = createIngress(name, config, cluster, monitoring, addonOptions);
   const monitoringOutputs = monitoring ? createMonitoring(name, config, cluster, monitoring, ingress, addonOptions) : {};
   const loggingOutputs = createLogging(name, config, cluster, monitoring, ingress, addonOptions);
-  const serving = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
+  const served = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
+  const serving = served?.serving;
+  const api = served?.api;
   const gitops = createGitops(name, config, cluster, { ingress, servingNamespace: serving?.namespace }, addonOptions);
   const firstModel = config.models[0]?.name;
 
@@ -51,11 +53,15 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     bucketName: cluster.objectStore?.bucket ?? pulumi.output(null),
     oidcIssuerUrl: cluster.oidcIssuerUrl ?? pulumi.output(null),
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
+    // Where the `*.<domain>` DNS records point: the Gateway's load balancer hostname (EKS) or IP.
+    ...(gatewayAddress ? { gatewayAddress } : {}),
     ...(serving ? { llmApiKey: serving.apiKey, llmModels: pulumi.output(serving.servedModels) } : {}),
-    // llmApiUrl is the first model's, for the common one-model stack; llmApiUrls has every model.
+    // Behind the Gateway, llmApiUrl is the one LLM API (https://api.<domain>/v1) and llmApiKeys holds a
+    // key per consumer; with ingress-nginx it is the first model's host. llmApiUrls has each model's host.
     ...(serving && firstModel && serving.apiUrls[firstModel]
-      ? { llmApiUrl: pulumi.output(serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
+      ? { llmApiUrl: pulumi.output(api ? api.url : serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
       : {}),
+    ...(api ? { llmApiKeys: api.consumerKeys } : {}),
     ...gitops,
     ...monitoringOutputs,
     ...loggingOutputs,

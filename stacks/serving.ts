@@ -3,24 +3,31 @@ import type { PlatformCluster } from "../components/cluster/types";
 import type { IngressLayer } from "../components/ingress/types";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import { Keda } from "../components/serving/keda";
-import { LlmServing } from "../components/serving/llm-serving";
+import { LlmApi, llmRouteName } from "../components/serving/llm-api";
+import { llmRouteTimeoutSeconds, LlmServing, servingApiKeySecret, servingPort, servingServiceName } from "../components/serving/llm-serving";
 import { gpuPoolCapacities, type LoadedConfig } from "./config";
+import { llmApiEnabled, llmApiService } from "./ingress";
 
 /** Where the serving releases run; the pipeline's deploy step patches Deployments there. */
 export const servingConventions = { namespace: "llm-serving" } as const;
 
-/** Installs one LLM serving release per configured model (and KEDA when one autoscales); undefined without models. */
+/**
+ * Installs one LLM serving release per configured model (and KEDA when one autoscales), and behind the
+ * Gateway the one LLM API in front of them; undefined without models.
+ */
 export function createServing(
   name: string,
   config: LoadedConfig,
   cluster: PlatformCluster,
   layers: { ingress?: IngressLayer; monitoring?: MonitoringLayer },
   opts: pulumi.ComponentResourceOptions,
-): LlmServing | undefined {
+): { serving: LlmServing; api?: LlmApi } | undefined {
   if (config.models.length === 0) return undefined;
   const autoscales = config.models.some((model) => model.maxReplicas > model.minReplicas);
   const keda = autoscales ? new Keda(`${name}-keda`, { provider: cluster.provider }, opts) : undefined;
-  return new LlmServing(
+  const { ingress } = layers;
+  const withApi = llmApiEnabled(config) && ingress?.gateway !== undefined && ingress.aiGatewayCrds !== undefined;
+  const serving = new LlmServing(
     `${name}-llm`,
     {
       cluster,
@@ -30,9 +37,28 @@ export function createServing(
       monitoring: layers.monitoring,
       keda: keda?.release,
       namespace: servingConventions.namespace,
+      ...(withApi ? { llmApiRoute: llmRouteName } : {}),
     },
     opts,
   );
+  if (!withApi) return { serving };
+  const host = ingress.host(llmApiService);
+  const api = new LlmApi(
+    `${name}-llm-api`,
+    {
+      provider: cluster.provider,
+      namespace: servingConventions.namespace,
+      gateway: { name: ingress.gateway!.name, namespace: ingress.gateway!.namespace, sectionName: ingress.gateway!.listener(host) },
+      host,
+      backends: config.models.map((model) => ({ model: model.name, service: servingServiceName(model.name), port: servingPort })),
+      modelKeySecret: servingApiKeySecret,
+      consumers: config.serving.consumers.map(({ name: consumer, ...budget }) => ({ consumer, ...budget })),
+      requestTimeoutSeconds: llmRouteTimeoutSeconds,
+      dependsOn: [ingress.ready, ingress.aiGatewayCrds!, serving.namespace, serving.apiKeySecret],
+    },
+    opts,
+  );
+  return { serving, api };
 }
 
 /**

@@ -8,12 +8,17 @@ import { synthVariant } from "./support/variant";
 const mirror = "http://127.0.0.1:18181/llm-platform";
 const releaseType = "kubernetes:helm.sh/v3:Release";
 
-/** Remote charts have a repository; the serving chart is a path in this repository. */
-const remoteReleases = (result: SynthResult) => ofType(result, releaseType).filter((release) => release.inputs.repositoryOpts !== undefined);
-const repositoryOf = (release: SynthResource) => (release.inputs.repositoryOpts as { repo?: string }).repo;
-const pinnedRepository = (chart: unknown) => Object.values(charts).find((pin) => pin.chart === chart)?.repository;
+/** Remote charts have a repository or an OCI reference; the serving chart is a path in this repository. */
+const isOci = (release: SynthResource) => String(release.inputs.chart).startsWith("oci://");
+const remoteReleases = (result: SynthResult) =>
+  ofType(result, releaseType).filter((release) => release.inputs.repositoryOpts !== undefined || isOci(release));
+/** Where the chart comes from: the repository, or the registry path of an OCI reference. */
+const repositoryOf = (release: SynthResource) =>
+  isOci(release) ? String(release.inputs.chart).replace(/\/[^/]+$/, "") : (release.inputs.repositoryOpts as { repo?: string }).repo;
+const chartName = (release: SynthResource) => String(release.inputs.chart).replace(/^oci:\/\/.*\//, "");
+const pinnedRepository = (release: SynthResource) => Object.values(charts).find((pin) => pin.chart === chartName(release))?.repository;
 const chartAndVersion = (releases: SynthResource[]) =>
-  releases.map((release) => `${release.name} ${String(release.inputs.chart)}@${String(release.inputs.version)}`);
+  releases.map((release) => `${release.name} ${chartName(release)}@${String(release.inputs.version)}`);
 
 describe.each(stackNames())("chart mirror, stack %s", (stack) => {
   let pinned: SynthResult;
@@ -25,7 +30,7 @@ describe.each(stackNames())("chart mirror, stack %s", (stack) => {
 
   it("without chartMirror, every remote chart comes from its pinned upstream repository", () => {
     expect(remoteReleases(pinned).length).toBeGreaterThan(0);
-    for (const release of remoteReleases(pinned)) expect(repositoryOf(release), release.name).toBe(pinnedRepository(release.inputs.chart));
+    for (const release of remoteReleases(pinned)) expect(repositoryOf(release), release.name).toBe(pinnedRepository(release));
   });
 
   it("with chartMirror, every remote chart comes from the mirror, at the same chart and version", () => {
@@ -34,10 +39,14 @@ describe.each(stackNames())("chart mirror, stack %s", (stack) => {
   });
 
   it("leaves charts from this repository (a path) and every other input alone", () => {
-    const local = (result: SynthResult) => ofType(result, releaseType).filter((release) => release.inputs.repositoryOpts === undefined);
+    const remote = new Set(remoteReleases(pinned).map((release) => release.urn));
+    const local = (result: SynthResult) => ofType(result, releaseType).filter((release) => !remote.has(release.urn));
     expect(local(mirrored)).toEqual(local(pinned));
     const withoutRepository = (result: SynthResult) =>
-      result.resources.map((resource) => ({ ...resource, inputs: { ...resource.inputs, repositoryOpts: undefined } }));
+      result.resources.map((resource) => ({
+        ...resource,
+        inputs: { ...resource.inputs, repositoryOpts: undefined, ...(resource.type === releaseType ? { chart: chartName(resource) } : {}) },
+      }));
     expect(withoutRepository(mirrored)).toEqual(withoutRepository(pinned));
   });
 });

@@ -44,6 +44,16 @@ describe("key paths", () => {
 // Each row: a stack, what a user got wrong, the key path the message must name, and words it must contain.
 const mistakes: [string, string, Mutation[], string, RegExp][] = [
   ["dev", "misspelled top-level key", [{ set: ["clustr"], to: {} }], "llm-platform:clustr", /unknown key; did you mean "cluster"/],
+  ["dev", "LLM API consumer name that is not a DNS label", [{ set: ["serving"], to: { consumers: [{ name: "Team A" }] } }], "llm-platform:serving.consumers[0].name", /got "Team A"/],
+  ["dev", "LLM API token budget of zero", [{ set: ["serving"], to: { consumers: [{ name: "team-a", tokensPerHour: 0 }] } }], "llm-platform:serving.consumers[0].tokensPerHour", /got 0; must be >= 1/],
+  ["dev", "two LLM API consumers with one name", [{ set: ["serving"], to: { consumers: [{ name: "team-a" }, { name: "team-a" }] } }], "llm-platform:serving.consumers[1].name", /duplicate consumer name "team-a"/],
+  [
+    "dev",
+    "LLM API consumers on the ingress-nginx front door",
+    [{ set: ["serving"], to: { consumers: [{ name: "team-a" }] } }, { set: ["addons", "ingress", "implementation"], to: "ingress-nginx" }],
+    "llm-platform:serving.consumers",
+    /per-consumer keys need the Gateway front door/,
+  ],
   ["dev", "misspelled nested key", [{ set: ["cluster", "gpuPool"], to: [] }], "llm-platform:cluster.gpuPool", /did you mean "gpuPools"/],
   ["dev", "misspelled add-on", [{ set: ["addons", "argcd"], to: { enabled: true } }], "llm-platform:addons.argcd", /did you mean "argocd"/],
   ["dev", "unknown key in a model", [{ set: ["models", 0, "gpus"], to: 2 }], "llm-platform:models[0].gpus", /unknown key/],

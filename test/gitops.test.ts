@@ -16,7 +16,7 @@ import { ingressRouting } from "../stacks/ingress";
 import { eksGpuInstances } from "../stacks/config/cluster-eks";
 import { fitsNode } from "../stacks/config/rules";
 import { unknownValueKeys } from "./support/chart-keys";
-import { loadStackConfig } from "./support/loaded-config";
+import { loadStackConfig, withIngressNginx } from "./support/loaded-config";
 import { ofType, repoRoot, synthStack } from "./support/synth";
 import { synthVariant } from "./support/variant";
 
@@ -38,8 +38,10 @@ beforeAll(async () => {
     config.models = [];
   });
   // The same dev stack with the optional parts on: an app-of-apps root, a failure webhook and its
-  // model loaded from the bucket (so the pipeline may deploy it).
+  // model loaded from the bucket (so the pipeline may deploy it), on the ingress-nginx front door,
+  // whose Ingresses must wait for its admission webhook (test/gateway.test.ts covers the Gateway).
   variant = await synthVariant("dev", (config) => {
+    (config.addons as Record<string, Record<string, unknown>>).ingress!.implementation = "ingress-nginx";
     (config.models as Record<string, unknown>[])[0]!.weightsFrom = "bucket";
     (config.addons as Record<string, unknown>).argocd = { appOfApps: { repoUrl: "https://github.com/example/platform-apps.git" } };
     config.notifyWebhookUrl = { secure: "AAABAKn0t+a+real+ciphertext" };
@@ -60,7 +62,7 @@ describe("Argo CD", () => {
   });
 
   it("serves through the ingress with TLS, plain HTTP behind it, read-only by default, without Dex", () => {
-    const values = argoCdValues(ingressRouting(loadStackConfig("dev")), "hash") as {
+    const values = argoCdValues(ingressRouting(withIngressNginx(loadStackConfig("dev"))), "hash") as {
       configs: { params: Record<string, unknown>; rbac: Record<string, unknown> };
       dex: { enabled: boolean };
       server: { ingress: { enabled: boolean; hostname: string; ingressClassName: string; annotations: Record<string, string>; extraTls: unknown[] } };
@@ -106,7 +108,10 @@ describe("Argo Workflows", () => {
     expect(values).toMatchObject({ server: { authModes: ["client"] }, useStaticCredentials: false });
     // dev is EKS: the stack's S3 bucket, reached through IRSA.
     expect(values).toMatchObject({ artifactRepository: { s3: { bucket: dev.outputs.bucketName, endpoint: "s3.amazonaws.com", region: "us-east-1", useSDKCreds: true } } });
-    expect(values).toMatchObject({ server: { ingress: { enabled: true, hosts: ["workflows.dev.llm.example.com"], tls: [{ secretName: "workflows-tls" }] } } });
+    // Behind the Gateway (dev) the program's HTTPRoute serves the UI; with ingress-nginx, the chart's Ingress.
+    expect(values).toMatchObject({ server: { ingress: { enabled: false } } });
+    const nginx = releaseOf(variant, "argo-workflows").inputs.values as Record<string, never>;
+    expect(nginx).toMatchObject({ server: { ingress: { enabled: true, hosts: ["workflows.dev.llm.example.com"], tls: [{ secretName: "workflows-tls" }] } } });
   });
 
   it("keeps artifacts in S3 through IRSA, in GCS through Workload Identity, or nowhere without a bucket", () => {

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { certManagerValues, clusterIssuerManifest } from "../components/ingress/cert-manager";
+import { certManagerGatewayValues, certManagerValues, clusterIssuerManifest } from "../components/ingress/cert-manager";
 import { ingressNginxValues } from "../components/ingress/ingress-nginx";
 import { charts } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
 import { ingressConventions } from "../stacks/ingress";
 import { unknownValueKeys } from "./support/chart-keys";
 import { ofType, synthStack } from "./support/synth";
+import { synthWithIngressNginx } from "./support/variant";
 
 const releaseOf = (result: SynthResult, chart: string) => ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === chart)!;
 const issuerOf = (result: SynthResult) => ofType(result, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]!;
@@ -21,7 +22,10 @@ type NginxValues = {
 
 const stacks: Record<string, SynthResult> = {};
 beforeAll(async () => {
-  for (const stack of ["dev", "prod", "local"]) stacks[stack] = await synthStack(stack);
+  // dev and prod on ingress-nginx, which stays a supported choice; local is on it as committed.
+  for (const stack of ["dev", "prod"]) stacks[stack] = await synthWithIngressNginx(stack);
+  stacks.local = await synthStack("local");
+  stacks.gatewayProd = await synthStack("prod");
 });
 
 describe("ingress-nginx", () => {
@@ -36,6 +40,15 @@ describe("ingress-nginx", () => {
     expect(values.controller.allowSnippetAnnotations).toBe(false);
     expect(release.inputs.namespace).toBe(ingressConventions.namespace);
     expect(release.inputs.version).toBe("4.15.1");
+  });
+
+  it("makes an NLB with a long idle timeout on EKS, and nothing AWS-specific elsewhere", () => {
+    const service = (releaseOf(stacks.dev!, "ingress-nginx").inputs.values as { controller: { service: { annotations?: Record<string, string> } } }).controller.service;
+    expect(service.annotations).toMatchObject({
+      "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+      "service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-443": "tcp.idle_timeout.seconds=3600",
+    });
+    expect((releaseOf(stacks.local!, "ingress-nginx").inputs.values as NginxValues).controller.service).toEqual({ type: "LoadBalancer" });
   });
 
   it("takes replicas and service type from config", () => {
@@ -63,6 +76,21 @@ describe("cert-manager", () => {
     expect(unknownValueKeys(charts.certManager, release.inputs.values as Record<string, unknown>)).toEqual([]);
   });
 
+  it("behind the Gateway, watches Gateways and starts after the Gateway API CRDs", () => {
+    const release = releaseOf(stacks.gatewayProd!, "cert-manager");
+    expect(release.inputs.values).toEqual(certManagerGatewayValues);
+    expect(certManagerGatewayValues.config).toMatchObject({ kind: "ControllerConfiguration", enableGatewayAPI: true });
+    expect(unknownValueKeys(charts.certManager, release.inputs.values as Record<string, unknown>)).toEqual([]);
+    const crds = ofType(stacks.gatewayProd!, "kubernetes:helm.sh/v3:Release").find((r) => String(r.inputs.chart).endsWith("/gateway-crds-helm"))!;
+    expect(release.dependsOn).toContain(crds.urn);
+  });
+
+  it("answers HTTP-01 through the Gateway's plain-HTTP listener in prod", () => {
+    expect(issuerOf(stacks.gatewayProd!).inputs).toMatchObject({
+      spec: { acme: { solvers: [{ http01: { gatewayHTTPRoute: { parentRefs: [{ kind: "Gateway", name: "llm-platform", namespace: "envoy-gateway-system", sectionName: "http" }] } } }] } },
+    });
+  });
+
   it("creates the ClusterIssuer the ingress layer names, after the cert-manager release only", () => {
     for (const result of Object.values(stacks)) {
       const issuer = issuerOf(result);
@@ -85,7 +113,7 @@ describe("cert-manager", () => {
   });
 
   it("uses the staging ACME endpoint for letsencrypt-staging", () => {
-    const staging = clusterIssuerManifest({ clusterIssuerName: "x", issuer: "letsencrypt-staging", acmeEmail: "a@b.io", ingressClassName: "nginx" });
+    const staging = clusterIssuerManifest({ clusterIssuerName: "x", issuer: "letsencrypt-staging", acmeEmail: "a@b.io", http01: { ingressClassName: "nginx" } });
     expect(staging).toMatchObject({ spec: { acme: { server: "https://acme-staging-v02.api.letsencrypt.org/directory" } } });
   });
 });

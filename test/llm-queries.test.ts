@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { llmAlertRuleGroups, type LlmSlo } from "../components/monitoring/llm-alert-rules";
 import { llmDashboard } from "../components/monitoring/llm-dashboard";
 import {
+  consumerLabel,
   dcgmMetrics,
   frontDoorMetrics,
+  genAiMetrics,
   knownMetricNames,
   leLabel,
   llamacppMetrics,
@@ -24,6 +26,32 @@ describe("the parser the tests rely on", () => {
   it("reports broken PromQL and reads metric names", () => {
     expect(parsePromql("sum(rate(foo[5m]) ").errors).not.toEqual([]);
     expect(parsePromql("rate(vllm:a_total{x=\"y\"}[5m]) / on(pod) b").metricNames).toEqual(["vllm:a_total", "b"]);
+  });
+});
+
+describe("the LLM dashboard of a stack with the LLM API", () => {
+  const panelsOf = (sources: ServingSources) => JSON.parse(JSON.stringify(llmDashboard(sources))) as { panels: DashboardPanel[] };
+  const withApi = panelsOf({ vllm: true, llamacpp: [], llmApi: true });
+
+  it("shows the API's tokens, time to first token and request duration per consumer and model, from the AI gateway's gen_ai metrics", () => {
+    const usage = withApi.panels.filter((panel) => panel.title.startsWith("LLM API"));
+    expect(usage.map((panel) => panel.title)).toEqual([
+      "LLM API tokens per second, by consumer",
+      "LLM API time to first token p95, by consumer",
+      "LLM API request duration p95, by consumer",
+    ]);
+    const exprs = usage.flatMap((panel) => panel.targets.map((target) => target.expr));
+    for (const expr of exprs) {
+      const parsed = parsePromql(interpolateGrafana(expr));
+      expect(parsed.errors, expr).toEqual([]);
+      for (const name of parsed.metricNames) expect(knownMetricNames.has(name), name).toBe(true);
+      expect(expr).toContain(`sum by (${consumerLabel}, gen_ai_request_model`);
+    }
+    expect(new Set(exprs.flatMap((expr) => parsePromql(interpolateGrafana(expr)).metricNames))).toEqual(new Set(Object.values(genAiMetrics)));
+  });
+
+  it("has no gen_ai panel where there is no LLM API (ingress-nginx, or no ingress)", () => {
+    expect(JSON.stringify(panelsOf({ vllm: true, llamacpp: [] }))).not.toContain("gen_ai_");
   });
 });
 
@@ -61,9 +89,9 @@ describe("the LLM dashboard", () => {
 
 const served = { namespace: "llm-serving", names: ["qwen-small"] };
 /** A cloud stack: vLLM behind a scraped front door. */
-const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { namespace: "llm-serving" } };
+const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 /** A stack like local: one llama.cpp model behind the front door, no vLLM, no GPU. */
-const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
+const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 const bothEngines: ServingSources = { ...cpuOnly, vllm: true };
 const namesIn = (exprs: string[]) => new Set(exprs.flatMap((expr) => parsePromql(interpolateGrafana(expr)).metricNames));
 const exprsOf = (model: Record<string, unknown>) =>

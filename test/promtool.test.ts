@@ -31,7 +31,7 @@ const gauge = (series: string, value: number, minutes: number) => ({ series, val
 const alertsAt = (evalTime: string, alertname: string, exp_alerts: unknown[]) => ({ eval_time: evalTime, alertname, exp_alerts });
 
 /** A vLLM model behind a scraped front door, as the cloud stacks serve. */
-const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { namespace: "llm-serving" } };
+const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 
 function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor): string {
   const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
@@ -49,6 +49,12 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
    */
   const frontDoor = (status: string) =>
     `nginx_ingress_controller_requests{exported_namespace="llm-serving",ingress="qwen-small",service="qwen-small",status="${status}",namespace="ingress-nginx",pod="controller-0"}`;
+  /**
+   * The same answers at the Envoy proxies, as Prometheus stores their route cluster's counter (by class
+   * only: each status gets its own proxy pod here, so that the series stay distinct).
+   */
+  const envoyFrontDoor = (status: string) =>
+    `envoy_cluster_upstream_rq_xx{envoy_cluster_name="httproute/llm-serving/qwen-small/rule/0",envoy_response_code_class="${status[0]}",namespace="envoy-gateway-system",pod="envoy-${status}"}`;
   const page = [{
     exp_labels: { severity: "critical", slo: "llm:request_error_ratio", model_name: "qwen-small" },
     exp_annotations: {
@@ -58,12 +64,16 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
   }];
 
   /** A stack like local: one llama.cpp model behind the front door, no vLLM. */
-  const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { namespace: "llm-serving" } };
+  const cpuOnly: ServingSources = { vllm: false, llamacpp: ["qwen-small"], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
+
+  const behindEnvoy = (sources: ServingSources): ServingSources => ({ ...sources, frontDoor: { implementation: "envoy-gateway", namespace: "llm-serving" } });
 
   it.each([
-    { engine: "a vLLM model", sources: vllmBehindFrontDoor },
-    { engine: "a llama.cpp model (as the local stack serves)", sources: cpuOnly },
-  ])("pages when one response in ten of $engine fails within the hour; quiet at one in 500, on client aborts and on 4xx", ({ sources }) => {
+    { engine: "a vLLM model", sources: vllmBehindFrontDoor, frontDoor },
+    { engine: "a llama.cpp model (as the local stack serves)", sources: cpuOnly, frontDoor },
+    { engine: "a vLLM model behind Envoy Gateway", sources: behindEnvoy(vllmBehindFrontDoor), frontDoor: envoyFrontDoor },
+    { engine: "a llama.cpp model behind Envoy Gateway", sources: behindEnvoy(cpuOnly), frontDoor: envoyFrontDoor },
+  ])("pages when one response in ten of $engine fails within the hour; quiet at one in 500, on client aborts and on 4xx", ({ sources, frontDoor }) => {
     const burning = {
       interval: "1m",
       input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("500"), 5, 120), counter(frontDoor("503"), 5, 120)],
@@ -82,7 +92,10 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
     expect(runPromtool([burning, healthy], sources)).toMatch(/SUCCESS/);
   });
 
-  it("page on an outage the engine never sees: every replica down, the front door answering 503", () => {
+  it.each([
+    { door: "ingress-nginx", sources: vllmBehindFrontDoor, frontDoor },
+    { door: "Envoy Gateway", sources: behindEnvoy(vllmBehindFrontDoor), frontDoor: envoyFrontDoor },
+  ])("page on an outage the engine never sees: every replica down, $door answering 503", ({ sources, frontDoor }) => {
     const outage = {
       interval: "1m",
       input_series: [
@@ -116,7 +129,7 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         },
       }])],
     };
-    expect(runPromtool([outage, missing])).toMatch(/SUCCESS/);
+    expect(runPromtool([outage, missing], sources)).toMatch(/SUCCESS/);
   });
 
   it("does not page on one failed request in a dozen: too few requests to judge", () => {

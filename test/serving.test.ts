@@ -19,8 +19,8 @@ import { unknownValueKeys } from "./support/chart-keys";
 import { lintChart, renderChart } from "./support/helm";
 import { validateManifest } from "./support/kube-models";
 import { kubeScoreFindings } from "./support/kube-score";
-import { ofType, repoRoot, synthStack } from "./support/synth";
-import { synthVariant } from "./support/variant";
+import { ofType, repoRoot } from "./support/synth";
+import { synthVariant, synthWithIngressNginx } from "./support/variant";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -54,8 +54,9 @@ function rendered(result: SynthResult): Rendered {
 
 const stacks: Record<string, Rendered> = {};
 beforeAll(async () => {
-  stacks.dev = rendered(await synthStack("dev"));
-  stacks.prod = rendered(await synthStack("prod"));
+  // On ingress-nginx, whose Ingress the chart renders; test/gateway.test.ts checks the Gateway's routes.
+  stacks.dev = rendered(await synthWithIngressNginx("dev"));
+  stacks.prod = rendered(await synthWithIngressNginx("prod"));
 });
 
 const gpus = { dev: 1, prod: 4 } as const;

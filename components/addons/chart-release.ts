@@ -9,6 +9,8 @@ export interface ChartReleaseArgs {
   readonly timeoutSeconds?: number;
 }
 
+const isOci = (pin: ChartPin) => pin.repository.startsWith("oci://");
+
 /**
  * A Helm release of a pinned upstream chart. Every add-on installs its chart through this, so that
  * the repository and version always come from components/versions.ts and never float.
@@ -19,13 +21,14 @@ export function chartRelease(
   args: ChartReleaseArgs,
   opts: pulumi.CustomResourceOptions & { provider: k8s.Provider },
 ): k8s.helm.v3.Release {
+  // Helm reads an OCI chart from its full reference; `--repo` only takes an HTTP(S) index.
+  const source = isOci(pin) ? { chart: `${pin.repository}/${pin.chart}` } : { chart: pin.chart, repositoryOpts: { repo: pin.repository } };
   return new k8s.helm.v3.Release(
     name,
     {
       name,
-      chart: pin.chart,
+      ...source,
       version: pin.version,
-      repositoryOpts: { repo: pin.repository },
       namespace: args.namespace,
       values: args.values,
       // Roll back a failed upgrade instead of leaving a half-applied release behind.
@@ -42,15 +45,20 @@ const releaseType = "kubernetes:helm.sh/v3:Release";
 /**
  * Fetches every remote chart of a component tree from `mirror` (a Helm repository that serves all
  * pinned charts, for clusters that cannot reach the upstream repositories) instead of the pin's
- * repository. Chart name and version stay pinned; charts from this repository (a path) are left alone.
+ * repository or OCI registry. Chart name and version stay pinned; charts from this repository (a path)
+ * are left alone.
  * A transformation on the options every add-on is created with (stacks/platform.ts), so that an add-on
  * added later is covered without being told about the mirror.
  */
 export function chartMirrorTransformation(mirror: string): pulumi.ResourceTransformation {
   return ({ type, props, opts }) => {
+    if (type !== releaseType) return undefined;
     const repositoryOpts = props.repositoryOpts as k8s.types.input.helm.v3.RepositoryOpts | undefined;
-    if (type !== releaseType || !repositoryOpts?.repo) return undefined;
-    return { props: { ...props, repositoryOpts: { ...repositoryOpts, repo: mirror } }, opts };
+    if (repositoryOpts?.repo) return { props: { ...props, repositoryOpts: { ...repositoryOpts, repo: mirror } }, opts };
+    // An OCI chart: the mirror serves it by its name, like every other pinned chart.
+    const chart = props.chart as string;
+    if (!chart.startsWith("oci://")) return undefined;
+    return { props: { ...props, chart: chart.slice(chart.lastIndexOf("/") + 1), repositoryOpts: { repo: mirror } }, opts };
   };
 }
 

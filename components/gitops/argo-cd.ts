@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { chartRelease } from "../addons/chart-release";
+import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer, IngressRouting } from "../ingress/types";
 import { charts } from "../versions";
 
@@ -47,7 +48,8 @@ export function argoCdValues(
     // No SSO connector is configured, so Dex would be an idle pod with cluster credentials.
     dex: { enabled: false },
     server: {
-      ingress: host && ingress
+      // Behind the Gateway the program's own HTTPRoute takes the Ingress's place.
+      ingress: host && usesIngressObjects(ingress)
         ? {
             enabled: true,
             ingressClassName: ingress.className,
@@ -107,8 +109,13 @@ export class ArgoCd extends pulumi.ComponentResource {
       charts.argoCd,
       { namespace: namespace.metadata.name, values: argoCdValues(args.ingress, pulumi.secret(password.bcryptHash)) },
       // The chart's Ingress needs the ingress controller's admission webhook to answer.
-      { parent: this, provider: args.provider, dependsOn: args.ingress ? [args.ingress.ready] : [] },
+      { parent: this, provider: args.provider, dependsOn: usesIngressObjects(args.ingress) ? [args.ingress.ready] : [] },
     );
+    if (args.ingress) {
+      // argocd-server serves plain HTTP on port 80 (server.insecure); the chart names it <release>-server.
+      const service = helmName(`${name}-release-server`);
+      gatewayRoute(`${name}-route`, args.ingress, { namespace: namespace.metadata.name, service, port: 80, host: args.ingress.host("argocd") }, { parent: this, provider: args.provider });
+    }
     if (args.appOfApps) {
       const root = rootApplication(args.appOfApps, namespaceName);
       new k8s.apiextensions.CustomResource(

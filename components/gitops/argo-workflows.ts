@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease } from "../addons/chart-release";
 import type { ObjectStore, WorkloadIdentity } from "../cluster/types";
+import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer, IngressRouting } from "../ingress/types";
 import { charts } from "../versions";
 
@@ -76,7 +77,8 @@ export function argoWorkflowsValues(args: {
       // anyone who reaches the UI act as the server's service account.
       authModes: ["client"],
       serviceAccount: { name: argoWorkflowsConventions.serverServiceAccount, annotations: args.serverAnnotations },
-      ingress: host && args.ingress
+      // Behind the Gateway the program's own HTTPRoute takes the Ingress's place.
+      ingress: host && usesIngressObjects(args.ingress)
         ? {
             enabled: true,
             ingressClassName: args.ingress.className,
@@ -160,9 +162,15 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         }),
       },
       // The chart's Ingress needs the ingress controller's admission webhook to answer.
-      { ...k8sOpts, dependsOn: args.ingress ? [args.ingress.ready] : [] },
+      { ...k8sOpts, dependsOn: usesIngressObjects(args.ingress) ? [args.ingress.ready] : [] },
     );
-    if (args.ingress) this.url = pulumi.output(`https://${args.ingress.host(argoWorkflowsConventions.host)}`);
+    if (args.ingress) {
+      const host = args.ingress.host(argoWorkflowsConventions.host);
+      // The chart names the server Service <release>-argo-workflows-server; it serves HTTP on 2746.
+      const service = helmName(`${name}-release-argo-workflows-server`);
+      gatewayRoute(`${name}-route`, args.ingress, { namespace: namespace.metadata.name, service, port: 2746, host }, k8sOpts);
+      this.url = pulumi.output(`https://${host}`);
+    }
     this.registerOutputs({ url: this.url, workflowNamespace: this.workflowNamespace });
   }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { chartReleaseInNamespace } from "../addons/chart-release";
 import type { MonitoringLayer } from "../monitoring/types";
 import { charts } from "../versions";
+import { awsNlbAnnotations } from "./gateway-manifests";
 
 export interface IngressNginxArgs {
   readonly provider: k8s.Provider;
@@ -13,6 +14,11 @@ export interface IngressNginxArgs {
   readonly replicas?: number;
   /** @default "LoadBalancer" */
   readonly serviceType?: "LoadBalancer" | "NodePort";
+  /**
+   * EKS: a Network Load Balancer with a long idle timeout. Without it EKS makes a Classic ELB, whose
+   * 60 s idle timeout cuts a completion that sends nothing for a minute. @default false
+   */
+  readonly eksNlb?: boolean;
   /** When set, the controller exposes metrics and a ServiceMonitor, which needs the layer's CRDs. */
   readonly monitoring?: MonitoringLayer;
 }
@@ -27,7 +33,10 @@ export function ingressNginxValues(args: Omit<IngressNginxArgs, "provider" | "na
       ingressClassResource: { name: args.className, enabled: true, default: true },
       // Snippet annotations let anyone who can create an Ingress inject nginx config (CVE-2021-25742, CVE-2025-1974).
       allowSnippetAnnotations: false,
-      service: { type: args.serviceType ?? "LoadBalancer" },
+      service: {
+        type: args.serviceType ?? "LoadBalancer",
+        ...(args.eksNlb && (args.serviceType ?? "LoadBalancer") === "LoadBalancer" ? { annotations: awsNlbAnnotations([80, 443]) } : {}),
+      },
       metrics: { enabled: scraped, serviceMonitor: { enabled: scraped } },
     },
   };
@@ -35,8 +44,8 @@ export function ingressNginxValues(args: Omit<IngressNginxArgs, "provider" | "na
 
 /**
  * The ingress-nginx controller, pinned to its final release: the project was retired upstream in
- * March 2026 and gets no more fixes. Add-ons only see the IngressLayer, so a Gateway API
- * implementation can take its place without touching them.
+ * March 2026 and gets no more fixes, security fixes included. Kept as a per-stack choice for teams
+ * still migrating; Envoy Gateway is the default front door.
  */
 export class IngressNginx extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;

@@ -1,10 +1,24 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** What an Ingress needs from the ingress layer: names and annotations only, no resources. */
+/** The front door's implementation; chosen per stack (`addons.ingress.implementation`). */
+export type FrontDoorImplementation = "envoy-gateway" | "ingress-nginx";
+
+/** The Gateway that HTTPRoutes attach to (Gateway API front door only). */
+export interface GatewayRef {
+  readonly name: string;
+  readonly namespace: string;
+  /** The Gateway's HTTPS listener for `host` (every public host has its own, for its certificate). */
+  listener(host: string): string;
+}
+
+/** What an Ingress or HTTPRoute needs from the ingress layer: names and annotations only, no resources. */
 export interface IngressRouting {
-  /** IngressClass name for `spec.ingressClassName`. */
+  readonly implementation: FrontDoorImplementation;
+  /** IngressClass name for `spec.ingressClassName` (ingress-nginx), or the GatewayClass (envoy-gateway). */
   readonly className: string;
-  /** Namespace and pod labels of the controller, for NetworkPolicies that let only it in. */
+  /** Set for the Gateway API front door: add-ons create HTTPRoutes to it instead of Ingresses. */
+  readonly gateway?: GatewayRef;
+  /** Namespace and pod labels of the proxies traffic comes from, for NetworkPolicies that let only them in. */
   readonly controllerNamespace: string;
   readonly controllerPodLabels: Readonly<Record<string, string>>;
   /** The public host of a service: `<service>.<domain>`. */
@@ -14,16 +28,18 @@ export interface IngressRouting {
 }
 
 /**
- * The ingress layer every exposed endpoint goes through. Add-ons only see this interface, so a
- * Gateway API implementation can replace ingress-nginx later without touching them.
+ * The ingress layer every exposed endpoint goes through. Add-ons only see this interface, so the
+ * implementation (Envoy Gateway or ingress-nginx) is a per-stack choice that does not touch them.
  */
 export interface IngressLayer extends IngressRouting {
   /**
-   * Ready once the controller's admission webhook can answer. Its ValidatingWebhookConfiguration
-   * (failurePolicy Fail) exists before a post-install hook patches in its caBundle, so anything that
-   * creates an Ingress must depend on this, or its first install can be rejected.
+   * What an Ingress or HTTPRoute must wait for. ingress-nginx: its admission webhook (failurePolicy
+   * Fail) exists before a post-install hook patches in its caBundle, so an Ingress created earlier can
+   * be rejected. Envoy Gateway: the Gateway API CRDs.
    */
   readonly ready: pulumi.Resource;
+  /** The Envoy AI Gateway's CRDs, when the stack has the LLM API (Envoy Gateway front door with models). */
+  readonly aiGatewayCrds?: pulumi.Resource;
 }
 
 export interface IngressTls {

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { gatewayRoute } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import { elasticStackVersion } from "../versions";
 
@@ -20,7 +21,7 @@ export interface KibanaArgs {
 export const kibanaMemory = "2Gi";
 
 /** The Kibana resource (kibana.k8s.elastic.co/v1); pure. */
-export function kibanaManifest(args: Pick<KibanaArgs, "kibanaName" | "elasticsearchName">, publicUrl?: string) {
+export function kibanaManifest(args: Pick<KibanaArgs, "kibanaName" | "elasticsearchName">, publicUrl?: string, plainHttp = false) {
   return {
     apiVersion: "kibana.k8s.elastic.co/v1",
     kind: "Kibana",
@@ -39,6 +40,9 @@ export function kibanaManifest(args: Pick<KibanaArgs, "kibanaName" | "elasticsea
       // ECK wires the connection: a service account token for Kibana and the Elasticsearch CA.
       elasticsearchRef: { name: args.elasticsearchName },
       ...(publicUrl ? { config: { "server.publicBaseUrl": publicUrl } } : {}),
+      // Behind the Gateway, Envoy terminates the public TLS and reaches Kibana over plain HTTP, inside
+      // the namespace's NetworkPolicy, as it does Argo CD and Grafana; ECK's own CA is not one Envoy trusts.
+      ...(plainHttp ? { http: { tls: { selfSignedCertificate: { disabled: true } } } } : {}),
       podTemplate: {
         spec: {
           // 2Gi, ECK 3.5's own default: Kibana 9.x sizes its heap at 75% of the container's memory and
@@ -64,13 +68,16 @@ export class Kibana extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider: args.provider };
     const host = args.ingress?.host("kibana");
     this.url = host ? `https://${host}` : undefined;
-    const manifest = kibanaManifest(args, this.url);
+    const behindGateway = args.ingress?.gateway !== undefined;
+    const manifest = kibanaManifest(args, this.url, behindGateway);
     this.kibana = new k8s.apiextensions.CustomResource(
       `${name}-kibana`,
       { ...manifest, metadata: { ...manifest.metadata, namespace: args.namespace } },
       { ...k8sOpts, dependsOn: [args.operator] },
     );
-    if (args.ingress && host) {
+    if (args.ingress && host && behindGateway) {
+      gatewayRoute(`${name}-route`, args.ingress, { namespace: args.namespace, service: `${args.kibanaName}-kb-http`, port: 5601, host }, k8sOpts);
+    } else if (args.ingress && host) {
       const tls = args.ingress.tls(host);
       new k8s.networking.v1.Ingress(
         `${name}-ingress`,

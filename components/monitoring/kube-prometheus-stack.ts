@@ -3,6 +3,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { chartRelease } from "../addons/chart-release";
+import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import { charts } from "../versions";
 
@@ -69,6 +70,8 @@ export function kubePrometheusStackValues(
 ) {
   const host = args.ingress?.host("grafana");
   const tls = host ? args.ingress!.tls(host) : undefined;
+  // Behind the Gateway the program's own HTTPRoute takes the Ingress's place.
+  const ingressObject = usesIngressObjects(args.ingress);
   return {
     fullnameOverride: args.fullname,
     // The CRDs come from their own release, which ServiceMonitors and rules elsewhere wait on.
@@ -114,9 +117,9 @@ export function kubePrometheusStackValues(
       admin: { existingSecret: adminSecretName, userKey: adminSecretKeys.user, passwordKey: adminSecretKeys.password },
       // Dashboards come from ConfigMaps labelled grafana_dashboard="1" in any namespace (kps defaults, made explicit).
       sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
-      ...(host && tls
+      ...(host ? { "grafana.ini": { server: { root_url: `https://${host}` } } } : {}),
+      ...(host && tls && ingressObject
         ? {
-            "grafana.ini": { server: { root_url: `https://${host}` } },
             ingress: {
               enabled: true,
               ingressClassName: args.ingress!.className,
@@ -187,10 +190,15 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
       // ingress controller's admission webhook to answer.
       {
         ...k8sOpts,
-        dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : []), ...(args.ingress ? [args.ingress.ready] : [])],
+        dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : []), ...(usesIngressObjects(args.ingress) ? [args.ingress.ready] : [])],
       },
     );
     const host = args.ingress?.host("grafana");
+    if (host) {
+      // The Grafana subchart names its Service <release>-grafana, on port 80.
+      const service = helmName(`${name}-release-grafana`);
+      gatewayRoute(`${name}-grafana-route`, args.ingress, { namespace: this.namespace.metadata.name, service, port: 80, host }, k8sOpts);
+    }
     this.grafanaUrl = host ? `https://${host}` : undefined;
     this.registerOutputs({ status: this.release.status, grafanaUrl: this.grafanaUrl });
   }

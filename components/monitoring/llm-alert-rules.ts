@@ -192,7 +192,8 @@ export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: S
 
 /**
  * Availability as clients see it, where the front door's metrics are scraped: each model's 5xx
- * answers at its Ingress (named after it). That counts crashes, timeouts and "no replica" (503), which
+ * answers at its Ingress or its Envoy route (named after it). That counts crashes, timeouts and "no
+ * replica" (503; behind Envoy the model routes go to the Service address for that, see llm-serving.ts), which
  * no engine reports; client aborts (499) and rate limits (4xx) are not the service failing. Without a
  * front door, vLLM's own error count is the next best; llama.cpp counts no errors at all.
  */
@@ -202,8 +203,8 @@ function availabilitySli(slo: LlmSlo, served: ServedModels, sources: ServingSour
     const models = served.names;
     return sliRules({
       ...common,
-      ratio: (range) => `${frontDoorRate(sources, range, ', status=~"5.."', { models })} / ${frontDoorRate(sources, range, "", { models })}`,
-      volume: { record: "llm:frontdoor_requests", increase: (range) => frontDoorRate(sources, range, "", { models, fn: "increase" }) },
+      ratio: (range) => `${frontDoorRate(sources, range, { models, errorsOnly: true })} / ${frontDoorRate(sources, range, { models })}`,
+      volume: { record: "llm:frontdoor_requests", increase: (range) => frontDoorRate(sources, range, { models, fn: "increase" }) },
     });
   }
   if (!sources.vllm) return undefined;

@@ -2,6 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   dcgmMetrics as dcgm,
+  consumerLabel,
+  envoyMetrics as envoy,
+  genAiMetrics as genAi,
   frontDoorMetrics as frontDoor,
   llamacppMetrics as llamacpp,
   vllmMetrics as vllm,
@@ -15,8 +18,8 @@ export const dashboardLabel = { grafana_dashboard: "1" } as const;
 interface Target {
   readonly expr: string;
   readonly legendFormat: string;
-  /** What must be served for the query to have data. */
-  readonly needs: "vllm" | "llamacpp" | "frontDoor";
+  /** What must be served for the query to have data (a front door: only where a llama.cpp model is behind it). */
+  readonly needs: "vllm" | "llamacpp" | "ingress-nginx" | "envoy-gateway" | "llmApi";
 }
 
 interface Panel {
@@ -39,6 +42,12 @@ const percentiles = (bucket: string, what: string): Target[] =>
     needs: "vllm" as const,
   }));
 
+/** A p95 panel of one of the LLM API's histograms, per consumer and model. */
+function apiP95(title: string, bucket: string): Panel {
+  const expr = `histogram_quantile(0.95, sum by (${consumerLabel}, gen_ai_request_model, le) (rate(${bucket}{gen_ai_request_model=~"$model_name"}[${window}])))`;
+  return { title, unit: "s", targets: [{ expr, legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}}`, needs: "llmApi" }] };
+}
+
 /**
  * The panels, in reading order: load, latency, throughput, memory, GPUs. Each target names the engine
  * it reads; `llmDashboard` keeps only those the stack serves.
@@ -49,8 +58,13 @@ export const llmPanels: readonly Panel[] = [
     unit: "reqps",
     targets: [
       { expr: `sum by (model_name, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: "{{model_name}} {{finished_reason}}", needs: "vllm" },
-      // llama.cpp counts no requests by outcome: the front door does, per Ingress (named after the model).
-      { expr: `sum by (ingress, status) (rate(${frontDoor.requests}{ingress=~"$model_name"}[${window}]))`, legendFormat: "{{ingress}} HTTP {{status}}", needs: "frontDoor" },
+      // llama.cpp counts no requests by outcome: the front door does, per Ingress or per route (named after the model).
+      { expr: `sum by (ingress, status) (rate(${frontDoor.requests}{ingress=~"$model_name"}[${window}]))`, legendFormat: "{{ingress}} HTTP {{status}}", needs: "ingress-nginx" },
+      {
+        expr: `sum by (envoy_cluster_name, envoy_response_code_class) (rate(${envoy.responses}{envoy_cluster_name=~"httproute/[^/]+/($model_name)/rule/0"}[${window}]))`,
+        legendFormat: "{{envoy_cluster_name}} HTTP {{envoy_response_code_class}}xx",
+        needs: "envoy-gateway",
+      },
     ],
   },
   {
@@ -80,6 +94,20 @@ export const llmPanels: readonly Panel[] = [
     unit: "short",
     targets: [{ expr: `avg by (model_name) (${llamacpp.generationSpeed}{${model}})`, legendFormat: "tokens/s {{model_name}}", needs: "llamacpp" }],
   },
+  // Usage of the one LLM API, per consumer and model, as the AI gateway counts it.
+  {
+    title: "LLM API tokens per second, by consumer",
+    unit: "short",
+    targets: [
+      {
+        expr: `sum by (${consumerLabel}, gen_ai_request_model, gen_ai_token_type) (rate(${genAi.tokenUsageSum}{gen_ai_request_model=~"$model_name"}[${window}]))`,
+        legendFormat: `{{${consumerLabel}}} {{gen_ai_request_model}} {{gen_ai_token_type}}`,
+        needs: "llmApi",
+      },
+    ],
+  },
+  apiP95("LLM API time to first token p95, by consumer", genAi.ttftBucket),
+  apiP95("LLM API request duration p95, by consumer", genAi.requestDurationBucket),
   {
     title: "KV-cache usage",
     unit: "percentunit",
@@ -99,7 +127,14 @@ export const llmPanels: readonly Panel[] = [
 
 /** The panels with only the targets whose engine the stack serves; panels left empty are dropped. */
 export function servedPanels(sources: ServingSources = vllmOnly): Panel[] {
-  const served = { vllm: sources.vllm, llamacpp: sources.llamacpp.length > 0, frontDoor: sources.llamacpp.length > 0 && !!sources.frontDoor };
+  const llamacpp = sources.llamacpp.length > 0;
+  const served = {
+    vllm: sources.vllm,
+    llamacpp,
+    "ingress-nginx": llamacpp && sources.frontDoor?.implementation === "ingress-nginx",
+    "envoy-gateway": llamacpp && sources.frontDoor?.implementation === "envoy-gateway",
+    llmApi: sources.llmApi === true,
+  };
   return llmPanels
     .map((panel) => ({ ...panel, targets: panel.targets.filter((target) => served[target.needs]) }))
     .filter((panel) => panel.targets.length > 0);

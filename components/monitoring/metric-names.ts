@@ -1,8 +1,10 @@
+import type { FrontDoorImplementation } from "../ingress/types";
+
 /**
  * Metric names and histogram buckets the dashboard and alerts query, as vLLM (v1 engine,
  * vllm/v1/metrics/loggers.py), the llama.cpp server (tools/server, `--metrics`), the front door
- * (ingress-nginx) and NVIDIA's dcgm-exporter (default-counters.csv) export them.
- * Tests check that no query uses a name outside these lists.
+ * (ingress-nginx, or the Envoy proxies of Envoy Gateway) and NVIDIA's dcgm-exporter
+ * (default-counters.csv) export them. Tests check that no query uses a name outside these lists.
  */
 
 export const vllmMetrics = {
@@ -40,6 +42,38 @@ export const frontDoorMetrics = {
   requests: "nginx_ingress_controller_requests",
 } as const;
 
+/**
+ * The Envoy proxies' per-cluster stats (`/stats/prometheus`, every counter including zeros), labelled
+ * `envoy_cluster_name`. Envoy Gateway gives each HTTPRoute rule its own cluster (envoyRouteCluster).
+ */
+export const envoyMetrics = {
+  /**
+   * Responses per class, label `envoy_response_code_class` ("1" to "5"). A request whose connection to
+   * the backend fails is charged as a 503 too, so a model at zero replicas still counts its requests.
+   */
+  responses: "envoy_cluster_upstream_rq_xx",
+  /** Gauge: requests in flight to the cluster, a long stream included. */
+  active: "envoy_cluster_upstream_rq_active",
+} as const;
+
+/**
+ * The LLM API's usage (Envoy AI Gateway v1.1.0's external processor: OpenTelemetry gen_ai metrics in
+ * Prometheus form, served on its `aigw-admin` port). Labels `gen_ai_request_model`, `gen_ai_token_type`
+ * and `llm_consumer` (the consumer header, mapped by the controller's metricsRequestHeaderAttributes).
+ */
+export const genAiMetrics = {
+  tokenUsageSum: "gen_ai_client_token_usage_sum",
+  ttftBucket: "gen_ai_server_time_to_first_token_seconds_bucket",
+  requestDurationBucket: "gen_ai_server_request_duration_seconds_bucket",
+} as const;
+
+/** The OpenTelemetry attribute the consumer header is mapped to, and the label Prometheus gets (dots to underscores). */
+export const consumerAttribute = "llm.consumer";
+export const consumerLabel = consumerAttribute.replaceAll(".", "_");
+
+/** Envoy Gateway's cluster for an HTTPRoute's rule (internal/gatewayapi irRouteDestinationName, v1.9.0). */
+export const envoyRouteCluster = (namespace: string, route: string, rule = 0) => `httproute/${namespace}/${route}/rule/${rule}`;
+
 export const dcgmMetrics = {
   gpuUtil: "DCGM_FI_DEV_GPU_UTIL",
   framebufferUsed: "DCGM_FI_DEV_FB_USED",
@@ -58,6 +92,8 @@ export const knownMetricNames: ReadonlySet<string> = new Set([
   ...Object.values(vllmMetrics),
   ...Object.values(llamacppMetrics),
   ...Object.values(frontDoorMetrics),
+  ...Object.values(envoyMetrics),
+  ...Object.values(genAiMetrics),
   ...Object.values(dcgmMetrics),
   ...Object.values(kubeStateMetrics),
 ]);
@@ -69,30 +105,37 @@ export interface ServingSources {
   /** Served names of the llama.cpp models. */
   readonly llamacpp: readonly string[];
   /**
-   * Where the front door's request counter finds the models: the serving namespace as ingress-nginx
-   * reports it (`exported_namespace` once scraped, since the target's own namespace wins). Absent
-   * when the stack has no ingress or its metrics are not scraped.
+   * Which front door counts the models' requests, and the serving namespace its series name them by
+   * (ingress-nginx: `exported_namespace` once scraped, since the target's own namespace wins; Envoy:
+   * inside the cluster name). Absent when the stack has no ingress or its metrics are not scraped.
    */
-  readonly frontDoor?: { readonly namespace: string };
+  readonly frontDoor?: { readonly implementation: FrontDoorImplementation; readonly namespace: string };
+  /** Whether the LLM API (Envoy AI Gateway) runs and its usage metrics are scraped. @default false */
+  readonly llmApi?: boolean;
 }
 
 /** What a stack with only vLLM models serves (the default of the pure builders). */
 export const vllmOnly: ServingSources = { vllm: true, llamacpp: [] };
 
 /**
- * The front door's request rate of some models (the llama.cpp ones unless `models` says otherwise),
- * with the Ingress name (the model name) as `model_name`, so it joins vLLM's series; `extraMatchers`
- * filters, e.g. `, status=~"5.."`. `fn` is `rate` or `increase`.
+ * The front door's request rate of some models (the llama.cpp ones unless `models` says otherwise), with
+ * the model as `model_name` so it joins vLLM's series: ingress-nginx names the Ingress, Envoy the route's
+ * cluster, each after the model. `errorsOnly` keeps 5xx answers. `fn` is `rate` or `increase`.
  */
 export function frontDoorRate(
   sources: ServingSources,
   range: string,
-  extraMatchers = "",
-  options: { readonly models?: readonly string[]; readonly fn?: "rate" | "increase" } = {},
+  options: { readonly models?: readonly string[]; readonly errorsOnly?: boolean; readonly fn?: "rate" | "increase" } = {},
 ): string {
   const names = (options.models ?? sources.llamacpp).join("|");
-  const selector = `${frontDoorMetrics.requests}{exported_namespace="${sources.frontDoor!.namespace}", ingress=~"${names}"${extraMatchers}}`;
-  return `sum by (model_name) (label_replace(${options.fn ?? "rate"}(${selector}[${range}]), "model_name", "$1", "ingress", "(.*)"))`;
+  const { implementation, namespace } = sources.frontDoor!;
+  const fn = options.fn ?? "rate";
+  if (implementation === "envoy-gateway") {
+    const selector = `${envoyMetrics.responses}{envoy_cluster_name=~"${envoyRouteCluster(namespace, `(?:${names})`)}"${options.errorsOnly ? ', envoy_response_code_class="5"' : ""}}`;
+    return `sum by (model_name) (label_replace(${fn}(${selector}[${range}]), "model_name", "$1", "envoy_cluster_name", "${envoyRouteCluster(namespace, "(.*)")}"))`;
+  }
+  const selector = `${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress=~"${names}"${options.errorsOnly ? ', status=~"5.."' : ""}}`;
+  return `sum by (model_name) (label_replace(${fn}(${selector}[${range}]), "model_name", "$1", "ingress", "(.*)"))`;
 }
 
 /**

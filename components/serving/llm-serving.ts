@@ -7,10 +7,12 @@ import { priorityClass } from "../addons/priority-class";
 import * as random from "@pulumi/random";
 import { podSecurityLabels } from "../addons/pod-security";
 import { gpuPoolNamed, type PlatformCluster } from "../cluster/types";
+import { backendApiKeyField } from "../ingress/ai-gateway-manifests";
+import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import type { MonitoringLayer } from "../monitoring/types";
 import { HubWeightsSync } from "./weights-sync";
-import { frontDoorActivationQuery, perPodCache, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
+import { frontDoorActivationQuery, longestRequestSeconds, perPodCache, secretsDigest, servingPlan, servingPriority, servingValues, type ServedModel, type ServingExposure } from "./values";
 
 /**
  * The chart as the Release input names it. Relative, so that the input (and the state) is the same on
@@ -57,7 +59,21 @@ export interface LlmServingArgs {
   readonly timeoutSeconds?: number;
   /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default the cluster's model cache storage, else gp3's baseline */
   readonly cacheVolumeMiBps?: number;
+  /**
+   * The LLM API's AIGatewayRoute in the namespace, when the stack has one: its rule i serves model i, so
+   * its requests wake a model at zero as well. @default none
+   */
+  readonly llmApiRoute?: string;
 }
+
+/** The Service the llm-serving chart makes for a model (its fullname: `fullnameOverride` is the model's name), and its port. */
+export const servingServiceName = (model: string) => helmName(model);
+export const servingPort = 8000;
+/** The Secret holding the models' own API key, in the serving namespace. */
+export const servingApiKeySecret = "llm-api-key";
+
+/** The LLM routes' request timeout behind the Gateway: the longest completion the platform lets run. */
+export const llmRouteTimeoutSeconds = longestRequestSeconds;
 
 /** The public host of a model: one host per model, since vLLM serves the OpenAI API at `/v1`. */
 export const modelHost = (ingress: IngressLayer, model: string) => ingress.host(`${model}.api`);
@@ -75,6 +91,8 @@ export class LlmServing extends pulumi.ComponentResource {
   readonly apiKey: pulumi.Output<string>;
   /** The namespace the releases run in. */
   readonly namespace: k8s.core.v1.Namespace;
+  /** The Secret holding the models' key, under `api-key` (the chart) and `apiKey` (the AI gateway). */
+  readonly apiKeySecret: k8s.core.v1.Secret;
   readonly releases: Readonly<Record<string, k8s.helm.v3.Release>>;
 
   constructor(name: string, args: LlmServingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -102,9 +120,11 @@ export class LlmServing extends pulumi.ComponentResource {
     this.apiKey = pulumi.secret(apiKey.result);
     const apiKeySecret = new k8s.core.v1.Secret(
       `${name}-api-key`,
-      { metadata: { name: "llm-api-key", namespace: ns }, type: "Opaque", stringData: { "api-key": this.apiKey } },
+      // The AI gateway reads an upstream key under `apiKey` (its controller's apiKeyInSecret).
+      { metadata: { name: servingApiKeySecret, namespace: ns }, type: "Opaque", stringData: { "api-key": this.apiKey, [backendApiKeyField]: this.apiKey } },
       k8sOpts,
     );
+    this.apiKeySecret = apiKeySecret;
     const hfTokenSecret = args.hfToken
       ? new k8s.core.v1.Secret(
           `${name}-hf-token`,
@@ -128,7 +148,7 @@ export class LlmServing extends pulumi.ComponentResource {
     const digest = chartDigest();
     const urls: Record<string, string> = {};
     const releases: Record<string, k8s.helm.v3.Release> = {};
-    for (const model of args.models) {
+    for (const [index, model] of args.models.entries()) {
       const autoscale = model.maxReplicas > model.minReplicas;
       if (autoscale && (!monitoring || !args.keda)) {
         throw new Error(`model ${model.name} autoscales, which needs the monitoring layer and KEDA`);
@@ -140,6 +160,7 @@ export class LlmServing extends pulumi.ComponentResource {
         const host = modelHost(ingress, model.name);
         const tls = ingress.tls(host);
         return {
+          ingressObject: usesIngressObjects(ingress),
           className: ingress.className,
           host,
           tlsSecretName: tls.secretName,
@@ -189,7 +210,7 @@ export class LlmServing extends pulumi.ComponentResource {
       if (monitoring) dependsOn.push(monitoring.crds);
       if (autoscale) dependsOn.push(args.keda!);
       // The release's Ingress needs the ingress controller's admission webhook to answer.
-      if (ingress) dependsOn.push(ingress.ready);
+      if (usesIngressObjects(ingress)) dependsOn.push(ingress.ready);
 
       releases[model.name] = new k8s.helm.v3.Release(
         `${name}-${model.name}`,
@@ -202,15 +223,18 @@ export class LlmServing extends pulumi.ComponentResource {
             model,
             scheduling: pool?.scheduling,
             storageClassName: cluster.modelCacheStorage?.storageClassName ?? cluster.storageClassName,
-            apiKeySecret: "llm-api-key",
+            apiKeySecret: servingApiKeySecret,
             hfTokenSecret: hfTokenSecret ? "hf-token" : undefined,
             serviceAccountAnnotations,
             secretsChecksum,
             modelSource,
             cacheVolumeMiBps: modelCacheMiBps,
             cacheOnNode,
-            // The Ingress is named after the release (fullnameOverride: the model's name).
-            activationQuery: model.minReplicas === 0 ? frontDoorActivationQuery(args.namespace ?? "llm-serving", model.name) : undefined,
+            // The Ingress and the HTTPRoute are named after the release (fullnameOverride: the model's name).
+            activationQuery:
+              model.minReplicas === 0
+                ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", servingServiceName(model.name), args.llmApiRoute && { route: args.llmApiRoute, rule: index })
+                : undefined,
             exposure,
             monitoring: monitoring && {
               prometheusUrl: monitoring.prometheusUrl,
@@ -226,6 +250,25 @@ export class LlmServing extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn },
       );
+      if (exposure) {
+        gatewayRoute(
+          `${name}-${model.name}-route`,
+          ingress,
+          {
+            namespace: ns,
+            service: servingServiceName(model.name),
+            port: servingPort,
+            host: exposure.host,
+            // Only what the key protects (/v1) and the health check, as the chart's Ingress does.
+            pathPrefixes: ["/v1", "/health"],
+            // Envoy's default (15 s) covers the whole response and would cut every long completion.
+            requestTimeout: `${llmRouteTimeoutSeconds}s`,
+            // Requests to a model with no replica (scaled to zero, or down) are then counted per model.
+            viaServiceAddress: true,
+          },
+          k8sOpts,
+        );
+      }
     }
     this.servedModels = args.models.map((model) => model.name);
     this.apiUrls = urls;

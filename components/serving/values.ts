@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GpuScheduling } from "../cluster/types";
-import { frontDoorMetrics } from "../monitoring/metric-names";
+import type { FrontDoorImplementation } from "../ingress/types";
+import { envoyMetrics, envoyRouteCluster, frontDoorMetrics } from "../monitoring/metric-names";
 import { images, knownWeightsGiB } from "../versions";
 import { loadPlan, servingBudgets, startupProbePeriodSeconds, type LoadPlan, type ServingBudgets, type WeightsPath } from "./cold-start";
 
@@ -65,6 +66,8 @@ export const loadPlanAnnotations = {
 
 /** Where the release is exposed; absent when the stack has no ingress. */
 export interface ServingExposure {
+  /** True for ingress-nginx (the chart makes an Ingress); false behind the Gateway (an HTTPRoute instead). */
+  readonly ingressObject: boolean;
   readonly className: string;
   readonly host: string;
   readonly tlsSecretName: string;
@@ -130,13 +133,28 @@ export const servingPriority = { name: "llm-serving", value: 100000 } as const;
 export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
 
 /**
- * The PromQL that wakes a model from zero: its request rate at the front door, which counts requests
- * (503s included) while no replica runs. The one place that knows the front door's metric and labels:
- * ingress-nginx counts per Ingress, whose own namespace becomes `exported_namespace` once scraped.
- * A Gateway API front door (#16) changes only this function.
+ * The PromQL that wakes a model from zero, and keeps it awake while it serves: its requests at the
+ * front door, which counts them (503s included) while no replica runs. The one place that knows the
+ * front door's metric and labels. ingress-nginx counts per Ingress, whose own namespace becomes
+ * `exported_namespace` once scraped. Envoy counts per route cluster: its responses (a request that
+ * finds no replica fails to connect and is charged as a 503, since the model routes go to the Service
+ * address), plus the requests in flight, so a stream longer than the rate window does not look idle.
  */
-export function frontDoorActivationQuery(namespace: string, ingressName: string): string {
-  return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${ingressName}"}[2m]))`;
+export function frontDoorActivationQuery(
+  implementation: FrontDoorImplementation,
+  namespace: string,
+  route: string,
+  /** Envoy only: the LLM API's AIGatewayRoute and the rule that serves this model (the AI gateway keeps the rule order). */
+  llmApi?: { readonly route: string; readonly rule: number } | "",
+): string {
+  if (implementation === "envoy-gateway") {
+    const own = envoyRouteCluster(namespace, route);
+    const cluster = llmApi
+      ? `envoy_cluster_name=~"${own}|${envoyRouteCluster(namespace, llmApi.route, llmApi.rule)}"`
+      : `envoy_cluster_name="${own}"`;
+    return `sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`;
+  }
+  return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${route}"}[2m]))`;
 }
 
 /** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
@@ -333,7 +351,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
         }
       : { replicas: model.minReplicas }),
     serviceMonitor: { enabled: monitoring !== undefined },
-    ingress: exposure
+    ingress: exposure?.ingressObject
       ? {
           enabled: true,
           className: exposure.className,

@@ -9,7 +9,13 @@ export const addons = z
     ingress: z
       .strictObject({
         enabled: enabled(true),
-        replicas: positiveInt.max(10).default(2),
+        implementation: z
+          .enum(["envoy-gateway", "ingress-nginx"])
+          .default("envoy-gateway")
+          .describe(
+            "The front door. \"envoy-gateway\": Kubernetes Gateway API with Envoy Gateway (one Gateway, an HTTPS listener per host, HTTPRoutes). \"ingress-nginx\": the retired ingress-nginx (final release, no security fixes), for stacks still migrating.",
+          ),
+        replicas: positiveInt.max(10).default(2).describe("Replicas of the ingress-nginx controller, or of the Envoy proxies."),
         serviceType: z.enum(["LoadBalancer", "NodePort"]).default("LoadBalancer").describe("\"LoadBalancer\" on clouds; \"NodePort\" for k3s without a load balancer."),
       })
       .prefault({}),

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { maxReleaseTimeoutSeconds } from "../../components/serving/cold-start";
 import { replicaRequests, requestPerGpu, servingPlan, weightsPath } from "../../components/serving/values";
 import { knownWeightsGiB } from "../../components/cloud-catalog";
+import { maxRouteRules } from "../../components/ingress/ai-gateway-manifests";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
@@ -68,6 +69,18 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     ctx.addIssue({ code: "custom", path, message, input: undefined, params: { value } });
   };
   const { cluster } = config;
+
+  // The LLM API (Envoy AI Gateway): one route rule per model, consumer keys checked at the Gateway.
+  const consumers = config.serving.consumers.map((consumer) => consumer.name);
+  consumers.forEach((name, index) => {
+    if (consumers.indexOf(name) !== index) fail(["serving", "consumers", index, "name"], `duplicate consumer name "${name}": each consumer has one key`);
+  });
+  if (consumers.length > 0 && (!config.addons.ingress.enabled || config.addons.ingress.implementation !== "envoy-gateway")) {
+    fail(["serving", "consumers"], 'per-consumer keys need the Gateway front door: set addons.ingress.implementation to "envoy-gateway" (ingress-nginx keeps one host per model and the shared key llmApiKey)');
+  }
+  if (config.addons.ingress.enabled && config.addons.ingress.implementation === "envoy-gateway" && config.models.length > maxRouteRules) {
+    fail(["models"], `the LLM API routes at most ${maxRouteRules} models (one AIGatewayRoute rule each); this stack has ${config.models.length}`);
+  }
 
   const pools: { name: string; minSize: number; maxSize: number }[] =
     cluster.provider === "k3s" ? [] : cluster.gpuPools;

@@ -3,6 +3,7 @@ import { addons } from "./addons";
 import { eksCluster } from "./cluster-eks";
 import { gkeCluster } from "./cluster-gke";
 import { k3sCluster } from "./cluster-k3s";
+import { dnsLabel, positiveInt } from "./common";
 import { models } from "./models";
 import { hostname } from "./names";
 import { checkCrossFieldRules } from "./rules";
@@ -45,6 +46,20 @@ export const platformSchema = z
       .prefault({}),
     addons,
     models: models.describe("Models served by the LLM serving chart, one release each."),
+    serving: z
+      .strictObject({
+        consumers: z
+          .array(
+            z.strictObject({
+              name: dnsLabel.describe("Consumer name: its key's id, forwarded to the models as x-llm-consumer."),
+              tokensPerHour: positiveInt.optional().describe("Token budget (prompt plus completion) per hour; over it the consumer gets 429. Unset: unlimited."),
+              requestsPerMinute: positiveInt.optional().describe("Requests per minute; over it the consumer gets 429. Unset: unlimited."),
+            }),
+          )
+          .default([])
+          .describe("Who may call the LLM API at https://api.<domain>/v1, each with its own key (stack output llmApiKeys). Needs the envoy-gateway front door."),
+      })
+      .prefault({}),
     kubeconfig: z
       .string()
       .min(1)

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import type { SynthResult } from "../../scripts/lib/synthesize";
-import { stackNames, synthStack } from "../support/synth";
+import { repoRoot, stackNames, synthStack } from "../support/synth";
 import { startApiServer, type ApiServer } from "./support/apiserver";
 import { startChartRepo, type ChartRepo } from "./support/chart-repo";
 import { dryRunApply } from "./support/dry-run";
@@ -12,7 +13,9 @@ import { checkOnServer, renderStack, type StackRender } from "./support/stack-ch
 
 /**
  * Item 1 and 2 of the real checks: every committed stack's remote charts rendered for real with the
- * values the program computes, and every object of the stack sent to a real API server.
+ * values the program computes, and every object of the stack sent to a real API server. Each stack is
+ * synthesized with its `chartMirror` set to the loopback repository, as an air-gapped team would: every
+ * remote chart, the OCI-published ones (Envoy Gateway) included, is then fetched from it by name.
  */
 let repo: ChartRepo;
 let api: Promise<ApiServer> | undefined;
@@ -25,7 +28,7 @@ const checked = new Map<string, { result: SynthResult; render: StackRender }>();
 async function synthAndRender(stack: string): Promise<{ result: SynthResult; render: StackRender }> {
   if (!checked.has(stack)) {
     // Secrets as the placeholders synth reads them as, so that charts see values of the right shape.
-    const result = await synthStack(stack, undefined, { fresh: true, secrets: "placeholders" });
+    const result = await synthStack(stack, withChartMirror(stack, repo.url), { fresh: true, secrets: "placeholders" });
     checked.set(stack, { result, render: renderStack(result.resources, renderer) });
   }
   return checked.get(stack)!;
@@ -36,6 +39,15 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "llm-platform-charts-"));
   renderer = new ChartRenderer(repo.url, workDir);
 });
+
+/** A copy of the committed stack file (secure values kept, for the placeholders) with `chartMirror` set. */
+function withChartMirror(stack: string, mirror: string): string {
+  const document = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  document.config["llm-platform:chartMirror"] = mirror;
+  const file = join(workDir, `Pulumi.${stack}.yaml`);
+  writeFileSync(file, stringify(document));
+  return file;
+}
 
 /** The API server, started on first use (the chart checks run without one). */
 const server = () => (api ??= startApiServer());
@@ -49,12 +61,15 @@ afterAll(async () => {
 
 describe.each(stackNames())("stack %s", (stack) => {
   let render: StackRender;
+  let result: SynthResult;
   beforeAll(async () => {
-    ({ render } = await synthAndRender(stack));
+    ({ render, result } = await synthAndRender(stack));
   });
 
   it("renders every remote chart with the program's values; each values key exists in the pinned chart", () => {
     expect(render.charts.length).toBeGreaterThan(0);
+    // Through the chart mirror every chart is a name in one Helm repository: no OCI reference is left.
+    for (const release of remoteReleases(result.resources)) expect([release.chart, release.repository], release.name).toEqual([expect.not.stringContaining("/"), repo.url]);
     expect(render.problems).toEqual([]);
     for (const chart of render.charts) expect(chart.objects, chart.release).toBeGreaterThan(0);
   });

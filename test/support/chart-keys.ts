@@ -40,7 +40,8 @@ export function unknownValueKeys(pin: ChartPin, values: Record<string, unknown>)
     const kind = kinds.get(join1(path));
     return freeForm.has(join1(path)) || templateOnly.has(join1(path)) || (kind !== undefined && kind !== "map");
   };
+  // The root of empty values ({}) is no key: a chart without values (a CRD chart) takes it.
   return valuePaths(values)
-    .filter((path) => !known(path) && !path.some((_, index) => index < path.length - 1 && opensUp(path.slice(0, index + 1))))
+    .filter((path) => path.length > 0 && !known(path) && !path.some((_, index) => index < path.length - 1 && opensUp(path.slice(0, index + 1))))
     .map((path) => path.join("."));
 }

@@ -11,3 +11,8 @@ export function loadStackConfig(stack: string): LoadedConfig {
   for (const key of secretKeys) delete config[key];
   return { ...(config as Omit<typeof result.config, SecretKey>), secrets: {} };
 }
+
+/** The same config on the ingress-nginx front door (a per-stack choice that stays supported). */
+export function withIngressNginx(config: LoadedConfig): LoadedConfig {
+  return { ...config, addons: { ...config.addons, ingress: { ...config.addons.ingress, implementation: "ingress-nginx" } } };
+}

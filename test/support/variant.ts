@@ -20,3 +20,21 @@ export async function synthVariant(stack: string, mutate: (config: Record<string
   writeFileSync(file, stringify(document));
   return synthStack(stack, file);
 }
+
+const nginxVariants = new Map<string, Promise<SynthResult>>();
+
+/**
+ * A committed stack switched to the ingress-nginx front door, which stays a supported choice;
+ * synthesized once per worker, since several test files check it.
+ */
+export function synthWithIngressNginx(stack: string): Promise<SynthResult> {
+  const cached = nginxVariants.get(stack);
+  if (cached) return cached;
+  const result = synthVariant(stack, (config) => {
+    const addons = (config.addons ?? {}) as { ingress?: Record<string, unknown> };
+    addons.ingress = { ...addons.ingress, implementation: "ingress-nginx" };
+    config.addons = addons;
+  });
+  nginxVariants.set(stack, result);
+  return result;
+}

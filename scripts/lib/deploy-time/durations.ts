@@ -87,6 +87,19 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   // to form and Kibana to connect to it.
   "kubernetes:kibana.k8s.elastic.co/v1:Kibana": assumed(180, "waitFor health=green: Elasticsearch pods pull and form a cluster (~2 min), then Kibana starts (~1 min)"),
   "kubernetes:cert-manager.io/v1:ClusterIssuer": apiCall,
+  // The Gateway's proxies and their load balancer come up after `pulumi up` returns: the provider does
+  // not await custom resources, and Envoy Gateway creates them from the Gateway.
+  "kubernetes:gateway.networking.k8s.io/v1:GatewayClass": apiCall,
+  "kubernetes:gateway.networking.k8s.io/v1:Gateway": apiCall,
+  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": apiCall,
+  "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": apiCall,
+  "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy": apiCall,
+  "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy": apiCall,
+  "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend": apiCall,
+  "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute": apiCall,
+  "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend": apiCall,
+  "kubernetes:aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy": apiCall,
+  "kubernetes:monitoring.coreos.com/v1:PodMonitor": apiCall,
   "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": apiCall,
   // Providers and random values are local computations.
@@ -122,6 +135,10 @@ export const k3sCommandDurations = {
 export const chartDurations: Readonly<Record<string, Duration>> = {
   "prometheus-operator-crds": assumed(10, "CRDs only"),
   "cert-manager": assumed(90, "three Deployments, then the startupapicheck hook waits for the webhook"),
+  "gateway-crds-helm": assumed(10, "CRDs only"),
+  "gateway-helm": assumed(45, "controller Deployment and the certgen hook Job; the proxies start from the Gateway later"),
+  "ai-gateway-crds-helm": assumed(10, "CRDs only"),
+  "ai-gateway-helm": assumed(30, "one controller Deployment; its webhook certificate is rendered by the chart"),
   "ingress-nginx": assumed(60, "controller Deployment and the admission-webhook hook Jobs, before the load balancer wait"),
   "kube-prometheus-stack": assumed(180, "operator, Grafana, kube-state-metrics, admission hook Jobs, Prometheus and Alertmanager with volumes"),
   "eck-operator": assumed(45, "one StatefulSet"),

@@ -90,7 +90,8 @@ function servingDuration(resource: SynthResource, context: Context): ModeledDura
 }
 
 function releaseDuration(resource: SynthResource, context: Context): ModeledDuration {
-  const chart = String(resource.inputs.chart ?? "");
+  // An OCI chart is named by its full reference; the table keys it by the chart's name.
+  const chart = String(resource.inputs.chart ?? "").replace(/^oci:\/\/.*\//, "");
   // `atomic` turns the wait back on; without either, Helm returns once the objects are applied.
   if (resource.inputs.skipAwait === true && resource.inputs.atomic !== true) {
     return { seconds: waits.releaseWithoutWait.seconds, parts: [part(`chart ${chart}`, waits.releaseWithoutWait)], fallback: false };

@@ -38,6 +38,11 @@ const wholeRef =
 /** `with .Values.x }} ... toYaml .` (the most common way to render a pass-through map). */
 const withRef = /with\s+\$?\.Values((?:\.[A-Za-z0-9_]+)+)\s*-?}}[^{]*{{-?\s*(?:toYaml|tpl \(toYaml)\s+\./g;
 
+/** `$x := .Values.a.b`: a values path held in a variable... */
+const assignedRef = /\$(\w+)\s*:=\s*\$?\.Values((?:\.[A-Za-z0-9_]+)+)\s*-?}}/g;
+/** ...that flows whole into a rendered or merged map (gateway-helm merges config.envoyGateway into its defaults, then toYaml). */
+const wholeVariable = (name: string) => new RegExp(`(?:toYaml|toJson|merge|mergeOverwrite|deepCopy)\\s[^}]*\\$${name}\\b`);
+
 function segments(dotted: string): string[] {
   return dotted.split(".").filter(Boolean);
 }
@@ -64,6 +69,9 @@ function scanTemplates(dir: string, prefix: string[], keys: ChartKeys): void {
       keys.read.add(key(scoped([...segments(match[1]!), ...indexed])));
     }
     for (const match of [...text.matchAll(wholeRef), ...text.matchAll(withRef)]) keys.whole.add(key(scoped(segments(match[1]!))));
+    for (const match of text.matchAll(assignedRef)) {
+      if (wholeVariable(match[1]!).test(text)) keys.whole.add(key(scoped(segments(match[2]!))));
+    }
     for (const match of text.matchAll(/range\s+(?:\$\w+\s*,\s*)?\$\w+\s*:=\s*index\s+\$?\.Values((?:\.[A-Za-z0-9_]+)*)((?:\s+"[^"]+")+)/g)) {
       const indexed = [...match[2]!.matchAll(/"([^"]+)"/g)].map((quoted) => quoted[1]!);
       keys.whole.add(key(scoped([...segments(match[1]!), ...indexed])));

@@ -1,0 +1,369 @@
+import { Gateway, GatewayClass, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
+import Ajv from "ajv";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
+import { consumerHeader, modelHeader, overBudgetBody, tokenCostMetadata } from "../components/ingress/ai-gateway-manifests";
+import { envoyGatewayValues, gatewayCrdsValues, rateLimitPodLabels } from "../components/ingress/envoy-gateway";
+import { envoyProxyManifest, httpRouteManifest } from "../components/ingress/gateway-manifests";
+import { envoyMetrics, knownMetricNames } from "../components/monitoring/metric-names";
+import { llmRouteTimeoutSeconds } from "../components/serving/llm-serving";
+import { longestRequestSeconds } from "../components/serving/values";
+import { charts, images } from "../components/versions";
+import { manifestsOf } from "../scripts/lib/manifests";
+import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
+import { gatewayConventions } from "../stacks/ingress";
+import { unknownValueKeys } from "./support/chart-keys";
+import { validateManifest } from "./support/kube-models";
+import { parsePromql } from "./support/promql";
+import { ofType, repoRoot, synthStack } from "./support/synth";
+import { synthVariant } from "./support/variant";
+
+type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// Envoy Gateway's own kinds, validated against the CRD schemas of the pinned chart (scripts/crd-fixture.ts).
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+/**
+ * The API server prunes fields a structural schema does not list, so a misspelled field is dropped
+ * without an error. Here every object schema with listed properties is closed, so a misspelling fails.
+ */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== "object") return schema;
+  const entries = Object.fromEntries(Object.entries(schema as Values).map(([key, value]) => [key, closed(value)]));
+  const open = entries.additionalProperties !== undefined || entries["x-kubernetes-preserve-unknown-fields"] === true;
+  return entries.properties && !open ? { ...entries, additionalProperties: false } : entries;
+}
+const crdSchema = (file: string) => ajv.compile(closed(JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "crds", file), "utf8"))) as object);
+const envoyGatewayKinds: Record<string, ReturnType<typeof crdSchema>> = {
+  EnvoyProxy: crdSchema("envoyproxy-v1alpha1.schema.json"),
+  SecurityPolicy: crdSchema("securitypolicy-v1alpha1.schema.json"),
+  BackendTrafficPolicy: crdSchema("backendtrafficpolicy-v1alpha1.schema.json"),
+  Backend: crdSchema("backend-v1alpha1.schema.json"),
+  // Envoy AI Gateway v1.1.0 (ai-gateway-crds-helm), storage version v1beta1.
+  AIGatewayRoute: crdSchema("aigatewayroute-v1beta1.schema.json"),
+  AIServiceBackend: crdSchema("aiservicebackend-v1beta1.schema.json"),
+  BackendSecurityPolicy: crdSchema("backendsecuritypolicy-v1beta1.schema.json"),
+};
+// With this repo's node10 module resolution tsc cannot see the models' base class (exports-only package).
+const gatewayApiKinds: Record<string, new (object: never) => object> = { Gateway, GatewayClass, HTTPRoute };
+
+/** Throws when a Gateway API or Envoy Gateway object does not match its pinned upstream schema. */
+function validateGatewayObject(object: Values): void {
+  const Model = gatewayApiKinds[object.kind];
+  if (object.apiVersion === "gateway.networking.k8s.io/v1" && Model) {
+    (new Model(object as never) as { validate(): void }).validate();
+    return;
+  }
+  const validate = envoyGatewayKinds[object.kind];
+  if (!validate) throw new Error(`no schema for ${object.apiVersion}/${object.kind}`);
+  const { kind, metadata } = object;
+  if (!validate(object)) throw new Error(`${String(kind)} ${String(metadata?.name)}: ${ajv.errorsText(validate.errors)}`);
+}
+
+const isGatewayKind = (resource: SynthResource) => /^kubernetes:(gateway\.networking\.k8s\.io|gateway\.envoyproxy\.io|aigateway\.envoyproxy\.io)\//.test(resource.type);
+const releases = (result: SynthResult) => ofType(result, "kubernetes:helm.sh/v3:Release");
+const releaseOf = (result: SynthResult, chart: string) => releases(result).find((r) => String(r.inputs.chart).endsWith(`/${chart}`))!;
+const routes = (result: SynthResult) => ofType(result, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+const routeFor = (result: SynthResult, host: string) => routes(result).find((r) => ((r.inputs.spec as Values).hostnames ?? []).includes(host));
+
+const gatewayStacks = ["dev", "prod", "gke-dev", "k3s-lab"] as const;
+const stacks: Record<string, SynthResult> = {};
+beforeAll(async () => {
+  for (const stack of [...gatewayStacks, "local"]) stacks[stack] = await synthStack(stack);
+});
+
+describe("the schema checks", () => {
+  it("reject a malformed Gateway API object and a misspelled EnvoyProxy field", () => {
+    const route = httpRouteManifest({ name: "r", namespace: "n", gateway: { name: "g", namespace: "n", sectionName: "https-x" }, host: "x.example.com", service: "s", port: 80 }) as Values;
+    expect(() => validateGatewayObject(route)).not.toThrow();
+    expect(() => validateGatewayObject({ ...route, spec: { ...route.spec, hostnames: ["Not A Host"] } })).toThrow();
+    const proxy = envoyProxyManifest({ name: "p", namespace: "n", flavour: "eks", replicas: 2, serviceType: "LoadBalancer" }) as Values;
+    expect(() => validateGatewayObject(proxy)).not.toThrow();
+    expect(() => validateGatewayObject({ ...proxy, spec: { provider: { type: "Kubernetes", kubernetes: { envoyServic: {} } } } })).toThrow(/additional/);
+  });
+});
+
+describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
+  let result: SynthResult;
+  beforeAll(() => {
+    result = stacks[stack]!;
+  });
+
+  it("is the committed front door: Envoy Gateway and no ingress-nginx, no Ingress objects", () => {
+    expect(releases(result).map((r) => String(r.inputs.chart))).not.toContain("ingress-nginx");
+    expect(ofType(result, "kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
+    expect(releaseOf(result, "gateway-helm").inputs.version).toBe(charts.envoyGateway.version);
+  });
+
+  it("creates only Gateway objects that validate against the pinned Gateway API and Envoy Gateway schemas", () => {
+    const objects = result.resources.filter(isGatewayKind);
+    expect(objects.length).toBeGreaterThanOrEqual(8);
+    for (const object of objects) expect(() => validateGatewayObject(object.inputs as Values), object.name).not.toThrow();
+  });
+
+  it("installs the CRDs as their own release and the controller with its CRD subchart off, after them", () => {
+    const crds = releaseOf(result, "gateway-crds-helm");
+    const controller = releaseOf(result, "gateway-helm");
+    expect(crds.inputs.values).toEqual(gatewayCrdsValues);
+    // With the LLM API, Envoy Gateway calls the AI gateway's controller as its extension server (no
+    // committed stack lists consumers with budgets, so no global rate limit).
+    expect(controller.inputs.values).toEqual({ ...envoyGatewayValues, config: { envoyGateway: envoyGatewayExtensionConfig("envoy-ai-gateway-system") } });
+    expect(unknownValueKeys(charts.gatewayCrds, crds.inputs.values as Values)).toEqual([]);
+    expect(unknownValueKeys(charts.envoyGateway, controller.inputs.values as Values)).toEqual([]);
+    expect(controller.dependsOn).toContain(crds.urn);
+    // Routes and the Gateway need the CRDs, never the controller's workloads.
+    for (const object of result.resources.filter(isGatewayKind)) {
+      expect(object.dependsOn, object.name).toContain(crds.urn);
+      expect(object.dependsOn, object.name).not.toContain(controller.urn);
+    }
+  });
+
+  it("serves Argo CD, Argo Workflows, Grafana, Kibana and each model on its own HTTPS listener with a certificate", () => {
+    const gateway = ofType(result, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0]!.inputs as Values;
+    expect(gateway.metadata.annotations["cert-manager.io/cluster-issuer"]).toMatch(/^llm-platform-/);
+    const domain = String(result.outputs.argocdUrl).replace("https://argocd.", "");
+    for (const service of ["argocd", "workflows", "grafana", "kibana"]) {
+      const host = `${service}.${domain}`;
+      const listener = (gateway.spec.listeners as Values[]).find((l) => l.hostname === host)!;
+      expect(listener, host).toMatchObject({ protocol: "HTTPS", port: 443, tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: `${service}-tls` }] } });
+      const route = routeFor(result, host)!.inputs as Values;
+      expect(route.spec.parentRefs).toEqual([{ name: gatewayConventions.gatewayName, namespace: gatewayConventions.namespace, sectionName: listener.name }]);
+    }
+    expect(gateway.spec.listeners[0]).toMatchObject({ name: "http", protocol: "HTTP", port: 80 });
+  });
+
+  it("gives the LLM routes a timeout longer than Envoy's 15 s, covering the longest completion", () => {
+    const llmRoutes = routes(result).filter((r) => (((r.inputs.spec as Values).hostnames ?? []) as string[]).some((h) => h.includes(".api.")));
+    expect(llmRoutes.length).toBeGreaterThan(0);
+    for (const route of llmRoutes) {
+      const [rule] = (route.inputs.spec as Values).rules;
+      expect(rule.timeouts.request).toBe(`${llmRouteTimeoutSeconds}s`);
+      expect(llmRouteTimeoutSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
+      expect(rule.matches.map((m: Values) => m.path.value)).toEqual(["/v1", "/health"]);
+    }
+  });
+
+  it("lets only the Envoy proxies (and Prometheus) reach the serving pods", () => {
+    const serving = releases(result).find((r) => r.inputs.chart === "./charts/llm-serving")!;
+    const policy = (serving.inputs.values as Values).networkPolicy;
+    expect(policy.ingressControllerNamespaceSelector).toEqual({ matchLabels: { "kubernetes.io/metadata.name": gatewayConventions.namespace } });
+    expect(policy.ingressControllerPodSelector).toEqual({ matchLabels: gatewayConventions.podLabels });
+    expect((serving.inputs.values as Values).ingress).toEqual({ enabled: false });
+  });
+
+  it("reads availability from the Envoy proxies' per-model route clusters, never from ingress-nginx's metric, which does not exist behind Envoy", () => {
+    const rules = JSON.stringify(ofType(result, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs));
+    expect(rules).toContain("llm:request_error_ratio");
+    expect(rules).toContain(`${envoyMetrics.responses}{envoy_cluster_name=~\\"httproute/llm-serving/(?:`);
+    expect(rules).toContain('envoy_response_code_class=\\"5\\"');
+    expect(rules).not.toContain("nginx_ingress_controller_requests");
+    // The proxies' stats are scraped where the rules look for them.
+    const monitor = ofType(result, "kubernetes:monitoring.coreos.com/v1:PodMonitor").find((m) => (m.inputs.metadata as Values).namespace === gatewayConventions.namespace)!;
+    expect((monitor.inputs.spec as Values).selector.matchLabels).toEqual(gatewayConventions.podLabels);
+    // The proxies' stats, and the AI gateway's sidecar in each proxy pod (gen_ai usage metrics).
+    expect((monitor.inputs.spec as Values).podMetricsEndpoints).toEqual([{ port: "metrics", path: "/stats/prometheus" }, { port: "aigw-admin", path: "/metrics" }]);
+  });
+
+  it("exports the Gateway's load balancer address", () => {
+    expect(result.outputs).toHaveProperty("gatewayAddress");
+  });
+});
+
+describe("a model behind the Gateway (dev, which scales to zero)", () => {
+  let objects: Values[];
+  beforeAll(() => {
+    objects = manifestsOf(stacks.dev!.resources)
+      .filter((manifest) => manifest.source.includes("llm-platform:serving:LlmServing"))
+      .map((manifest) => manifest.object as Values);
+  });
+  const only = (kind: string) => {
+    const found = objects.filter((object) => object.kind === kind);
+    expect(found, kind).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it("routes to the Service the chart renders, through the Service's address, so requests with no replica are still tried and counted", () => {
+    const route = only("HTTPRoute");
+    const service = only("Service");
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: service.metadata.name, port: service.spec.ports[0].port }]);
+    const policy = only("BackendTrafficPolicy");
+    expect(policy.spec).toEqual({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: route.metadata.name }], routingType: "Service" });
+    expect(policy.metadata.namespace).toBe(route.metadata.namespace);
+    expect(() => validateGatewayObject(policy)).not.toThrow();
+  });
+
+  it("wakes from zero on its route's responses and in-flight requests at the Envoy proxies, as Envoy Gateway names the route's cluster", () => {
+    const route = only("HTTPRoute");
+    const trigger = (only("ScaledObject").spec.triggers as Values[]).find((t) => t.name === "front-door-activation")!;
+    const cluster = `envoy_cluster_name="httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0"`;
+    // Its own host's route, and rule 0 of the LLM API's route (dev serves one model).
+    const clusters = `envoy_cluster_name=~"httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0|httproute/llm-serving/llm-api/rule/0"`;
+    expect(trigger.metadata.query).toBe(`sum(rate(${envoyMetrics.responses}{${clusters}}[2m])) + sum(${envoyMetrics.active}{${clusters}})`);
+    expect(cluster).toContain("qwen-small");
+    const parsed = parsePromql(trigger.metadata.query);
+    expect(parsed.errors).toEqual([]);
+    for (const name of parsed.metricNames) expect(knownMetricNames.has(name), name).toBe(true);
+  });
+});
+
+describe("the one LLM API", () => {
+  const objectsOf = (result: SynthResult, type: string) => ofType(result, `kubernetes:${type}`).map((r) => r.inputs as Values);
+  let twoConsumers: SynthResult;
+  beforeAll(async () => {
+    twoConsumers = await synthVariant("prod", (config) => {
+      config.serving = { consumers: [{ name: "team-a", tokensPerHour: 200000, requestsPerMinute: 60 }, { name: "team-b" }] };
+    });
+  });
+
+  it.each(gatewayStacks)("%s: serves every model at one base URL, https://api.<domain>/v1, one route rule per model matched on its name", (stack) => {
+    const result = stacks[stack]!;
+    const domain = String(result.outputs.argocdUrl).replace("https://argocd.", "");
+    expect(result.outputs.llmApiUrl).toBe(`https://api.${domain}/v1`);
+    const gateway = objectsOf(result, "gateway.networking.k8s.io/v1:Gateway")[0]!;
+    const listener = (gateway.spec.listeners as Values[]).find((l) => l.hostname === `api.${domain}`)!;
+    expect(listener).toMatchObject({ protocol: "HTTPS", port: 443, tls: { mode: "Terminate" } });
+    const [route] = objectsOf(result, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute");
+    expect(route!.spec.parentRefs).toEqual([{ name: gatewayConventions.gatewayName, namespace: gatewayConventions.namespace, sectionName: listener.name }]);
+    const models = result.outputs.llmModels as string[];
+    expect(models.length).toBeGreaterThan(0);
+    expect(route!.spec.rules.map((rule: Values) => [rule.matches, rule.backendRefs])).toEqual(
+      models.map((model) => [[{ headers: [{ type: "Exact", name: modelHeader, value: model }] }], [{ name: model }]]),
+    );
+    // Each rule's backend is the model's Service, through an AIServiceBackend and an Envoy Gateway Backend.
+    for (const model of models) {
+      const aiBackend = objectsOf(result, "aigateway.envoyproxy.io/v1beta1:AIServiceBackend").find((b) => b.metadata.name === model)!;
+      expect(aiBackend.spec).toEqual({ schema: { name: "OpenAI" }, backendRef: { group: "gateway.envoyproxy.io", kind: "Backend", name: model } });
+      const backend = objectsOf(result, "gateway.envoyproxy.io/v1alpha1:Backend").find((b) => b.metadata.name === model)!;
+      expect(backend.spec.endpoints).toEqual([{ fqdn: { hostname: `${model}.llm-serving.svc.cluster.local`, port: 8000 } }]);
+    }
+  });
+
+  it("lets a stream run as long as the longest completion: each rule's timeout, not the AI gateway's 60 s or Envoy's 15 s", () => {
+    for (const stack of gatewayStacks) {
+      for (const rule of objectsOf(stacks[stack]!, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute")[0]!.spec.rules as Values[]) {
+        expect(rule.timeouts).toEqual({ request: `${llmRouteTimeoutSeconds}s` });
+      }
+    }
+    expect(llmRouteTimeoutSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
+  });
+
+  it("gives each consumer its own random key, secret end to end, checked at the Gateway; two consumers never share one", () => {
+    const generators = ofType(twoConsumers, "random:index/randomPassword:RandomPassword").filter((r) => /-consumer-/.test(r.name));
+    expect(generators.map((g) => g.name).sort()).toEqual(["llm-prod-llm-api-consumer-team-a", "llm-prod-llm-api-consumer-team-b"]);
+    const secret = objectsOf(twoConsumers, "core/v1:Secret").find((s) => s.metadata.name === "llm-api-consumers")!;
+    expect(secret.metadata.namespace).toBe(gatewayConventions.namespace);
+    expect(twoConsumers.outputs.llmApiKeys).toBe("[secret]");
+    const policy = objectsOf(twoConsumers, "gateway.envoyproxy.io/v1alpha1:SecurityPolicy").find((p) => p.spec.apiKeyAuth)!;
+    expect(policy.spec.apiKeyAuth).toEqual({
+      credentialRefs: [{ kind: "Secret", name: "llm-api-consumers" }],
+      extractFrom: [{ headers: ["authorization"] }],
+      forwardClientIDHeader: consumerHeader,
+      sanitize: true,
+    });
+    const listener = (objectsOf(twoConsumers, "gateway.networking.k8s.io/v1:Gateway")[0]!.spec.listeners as Values[]).find((l) => String(l.hostname).startsWith("api."))!;
+    expect(policy.spec.targetRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gatewayConventions.gatewayName, sectionName: listener.name }]);
+    for (const object of twoConsumers.resources.filter(isGatewayKind)) expect(() => validateGatewayObject(object.inputs as Values), object.name).not.toThrow();
+  });
+
+  it("sends the models their own key, never a consumer's: the AI gateway's APIKey policy on every model backend", () => {
+    const policy = objectsOf(twoConsumers, "aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy")[0]!;
+    const models = twoConsumers.outputs.llmModels as string[];
+    expect(policy.spec).toEqual({
+      type: "APIKey",
+      apiKey: { secretRef: { name: "llm-api-key" } },
+      targetRefs: models.map((model) => ({ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: model })),
+    });
+    const modelKey = objectsOf(twoConsumers, "core/v1:Secret").find((s) => s.metadata.name === "llm-api-key")!;
+    expect(modelKey.stringData).toBe("[secret]");
+  });
+
+  it("charges each consumer with budgets for its tokens and requests, in a global rate limit keyed by the forwarded consumer name", () => {
+    const policy = objectsOf(twoConsumers, "gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy").find((p) => p.spec.rateLimit)!;
+    const teamA = [{ headers: [{ name: consumerHeader, type: "Exact", value: "team-a" }] }];
+    // team-b has no budget: no rule, so no limit.
+    expect(policy.spec.rateLimit).toEqual({
+      type: "Global",
+      global: {
+        rules: [
+          { clientSelectors: teamA, limit: { requests: 200000, unit: "Hour" }, cost: { request: { from: "Number", number: 0 }, response: { from: "Metadata", metadata: tokenCostMetadata } } },
+          { clientSelectors: teamA, limit: { requests: 60, unit: "Minute" } },
+        ],
+      },
+    });
+    expect(policy.spec.targetRefs[0]).toMatchObject({ kind: "Gateway", sectionName: "https-api" });
+    // The tokens charged are the ones the AI gateway writes for each response.
+    const route = objectsOf(twoConsumers, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute")[0]!;
+    expect(route.spec.llmRequestCosts).toEqual([{ metadataKey: tokenCostMetadata.key, type: "TotalToken" }]);
+    // Over budget: 429 with a body in the OpenAI error shape, for the gateway's own 429s only.
+    expect(policy.spec.responseOverride).toEqual([
+      { match: { statusCodes: [{ type: "Value", value: 429 }] }, source: "Local", response: { contentType: "application/json", body: { type: "Inline", inline: overBudgetBody } } },
+    ]);
+    expect(JSON.parse(overBudgetBody).error.type).toBe("rate_limit_exceeded");
+  });
+
+  it("keeps the counters in the platform's own Redis (the official image, pinned), reachable only from the rate-limit service", () => {
+    const controller = releaseOf(twoConsumers, "gateway-helm").inputs.values as Values;
+    expect(controller.config.envoyGateway.rateLimit).toEqual({ backend: { type: "Redis", redis: { url: "envoy-ratelimit-redis.envoy-gateway-system.svc.cluster.local:6379" } } });
+    expect(unknownValueKeys(charts.envoyGateway, controller)).toEqual([]);
+    const deployment = objectsOf(twoConsumers, "apps/v1:Deployment").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
+    expect(deployment.spec.template.spec.containers[0].image).toBe(images.redis);
+    expect(images.redis).toMatch(/^docker\.io\/library\/redis:\d+\.\d+\.\d+-alpine$/);
+    const service = objectsOf(twoConsumers, "core/v1:Service").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
+    const policy = objectsOf(twoConsumers, "networking.k8s.io/v1:NetworkPolicy").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
+    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: rateLimitPodLabels } }], ports: [{ port: 6379 }] }]);
+    for (const object of [deployment, service, policy]) expect(() => validateManifest(object), object.kind).not.toThrow();
+    // Stacks without budgets run no Redis and no rate-limit service.
+    expect(objectsOf(stacks.prod!, "apps/v1:Deployment").filter((d) => d.metadata.name === "envoy-ratelimit-redis")).toEqual([]);
+  });
+
+  it("installs the AI gateway's CRDs as their own release, the controller after them, and its objects wait on both CRD releases only", () => {
+    const result = stacks.prod!;
+    const crds = releaseOf(result, "ai-gateway-crds-helm");
+    const controller = releaseOf(result, "ai-gateway-helm");
+    expect([crds.inputs.version, controller.inputs.version]).toEqual([charts.aiGatewayCrds.version, charts.aiGateway.version]);
+    // The CRD chart has no values at all: it always renders its CRDs.
+    expect(crds.inputs.values).toEqual({});
+    expect(unknownValueKeys(charts.aiGateway, controller.inputs.values as Values)).toEqual([]);
+    expect(controller.dependsOn).toContain(crds.urn);
+    // The consumer header becomes the llm_consumer label of the gen_ai metrics: usage per consumer.
+    expect((controller.inputs.values as Values).controller).toEqual({ metricsRequestHeaderAttributes: `${consumerHeader}:llm.consumer` });
+    for (const object of result.resources.filter((r) => r.type.startsWith("kubernetes:aigateway.envoyproxy.io/"))) {
+      expect(object.dependsOn, object.name).toContain(crds.urn);
+      expect(object.dependsOn, object.name).toContain(releaseOf(result, "gateway-crds-helm").urn);
+      expect(object.dependsOn, object.name).not.toContain(controller.urn);
+    }
+  });
+});
+
+describe("the load balancer per cloud", () => {
+  const proxyOf = (stack: string) => ofType(stacks[stack]!, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")[0]!.inputs as Values;
+  const serviceOf = (stack: string) => proxyOf(stack).spec.provider.kubernetes.envoyService;
+
+  it("EKS: a Network Load Balancer with an idle timeout longer than the longest request", () => {
+    const annotations = serviceOf("prod").annotations as Record<string, string>;
+    expect(annotations["service.beta.kubernetes.io/aws-load-balancer-type"]).toBe("nlb");
+    for (const port of [80, 443]) {
+      const seconds = Number(annotations[`service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-${port}`]!.split("=")[1]);
+      expect(seconds).toBeGreaterThan(longestRequestSeconds);
+      expect(seconds).toBeLessThanOrEqual(6000);
+    }
+    expect(proxyOf("prod").spec.provider.kubernetes.envoyDeployment.replicas).toBe(3);
+  });
+
+  it("GKE: the regional external L4 load balancer", () => {
+    expect(serviceOf("gke-dev")).toMatchObject({ type: "LoadBalancer", loadBalancerClass: "networking.gke.io/l4-regional-external" });
+    expect(serviceOf("gke-dev").annotations).toBeUndefined();
+  });
+
+  it("k3s: a plain LoadBalancer Service that ServiceLB binds to the nodes' ports", () => {
+    expect(serviceOf("k3s-lab")).toEqual({ type: "LoadBalancer", externalTrafficPolicy: "Local" });
+  });
+
+  it("local stays on ingress-nginx (one pod on a laptop), with no Gateway objects, and its SLOs read nginx's counter", () => {
+    expect(stacks.local!.resources.filter(isGatewayKind)).toEqual([]);
+    expect(JSON.stringify(ofType(stacks.local!, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs))).toContain("nginx_ingress_controller_requests");
+    expect(releases(stacks.local!).map((r) => r.inputs.chart)).toContain("ingress-nginx");
+  });
+});
