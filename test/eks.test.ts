@@ -13,6 +13,7 @@ import { bucketAccessPolicy, irsaTrustPolicy, pickZones, subnetPlan } from "../c
 import { gpuNodeConventions } from "../components/cluster/types";
 import { terminationGraceSeconds } from "../components/serving/values";
 import { charts, clusterAutoscalerImageTags, eksAddonVersions } from "../components/versions";
+import { manifestsOf } from "../scripts/lib/manifests";
 import { createMocks } from "../scripts/lib/mocks";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { unknownValueKeys } from "./support/chart-keys";
@@ -218,8 +219,19 @@ describe.each(["dev", "prod"] as const)("EKS stack %s", (stack) => {
       [`${prefix}/label/${gpuNodeConventions.poolLabel}`]: stack === "dev" ? "l4" : "l40s",
       [`${prefix}/taint/nvidia.com/gpu`]: "present:NoSchedule",
       [`${prefix}/resources/nvidia.com/gpu`]: stack === "dev" ? "1" : "4",
+      // The NVMe RAID0 of a g6.xlarge (250 GB) or g6e.12xlarge (2 × 1900 GB), less eviction and image room.
+      [`${prefix}/resources/ephemeral-storage`]: stack === "dev" ? "167Gi" : "2978Gi",
     });
     for (const tag of tags) expect(inputs(tag).autoscalingGroupName).toBe(`eks-${gpuGroup().name}-mock`);
+    // Every pod that must scale the pool up from zero fits the template node's ephemeral storage.
+    const requested = manifestsOf(result().resources)
+      .map((m) => m.object as Inputs)
+      .filter((o) => o.kind === "Deployment" || o.kind === "Job")
+      .map((o) => o.spec.template.spec)
+      .filter((pod) => pod.nodeSelector?.[gpuNodeConventions.poolLabel] !== undefined)
+      .flatMap((pod) => [...(pod.initContainers ?? []), ...pod.containers].map((c: Inputs) => parseInt(c.resources?.requests?.["ephemeral-storage"] ?? "0")));
+    expect(requested.length).toBeGreaterThan(0);
+    expect(Math.max(...requested)).toBeLessThanOrEqual(parseInt(byKey[`${prefix}/resources/ephemeral-storage`]));
   });
 
   it("installs the pinned cluster-autoscaler with an IRSA role that may only resize this cluster's groups", () => {

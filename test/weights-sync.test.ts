@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { instanceStoreWriteMiBps } from "../components/cloud-catalog";
 import { coldStartFigures, hubSyncPlan } from "../components/serving/cold-start";
 import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResult } from "../scripts/lib/synthesize";
@@ -50,7 +51,7 @@ describe("prod's 70B model is copied from the Hub into the bucket once, before i
   });
 
   it("sizes the Job's deadline from the weights and the node's disk, at least an hour, and replaces a failed Job on the next up", () => {
-    const plan = hubSyncPlan(132, 2000);
+    const plan = hubSyncPlan(132, instanceStoreWriteMiBps);
     expect(job.spec.activeDeadlineSeconds).toBe(plan.budgetSeconds);
     // 132 GiB at the Hub's 200 MiB/s (the NVMe instance store keeps up), then up at 400 MiB/s.
     expect(Math.round(plan.downloadSeconds)).toBe(Math.round((132 * 1024) / coldStartFigures.hubDownloadMiBps.value));

@@ -2,12 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterAutoscalerImageTags, eksAddonVersions, type EksAddonName } from "../versions";
-import { instanceStoreWriteMiBps } from "../cloud-catalog";
+import { eksGpuInstances, instanceStoreWriteMiBps } from "../cloud-catalog";
 import { createClusterRoles, createOidcProvider, IrsaIdentity } from "./eks/identity";
 import { createDefaultStorageClass, createModelCacheStorageClass, defaultStorageClassName, eksKubeconfig, modelCacheStorageClassName, installClusterAutoscaler, installDevicePlugin } from "./eks/kubernetes";
 import { createNetwork } from "./eks/network";
 import { createNodeGroup, localNvmeLabel } from "./eks/node-groups";
-import { clusterAutoscalerPolicy, secretsKeyPolicy } from "./eks/policies";
+import { clusterAutoscalerPolicy, gpuNodeEphemeralStorageGiB, secretsKeyPolicy } from "./eks/policies";
 import { createModelBucket } from "./eks/storage";
 import { createTeardown } from "./teardown";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
@@ -235,7 +235,14 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         localNvmeRaid0: localNvme(pool),
         labels: localNvme(pool) ? { [localNvmeLabel]: "raid0" } : {},
         launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
-        gpu: { poolName: pool.name, gpusPerNode: pool.gpusPerNode, gpuModel: pool.gpuModel },
+        gpu: {
+          poolName: pool.name,
+          gpusPerNode: pool.gpusPerNode,
+          gpuModel: pool.gpuModel,
+          ephemeralStorageGiB: localNvme(pool)
+            ? gpuNodeEphemeralStorageGiB(Math.min(...pool.instanceTypes.map((type) => eksGpuInstances[type]?.nvmeGB ?? 0)), "GB")
+            : gpuNodeEphemeralStorageGiB(pool.diskSizeGiB, "GiB"),
+        },
       }, awsOpts);
     }
 

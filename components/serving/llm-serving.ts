@@ -203,7 +203,8 @@ export class LlmServing extends pulumi.ComponentResource {
             provider: cluster.provider,
             dependsOn: [namespace, ...(hfTokenSecret ? [hfTokenSecret] : [])],
           },
-          { parent: this },
+          // Its first name: the same Kubernetes objects, not new ones that would collide with them.
+          { parent: this, aliases: [{ name: `${name}-${model.name}-weights-sync` }] },
         );
         dependsOn.push(sync.job);
       }

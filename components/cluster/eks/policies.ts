@@ -130,6 +130,18 @@ export interface GpuNodeShape {
   readonly poolName: string;
   readonly gpusPerNode: number;
   readonly gpuModel: string;
+  /** Ephemeral storage a node offers pods (GiB): what cluster-autoscaler assumes of a node from zero. */
+  readonly ephemeralStorageGiB: number;
+}
+
+/**
+ * What a GPU node's kubelet will offer pods as ephemeral storage, in GiB: the disk that holds
+ * /var/lib/kubelet (the NVMe RAID0 of the smallest instance type, else the root volume), less
+ * nodeadm's 10% hard eviction threshold and a margin, less room for the extracted images.
+ */
+export function gpuNodeEphemeralStorageGiB(diskGB: number, unit: "GB" | "GiB"): number {
+  const gib = unit === "GB" ? (diskGB * 1e9) / 2 ** 30 : diskGB;
+  return Math.max(0, Math.floor(0.85 * gib) - 30);
 }
 
 /**
@@ -164,6 +176,9 @@ export function scaleFromZeroTags(shape: GpuNodeShape): Record<string, string> {
     ...labels,
     [`${prefix}/taint/${key}`, `${value}:${effect}`],
     [`${prefix}/resources/nvidia.com/gpu`, String(shape.gpusPerNode)],
+    // Without it a template node offers no ephemeral storage, and a pending pod that requests some
+    // (every serving pod does) could never scale a pool up from zero.
+    [`${prefix}/resources/ephemeral-storage`, `${shape.ephemeralStorageGiB}Gi`],
   ]);
 }
 

@@ -1,7 +1,11 @@
 import type { StackReport } from "./build";
 import { diffSummary, usd, type ReportDiff } from "./diff";
 
-const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`;
+/** m:ss, rounded to the second first (539.6 s is 9:00, not 8:60). */
+export const clock = (seconds: number) => {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+};
 const minutes = (seconds: number) => `${Math.round(seconds / 60)} min`;
 
 /** The human report printed by `npm run report`. */
