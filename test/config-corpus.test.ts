@@ -227,7 +227,8 @@ describe("credentials in values", () => {
 const accepted: [string, string, Mutation[], string?][] = [
   ["dev", "another AWS region", [set(["cluster", "region"], "eu-west-1")]],
   ["dev", "a newer system instance type", [set(["cluster", "systemPool", "instanceType"], "m7i.xlarge")]],
-  ["prod", "a Bottlerocket GPU pool", [set(["cluster", "gpuPools", 0, "amiType"], "BOTTLEROCKET_x86_64_NVIDIA")]],
+  // Without an instance store set-up the weights sync downloads 148 GiB onto the data volume: 200 GiB is too small.
+  ["prod", "a Bottlerocket GPU pool", [set(["cluster", "gpuPools", 0, "amiType"], "BOTTLEROCKET_x86_64_NVIDIA"), set(["cluster", "gpuPools", 0, "diskSizeGiB"], 300)]],
   ["prod", "a cache that just holds Llama 70B", [set(["models", 0, "cacheGiB"], 140)]],
   ["dev", "a private model with its weights size", [set(["models", 0, "model"], "acme/private-3b"), set(["models", 0, "weightsGiB"], 6), set(["models", 0, "cacheGiB"], 20)]],
   ["gke-dev", "a bigger system machine type", [set(["cluster", "systemPool", "machineType"], "n2-standard-8")]],

@@ -7,7 +7,7 @@ import { createClusterRoles, createOidcProvider, IrsaIdentity } from "./eks/iden
 import { createDefaultStorageClass, createModelCacheStorageClass, defaultStorageClassName, eksKubeconfig, modelCacheStorageClassName, installClusterAutoscaler, installDevicePlugin } from "./eks/kubernetes";
 import { createNetwork } from "./eks/network";
 import { createNodeGroup, localNvmeLabel } from "./eks/node-groups";
-import { clusterAutoscalerPolicy, gpuNodeEphemeralStorageGiB, secretsKeyPolicy } from "./eks/policies";
+import { clusterAutoscalerPolicy, poolEphemeralStorageGiB, secretsKeyPolicy, usesLocalNvme } from "./eks/policies";
 import { createModelBucket } from "./eks/storage";
 import { createTeardown } from "./teardown";
 import { gpuNodeConventions, type GpuPool, type ObjectStore, type PlatformCluster } from "./types";
@@ -57,8 +57,7 @@ export interface EksClusterArgs {
 
 const systemNamespace = "kube-system";
 
-/** Whether a pool's NVMe instance store is set up as RAID0: by default on AL2023, never on Bottlerocket. */
-const localNvme = (pool: EksGpuPoolArgs) => (pool.localStorage ?? (pool.amiType === "AL2023_x86_64_NVIDIA" ? "raid0" : "none")) === "raid0";
+const localNvme = usesLocalNvme;
 
 /**
  * The caller's IAM role as the deployer, refused when it is also one of adminRoleArns: EKS takes one
@@ -239,9 +238,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
           poolName: pool.name,
           gpusPerNode: pool.gpusPerNode,
           gpuModel: pool.gpuModel,
-          ephemeralStorageGiB: localNvme(pool)
-            ? gpuNodeEphemeralStorageGiB(Math.min(...pool.instanceTypes.map((type) => eksGpuInstances[type]?.nvmeGB ?? 0)), "GB")
-            : gpuNodeEphemeralStorageGiB(pool.diskSizeGiB, "GiB"),
+          ephemeralStorageGiB: poolEphemeralStorageGiB(pool, (type) => eksGpuInstances[type]?.nvmeGB ?? 0),
         },
       }, awsOpts);
     }

@@ -131,6 +131,9 @@ export function servingBudgets(plan: LoadPlan, maxReplicas: number): ServingBudg
   };
 }
 
+/** GiB the weights sync's download volume holds: the weights, 10% for the files beside them, and 2 GiB. */
+export const hubSyncDownloadGiB = (weightsGiB: number) => Math.ceil(weightsGiB * 1.1) + 2;
+
 /** The one-time copy of a model's weights from the Hub into the stack's bucket, phase by phase. */
 export interface HubSyncPlan {
   /** The vLLM image (it downloads) onto the node, whose root volume also holds the download. */

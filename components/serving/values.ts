@@ -229,7 +229,7 @@ function resources(model: ServedModel, cacheOnNode: boolean) {
   const { cpu, memoryGiB } = modelRequests(model);
   const limits = modelLimits(model);
   // vLLM's home holds torch.compile and Triton caches; llama.cpp writes next to nothing outside the cache volume.
-  const home = model.engine === "llamacpp" ? { request: 1, limit: 4 } : { request: 5, limit: 20 };
+  const home = model.engine === "llamacpp" ? { request: 1, limit: 4 } : { request: 5, limit: vllmHomeLimitGiB };
   // An emptyDir cache counts against the pod's ephemeral storage, so the scheduler must see it.
   const cache = cacheOnNode ? model.cacheGiB : 0;
   return {
@@ -278,6 +278,9 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
  * Several replicas (or a rollout's surge pod) cannot share a ReadWriteOnce volume across nodes (the
  * chart refuses it), so each pod gets its own ephemeral volume from the cluster's StorageClass, sized like the persistent one.
  */
+/** GiB vLLM may write outside its cache volume (torch.compile and Triton caches in its home). */
+export const vllmHomeLimitGiB = 20;
+
 /** Whether each pod gets its own cache: a surge pod runs beside the one it replaces, maybe on another node. */
 export const perPodCache = (model: ServedModel) => model.maxReplicas > 1 || model.rolloutSurge === true;
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GpuPool, ObjectStore, WorkloadIdentity } from "../cluster/types";
 import { rcloneRemoteFunction, s3RemoteOptions } from "../rclone";
 import { images } from "../versions";
-import { hubSyncPlan } from "./cold-start";
+import { hubSyncDownloadGiB, hubSyncPlan } from "./cold-start";
 
 /** Annotations on the sync Job that the report reads (scripts/lib/deploy-time), so both use one plan. */
 export const hubSyncAnnotations = {
@@ -127,7 +127,7 @@ export class HubWeightsSync extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [...(args.dependsOn ?? [])] },
     );
 
-    const downloadGiB = Math.ceil(args.weightsGiB * 1.1) + 2;
+    const downloadGiB = hubSyncDownloadGiB(args.weightsGiB);
     const env = [
       { name: "MODEL", value: args.model.model },
       { name: "DESTINATION", value: args.destination },

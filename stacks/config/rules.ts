@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import { maxReleaseTimeoutSeconds } from "../../components/serving/cold-start";
-import { replicaRequests, requestPerGpu, servingPlan, weightsPath } from "../../components/serving/values";
+import { replicaRequests, requestPerGpu, servingPlan, vllmHomeLimitGiB, weightsPath } from "../../components/serving/values";
+import { hubSyncDownloadGiB } from "../../components/serving/cold-start";
+import { poolEphemeralStorageGiB, usesLocalNvme } from "../../components/cluster/eks/policies";
 import { knownWeightsGiB } from "../../components/cloud-catalog";
 import { maxRouteRules } from "../../components/ingress/ai-gateway-manifests";
 import { eksGpuInstances } from "./cluster-eks";
@@ -196,6 +198,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
           "from the first instance type and the group may launch any of them, so the pod would stay Pending: list only types that fit, or lower the requests");
       });
     }
+    if (cluster.provider === "eks") checkNodeDisk(model, index, cluster, fail);
     if (pool.gpusPerNode > 0 && model.gpuCount > pool.gpusPerNode) {
       fail(at("gpuCount"), `${model.gpuCount} GPUs do not fit on one node of pool "${pool.name}" (${pool.gpusPerNode} per node)`);
     } else if (pool.gpusPerNode > 0 && model.maxReplicas * model.gpuCount > pool.maxNodes * pool.gpusPerNode) {
@@ -293,6 +296,30 @@ function checkEksRules(config: Parsed, cluster: EksConfig, fail: (path: Path, me
     if (pool.spot) fail(["cluster", "gpuPools", index, "spot"], `must be false in prod: pool "${pool.name}" serves a model, and a spot reclaim takes its GPUs away mid-request`);
     if (pool.minSize < 1) fail(["cluster", "gpuPools", index, "minSize"], `must be >= 1 in prod: pool "${pool.name}" serves a model, and a GPU node from zero takes minutes to boot and load weights`);
   });
+}
+
+/**
+ * What a vLLM model puts on its GPU node's own disk must fit what the node offers pods: a per-pod
+ * cache on the NVMe instance store (with vLLM's home), and the weights sync's download. Otherwise
+ * the pod stays Pending, or cluster-autoscaler never scales the pool up for it.
+ */
+function checkNodeDisk(model: Parsed["models"][number], index: number, cluster: Extract<Parsed["cluster"], { provider: "eks" }>, fail: (path: Path, message: string) => void): void {
+  const poolIndex = cluster.gpuPools.findIndex((candidate) => candidate.name === model.gpuPool);
+  const pool = cluster.gpuPools[poolIndex];
+  // An unknown instance type is reported on its own; its disk is unknown too.
+  if (!pool || pool.instanceTypes.some((type) => eksGpuInstances[type] === undefined)) return;
+  const offered = poolEphemeralStorageGiB(pool, (type) => eksGpuInstances[type]?.nvmeGB ?? 0);
+  const where = usesLocalNvme(pool)
+    ? `the NVMe instance store of its smallest type (${Math.min(...pool.instanceTypes.map((type) => eksGpuInstances[type]?.nvmeGB ?? 0))} GB), less 15% for eviction and 30 GiB for images`
+    : `its ${pool.diskSizeGiB} GiB root volume, less 15% for eviction and 30 GiB for images`;
+  if (usesLocalNvme(pool) && model.maxReplicas > 1 && model.cacheGiB + vllmHomeLimitGiB > offered) {
+    fail(["models", index, "cacheGiB"], `${model.cacheGiB} GiB plus ${vllmHomeLimitGiB} GiB for vLLM's home do not fit a node of pool "${pool.name}", which offers pods ${offered} GiB (${where}): lower cacheGiB or pick larger instance types`);
+  }
+  const weights = model.weightsGiB ?? knownWeightsGiB(model.model);
+  if (model.weightsFrom === "bucket" && weights !== undefined && hubSyncDownloadGiB(weights) > offered) {
+    fail(["cluster", "gpuPools", poolIndex, usesLocalNvme(pool) ? "instanceTypes" : "diskSizeGiB"],
+      `the weights sync of models[${index}] downloads ${hubSyncDownloadGiB(weights)} GiB onto a node of this pool, which offers pods ${offered} GiB (${where})`);
+  }
 }
 
 /**

@@ -134,6 +134,23 @@ export interface GpuNodeShape {
   readonly ephemeralStorageGiB: number;
 }
 
+/** Whether a GPU pool's NVMe instance store is set up as RAID0: by default on AL2023, never on Bottlerocket. */
+export const usesLocalNvme = (pool: { readonly amiType: string; readonly localStorage?: "raid0" | "none" }) =>
+  (pool.localStorage ?? (pool.amiType === "AL2023_x86_64_NVIDIA" ? "raid0" : "none")) === "raid0";
+
+/**
+ * The ephemeral storage (GiB) a node of an EKS GPU pool offers pods: the smallest instance store of
+ * its types when that is set up, else its root volume.
+ */
+export function poolEphemeralStorageGiB(
+  pool: { readonly amiType: string; readonly localStorage?: "raid0" | "none"; readonly instanceTypes: readonly string[]; readonly diskSizeGiB: number },
+  nvmeGB: (type: string) => number,
+): number {
+  return usesLocalNvme(pool)
+    ? gpuNodeEphemeralStorageGiB(Math.min(...pool.instanceTypes.map(nvmeGB)), "GB")
+    : gpuNodeEphemeralStorageGiB(pool.diskSizeGiB, "GiB");
+}
+
 /**
  * What a GPU node's kubelet will offer pods as ephemeral storage, in GiB: the disk that holds
  * /var/lib/kubelet (the NVMe RAID0 of the smallest instance type, else the root volume), less
