@@ -22,6 +22,21 @@ import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Whether `from` waits for `to` through a chain of dependencies. */
+function dependsOnTransitively(result: SynthResult, from: string, to: string): boolean {
+  const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const urn = queue.pop()!;
+    if (urn === to) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    queue.push(...(byUrn.get(urn)?.dependsOn ?? []));
+  }
+  return false;
+}
+
 // Envoy Gateway's own kinds, validated against the CRD schemas of the pinned chart (scripts/crd-fixture.ts).
 const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
 /**
@@ -254,6 +269,10 @@ describe("the one LLM API", () => {
     expect(generators.map((g) => g.name).sort()).toEqual(["llm-prod-llm-api-consumer-team-a", "llm-prod-llm-api-consumer-team-b"]);
     const secret = objectsOf(twoConsumers, "core/v1:Secret").find((s) => s.metadata.name === "llm-api-consumers")!;
     expect(secret.metadata.namespace).toBe(gatewayConventions.namespace);
+    // The namespace is the Envoy Gateway release's: the Secret must not be created before it.
+    const secretResource = ofType(twoConsumers, "kubernetes:core/v1:Secret").find((r) => r.name.endsWith("-consumer-keys"))!;
+    const namespaceResource = ofType(twoConsumers, "kubernetes:core/v1:Namespace").find((r) => (r.inputs.metadata as Values).name === gatewayConventions.namespace)!;
+    expect(dependsOnTransitively(twoConsumers, secretResource.urn, namespaceResource.urn)).toBe(true);
     expect(twoConsumers.outputs.llmApiKeys).toBe("[secret]");
     const policy = objectsOf(twoConsumers, "gateway.envoyproxy.io/v1alpha1:SecurityPolicy").find((p) => p.spec.apiKeyAuth)!;
     expect(policy.spec.apiKeyAuth).toEqual({

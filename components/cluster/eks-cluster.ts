@@ -57,7 +57,6 @@ export interface EksClusterArgs {
 
 const systemNamespace = "kube-system";
 
-const localNvme = usesLocalNvme;
 
 /**
  * The caller's IAM role as the deployer, refused when it is also one of adminRoleArns: EKS takes one
@@ -231,8 +230,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         diskSizeGiB: pool.diskSizeGiB,
         diskThroughputMiBps: pool.diskThroughputMiBps,
         diskIops: pool.diskIops,
-        localNvmeRaid0: localNvme(pool),
-        labels: localNvme(pool) ? { [localNvmeLabel]: "raid0" } : {},
+        localNvmeRaid0: usesLocalNvme(pool),
+        labels: usesLocalNvme(pool) ? { [localNvmeLabel]: "raid0" } : {},
         launchTags: { "llm-platform/cluster": name, "llm-platform/pool": pool.name },
         gpu: {
           poolName: pool.name,
@@ -272,8 +271,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       name: pool.name,
       gpusPerNode: pool.gpusPerNode,
       // Images and emptyDir volumes land on the instance store when it is set up, else on the root volume.
-      rootVolumeMiBps: localNvme(pool) ? instanceStoreWriteMiBps : pool.diskThroughputMiBps,
-      localNvme: localNvme(pool),
+      rootVolumeMiBps: usesLocalNvme(pool) ? instanceStoreWriteMiBps : pool.diskThroughputMiBps,
+      localNvme: usesLocalNvme(pool),
       scheduling: {
         nodeSelector: { [gpuNodeConventions.poolLabel]: pool.name },
         tolerations: [{ ...gpuNodeConventions.taint, operator: "Equal" as const }],

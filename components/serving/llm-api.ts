@@ -73,7 +73,8 @@ export class LlmApi extends pulumi.ComponentResource {
     new k8s.core.v1.Secret(
       `${name}-consumer-keys`,
       { metadata: { name: consumerKeysSecret, namespace: args.gateway.namespace }, type: "Opaque", stringData: this.consumerKeys },
-      { parent: this, provider: args.provider },
+      // After the front door is ready, which is after the gateway's namespace exists.
+      k8sOpts,
     );
     custom("consumer-keys", consumerKeyPolicyManifest("llm-api-consumer-keys", args.gateway, consumerKeysSecret));
     // Budgets need Envoy Gateway's global rate limit, which the ingress layer turns on for them.
