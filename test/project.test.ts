@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { charts } from "../components/versions";
@@ -11,7 +12,30 @@ const project = parse(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8")) as {
   config: Record<string, { value?: unknown; type?: string }>;
 };
 
+/**
+ * index.ts compiled as the language host compiles it, then run with its two imports stubbed: what the
+ * host reads as the stack's outputs. For a CommonJS program (package.json "type": "commonjs") the Node.js
+ * language host takes `require(program)` whole (@pulumi/pulumi cmd/run/run.js); only an ES module's
+ * `default` is unwrapped.
+ */
+function outputsAsTheLanguageHostReadsThem(outputs: object): unknown {
+  const source = readFileSync(join(repoRoot, "index.ts"), "utf8");
+  const tsconfig = JSON.parse(readFileSync(join(repoRoot, "tsconfig.json"), "utf8")) as { compilerOptions: object };
+  const { options } = ts.convertCompilerOptionsFromJson(tsconfig.compilerOptions, repoRoot);
+  const { outputText } = ts.transpileModule(source, { compilerOptions: options });
+  const stubs: Record<string, object> = { "./stacks/config": { loadConfig: () => ({}) }, "./stacks/platform": { createPlatform: () => outputs } };
+  const module = { exports: {} as unknown };
+  new Function("require", "module", "exports", outputText)((name: string) => stubs[name], module, module.exports);
+  return module.exports;
+}
+
 describe("the Pulumi project", () => {
+  it("exports the platform's outputs as module.exports, so each is a stack output of its own (not one named default)", () => {
+    const outputs = { llmApiUrl: "https://api.example.com/v1" };
+    expect(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).type).toBe("commonjs");
+    expect(outputsAsTheLanguageHostReadsThem(outputs)).toBe(outputs);
+  });
+
   it("is the nodejs project llm-platform", () => {
     expect(project.name).toBe("llm-platform");
     expect(project.runtime.name).toBe("nodejs");
