@@ -4,6 +4,8 @@
  * archives). `description` fields are dropped to keep the fixtures small; nothing else changes.
  * Usage: tsx scripts/crd-fixture.ts <chart.tgz> <file in the archive> <CRD name>
  *   e.g. gateway-crds-helm-v1.9.0.tgz gateway-crds-helm/templates/generated/gateway.envoyproxy.io_envoyproxies.yaml envoyproxies.gateway.envoyproxy.io
+ * A CRD that is a Helm template (cert-manager's) is rendered first, with the chart's own defaults plus
+ * `--set crds.enabled=true`, so the fixture is what the chart installs.
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -30,7 +32,10 @@ function withoutDescriptions(schema: unknown): unknown {
 
 const [archive, file, crdName] = process.argv.slice(2);
 if (!archive || !file || !crdName) throw new Error("usage: tsx scripts/crd-fixture.ts <chart.tgz> <file in the archive> <CRD name>");
-const text = execFileSync("tar", ["-xzOf", archive, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+const templated = file.split("/")[1] === "templates" && execFileSync("tar", ["-xzOf", archive, file], { encoding: "utf8" }).includes("{{");
+const text = templated
+  ? execFileSync("helm", ["template", "crd-fixture", archive, "--set", "crds.enabled=true", "--show-only", file.split("/").slice(1).join("/")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+  : execFileSync("tar", ["-xzOf", archive, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 const crd = parseAllDocuments(text)
   .map((document) => document.toJS() as Crd | null)
   .find((object) => object?.kind === "CustomResourceDefinition" && object.metadata.name === crdName);

@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import { AiGateway, envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
 import { CertManager, type Http01Route } from "../components/ingress/cert-manager";
@@ -54,15 +54,7 @@ export function exposedServices(config: Pick<LoadedConfig, "addons" | "models">)
 export function ingressRouting(config: LoadedConfig): IngressRouting | undefined {
   if (!config.addons.ingress.enabled) return undefined;
   const issuer = ingressConventions.clusterIssuer(config.tls.issuer);
-  const tls = (host: string) => ({
-    annotations: {
-      "cert-manager.io/cluster-issuer": issuer,
-      // A self-signed certificate is its own issuer. Without a common name its issuer name is empty,
-      // and curl (OpenSSL) then refuses it even as --cacert; a CN holds at most 64 characters.
-      ...(config.tls.issuer === "self-signed" && host.length <= 64 ? { "cert-manager.io/common-name": host } : {}),
-    },
-    secretName: `${host.split(".")[0]}-tls`,
-  });
+  const tls = (host: string) => ({ annotations: { "cert-manager.io/cluster-issuer": issuer }, secretName: `${host.split(".")[0]}-tls` });
   const host = (service: string) => `${service}.${config.domain}`;
   if (config.addons.ingress.implementation === "ingress-nginx") {
     return {
@@ -96,6 +88,8 @@ export interface IngressLayerResult {
   readonly layer?: IngressLayer;
   /** The load balancer address to point `*.<domain>` at (Gateway front door only). */
   readonly gatewayAddress?: pulumi.Output<string>;
+  /** The private CA's certificate (PEM) when cert-manager runs one (tls.issuer "private-ca"). */
+  readonly caCertificate?: pulumi.Output<string>;
 }
 
 /**
@@ -157,11 +151,12 @@ export function createIngress(
     // The release waits for its post-install hook, which patches the admission webhook's caBundle.
     layer = { ...routing, ready: controller.release };
   }
+  let caCertificate: pulumi.Output<string> | undefined;
   if (addons.certManager.enabled) {
     const http01: Http01Route = routing?.gateway
       ? { gateway: { name: routing.gateway.name, namespace: routing.gateway.namespace, sectionName: httpListenerName } }
       : { ingressClassName: ingressConventions.className };
-    new CertManager(
+    ({ caCertificate } = new CertManager(
       `${name}-cert-manager`,
       {
         provider: cluster.provider,
@@ -170,9 +165,14 @@ export function createIngress(
         ...(tls.acmeEmail ? { acmeEmail: tls.acmeEmail } : {}),
         http01,
         ...(gateway ? { gatewayApiCrds: gateway.crds } : {}),
+        caCommonName: `llm-platform ${pulumi.getStack()} CA`,
       },
       opts,
-    );
+    ));
   }
-  return { ...(layer ? { layer } : {}), ...(gateway ? { gatewayAddress: gateway.address } : {}) };
+  return {
+    ...(layer ? { layer } : {}),
+    ...(gateway ? { gatewayAddress: gateway.address } : {}),
+    ...(caCertificate ? { caCertificate } : {}),
+  };
 }

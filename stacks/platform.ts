@@ -36,7 +36,7 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   // The two layers other add-ons build on. Add-ons (each from its own stacks/<area>.ts) receive
   // them as data; they wait on a layer's resources only where they use its CRDs or webhooks.
   const monitoring = createMonitoringLayer(name, config, cluster, addonOptions);
-  const { layer: ingress, gatewayAddress } = createIngress(name, config, cluster, monitoring, addonOptions);
+  const { layer: ingress, gatewayAddress, caCertificate } = createIngress(name, config, cluster, monitoring, addonOptions);
   const monitoringOutputs = monitoring ? createMonitoring(name, config, cluster, monitoring, ingress, addonOptions) : {};
   const loggingOutputs = createLogging(name, config, cluster, monitoring, ingress, addonOptions);
   const served = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
@@ -55,6 +55,8 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     ...(monitoring ? { prometheusUrl: pulumi.output(monitoring.prometheusUrl) } : {}),
     // Where the `*.<domain>` DNS records point: the Gateway's load balancer hostname (EKS) or IP.
     ...(gatewayAddress ? { gatewayAddress } : {}),
+    // The private CA's root certificate (tls.issuer "private-ca"), for clients to trust.
+    ...(caCertificate ? { caCertificate } : {}),
     ...(serving ? { llmApiKey: serving.apiKey, llmModels: pulumi.output(serving.servedModels) } : {}),
     // Behind the Gateway, llmApiUrl is the one LLM API (https://api.<domain>/v1) and llmApiKeys holds a
     // key per consumer; with ingress-nginx it is the first model's host. llmApiUrls has each model's host.

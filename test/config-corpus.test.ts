@@ -153,7 +153,7 @@ const structure: Row[] = [
   ["local", "retention for retentionDays", [set(["addons", "monitoring", "retention"], 30)], P("addons.monitoring.retention"), /did you mean "retentionDays"\?/],
   ["local", "unknown key with nothing close", [set(["addons", "monitoring", "grafanaTheme"], "dark")], P("addons.monitoring.grafanaTheme"), /unknown key\. Allowed here: enabled, retentionDays/],
   ["dev", "models as a map instead of a list", [set(["models"], { "qwen-small": { model: "Qwen/Qwen2.5-1.5B-Instruct" } })], P("models"), /expected array/],
-  ["prod", "issuer in CamelCase", [set(["tls", "issuer"], "LetsEncrypt")], P("tls.issuer"), /allowed: "letsencrypt", "letsencrypt-staging", "self-signed"/],
+  ["prod", "issuer in CamelCase", [set(["tls", "issuer"], "LetsEncrypt")], P("tls.issuer"), /allowed: "letsencrypt", "letsencrypt-staging", "private-ca"/],
   ["gke-dev", "release channel in lowercase", [set(["cluster", "releaseChannel"], "regular")], P("cluster.releaseChannel"), /allowed: "RAPID", "REGULAR", "STABLE"/],
   ["k3s-lab", "SSH user with a space", [set(["cluster", "servers", 0, "user"], "Ubuntu User")], P("cluster.servers[0].user"), /a POSIX user name/],
   ["gke-dev", "project number without quotes", [set(["cluster", "projectNumber"], 123456789012)], P("cluster.projectNumber"), /expected string/],

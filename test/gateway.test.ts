@@ -1,7 +1,4 @@
 import { Gateway, GatewayClass, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
-import Ajv from "ajv";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
 import { consumerHeader, modelHeader, overBudgetBody, tokenCostMetadata } from "../components/ingress/ai-gateway-manifests";
@@ -15,9 +12,10 @@ import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { gatewayConventions } from "../stacks/ingress";
 import { unknownValueKeys } from "./support/chart-keys";
+import { assertMatchesCrd, crdSchema } from "./support/crd-schema";
 import { validateManifest } from "./support/kube-models";
 import { parsePromql } from "./support/promql";
-import { ofType, repoRoot, synthStack } from "./support/synth";
+import { ofType, synthStack } from "./support/synth";
 import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -38,19 +36,6 @@ function dependsOnTransitively(result: SynthResult, from: string, to: string): b
 }
 
 // Envoy Gateway's own kinds, validated against the CRD schemas of the pinned chart (scripts/crd-fixture.ts).
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-/**
- * The API server prunes fields a structural schema does not list, so a misspelled field is dropped
- * without an error. Here every object schema with listed properties is closed, so a misspelling fails.
- */
-function closed(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(closed);
-  if (!schema || typeof schema !== "object") return schema;
-  const entries = Object.fromEntries(Object.entries(schema as Values).map(([key, value]) => [key, closed(value)]));
-  const open = entries.additionalProperties !== undefined || entries["x-kubernetes-preserve-unknown-fields"] === true;
-  return entries.properties && !open ? { ...entries, additionalProperties: false } : entries;
-}
-const crdSchema = (file: string) => ajv.compile(closed(JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "crds", file), "utf8"))) as object);
 const envoyGatewayKinds: Record<string, ReturnType<typeof crdSchema>> = {
   EnvoyProxy: crdSchema("envoyproxy-v1alpha1.schema.json"),
   SecurityPolicy: crdSchema("securitypolicy-v1alpha1.schema.json"),
@@ -73,8 +58,7 @@ function validateGatewayObject(object: Values): void {
   }
   const validate = envoyGatewayKinds[object.kind];
   if (!validate) throw new Error(`no schema for ${object.apiVersion}/${object.kind}`);
-  const { kind, metadata } = object;
-  if (!validate(object)) throw new Error(`${String(kind)} ${String(metadata?.name)}: ${ajv.errorsText(validate.errors)}`);
+  assertMatchesCrd(validate, object);
 }
 
 const isGatewayKind = (resource: SynthResource) => /^kubernetes:(gateway\.networking\.k8s\.io|gateway\.envoyproxy\.io|aigateway\.envoyproxy\.io)\//.test(resource.type);

@@ -68,7 +68,7 @@ describe("Argo CD", () => {
       server: { ingress: { enabled: boolean; hostname: string; ingressClassName: string; annotations: Record<string, string>; extraTls: unknown[] } };
     };
     expect(values.server.ingress).toMatchObject({ enabled: true, hostname: "argocd.dev.llm.example.com", ingressClassName: "nginx" });
-    expect(values.server.ingress.annotations["cert-manager.io/cluster-issuer"]).toBe("llm-platform-self-signed");
+    expect(values.server.ingress.annotations["cert-manager.io/cluster-issuer"]).toBe("llm-platform-private-ca");
     expect(values.server.ingress.extraTls).toEqual([{ hosts: ["argocd.dev.llm.example.com"], secretName: "argocd-tls" }]);
     expect(values.configs.params["server.insecure"]).toBe(true);
     expect(values.configs.rbac["policy.default"]).toBe("role:readonly");
@@ -366,8 +366,11 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
   });
 
   it("orders the ClusterIssuer after cert-manager, the WorkflowTemplates after the Argo Workflows CRDs, the Application after Argo CD", () => {
-    const issuer = ofType(variant, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]!;
-    expect([...closure(issuer.urn)].map(nameOf)).toEqual(["llm-dev-cert-manager-release", "llm-dev-cert-manager-ns"]);
+    // dev's private CA: the issuer hosts use waits for its root, which waits for cert-manager, and nothing else.
+    const issuer = ofType(variant, "kubernetes:cert-manager.io/v1:ClusterIssuer").find((r) => (r.inputs.metadata as { name: string }).name === "llm-platform-private-ca")!;
+    expect(new Set([...closure(issuer.urn)].map(nameOf))).toEqual(
+      new Set(["llm-dev-cert-manager-ca-root", "llm-dev-cert-manager-ca-root-issuer", "llm-dev-cert-manager-release", "llm-dev-cert-manager-ns"]),
+    );
     // Beyond their own add-on, both reach only the ingress controller, through their release's Ingress.
     const controller = releaseOf(variant, "ingress-nginx").urn;
     const throughController = new Set([controller, ...closure(controller)]);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { certManagerGatewayValues, certManagerValues, clusterIssuerManifest } from "../components/ingress/cert-manager";
+import { acmeIssuerManifest, certManagerGatewayValues, certManagerValues } from "../components/ingress/cert-manager";
 import { ingressNginxValues } from "../components/ingress/ingress-nginx";
 import { charts } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
@@ -9,7 +9,8 @@ import { ofType, synthStack } from "./support/synth";
 import { synthWithIngressNginx } from "./support/variant";
 
 const releaseOf = (result: SynthResult, chart: string) => ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === chart)!;
-const issuerOf = (result: SynthResult) => ofType(result, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]!;
+/** The ClusterIssuer that signs the hosts' certificates (a private CA adds its root issuer beside it). */
+const issuerOf = (result: SynthResult) => ofType(result, "kubernetes:cert-manager.io/v1:ClusterIssuer").find((r) => !(r.inputs.metadata as { name: string }).name.endsWith("-root"))!;
 type NginxValues = {
   controller: {
     replicaCount: number;
@@ -91,12 +92,14 @@ describe("cert-manager", () => {
     });
   });
 
-  it("creates the ClusterIssuer the ingress layer names, after the cert-manager release only", () => {
+  it("creates the ClusterIssuer the ingress layer names; Let's Encrypt's after the cert-manager release only", () => {
     for (const result of Object.values(stacks)) {
-      const issuer = issuerOf(result);
-      expect(issuer.dependsOn).toEqual([releaseOf(result, "cert-manager").urn]);
+      const name = (issuerOf(result).inputs.metadata as { name: string }).name;
+      const named = ofType(result, "kubernetes:networking.k8s.io/v1:Ingress").map((r) => (r.inputs.metadata as { annotations: Record<string, string> }).annotations["cert-manager.io/cluster-issuer"]);
+      for (const issuer of named) expect(issuer).toBe(name);
     }
-    expect(issuerOf(stacks.dev!).inputs).toMatchObject({ metadata: { name: "llm-platform-self-signed" }, spec: { selfSigned: {} } });
+    expect(issuerOf(stacks.prod!).dependsOn).toEqual([releaseOf(stacks.prod!, "cert-manager").urn]);
+    expect(issuerOf(stacks.dev!).inputs).toMatchObject({ metadata: { name: "llm-platform-private-ca" }, spec: { ca: { secretName: "llm-platform-private-ca" } } });
   });
 
   it("issues from Let's Encrypt over HTTP-01 through the nginx class in prod", () => {
@@ -113,7 +116,7 @@ describe("cert-manager", () => {
   });
 
   it("uses the staging ACME endpoint for letsencrypt-staging", () => {
-    const staging = clusterIssuerManifest({ clusterIssuerName: "x", issuer: "letsencrypt-staging", acmeEmail: "a@b.io", http01: { ingressClassName: "nginx" } });
+    const staging = acmeIssuerManifest({ clusterIssuerName: "x", issuer: "letsencrypt-staging", acmeEmail: "a@b.io", http01: { ingressClassName: "nginx" } });
     expect(staging).toMatchObject({ spec: { acme: { server: "https://acme-staging-v02.api.letsencrypt.org/directory" } } });
   });
 });

@@ -91,7 +91,7 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
 
   it("serves Grafana through the ingress with TLS from the stack's issuer", () => {
     const domain = stack === "prod" ? "llm.example.com" : "dev.llm.example.com";
-    const issuer = stack === "prod" ? "llm-platform-letsencrypt" : "llm-platform-self-signed";
+    const issuer = stack === "prod" ? "llm-platform-letsencrypt" : "llm-platform-private-ca";
     const ingress = values.grafana.ingress;
     expect(ingress).toMatchObject({ enabled: true, ingressClassName: "nginx", hosts: [`grafana.${domain}`] });
     expect(ingress.annotations["cert-manager.io/cluster-issuer"]).toBe(issuer);

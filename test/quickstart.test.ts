@@ -49,22 +49,24 @@ describe("the README quick start", () => {
     expect(setKeys).toEqual(["kubeconfig"]);
     for (const key of [...setKeys, ...all(/`(tls\.issuer)`/g).map((path) => path.split(".")[0]!)]) expect(keys, key).toContain(key);
     const outputs = all(/pulumi stack output (\w+)/g);
-    expect(new Set(outputs)).toEqual(new Set(["llmApiUrl", "llmApiKey", "llmModels"]));
+    expect(new Set(outputs)).toEqual(new Set(["llmApiUrl", "llmApiKey", "llmModels", "caCertificate"]));
     for (const output of outputs) expect(local.outputs, output).toHaveProperty(output);
     expect(local.outputs.llmApiKey).toBe("[secret]");
   });
 
-  it("uses the local stack's own names: model, host, namespace, TLS Secret, and the self-signed issuer", () => {
+  it("uses the local stack's own names: model, host, and the private CA whose certificate clients trust", () => {
     const [model] = local.outputs.llmModels as string[];
     expect(quickStart).toContain(`"model": "${model}"`);
     expect(quickStart).toContain(`model="${model}"`);
     expect(quickStart).toContain(`# ${String(local.outputs.llmApiUrl)}`);
     const ingress = servingObjects.find((object) => object.kind === "Ingress")!;
     const tls = ingress.spec.tls[0];
-    expect(quickStart).toContain(`-n ${String(ingress.metadata.namespace)} get secret ${String(tls.secretName)}`);
     expect(quickStart).toContain(`127.0.0.1 ${String(tls.hosts[0])}`);
-    // curl cannot use a self-signed certificate with an empty issuer name as --cacert: the CN is set.
-    expect(ingress.metadata.annotations).toMatchObject({ "cert-manager.io/cluster-issuer": "llm-platform-self-signed", "cert-manager.io/common-name": tls.hosts[0] });
+    // The host's certificate comes from the CA issuer; the file curl and the SDK trust is that CA's.
+    expect(ingress.metadata.annotations).toMatchObject({ "cert-manager.io/cluster-issuer": "llm-platform-private-ca" });
+    const caFile = /pulumi stack output caCertificate > (\S+)/.exec(quickStart)![1]!;
+    expect(quickStart).toContain(`curl --cacert ${caFile} `);
+    expect(quickStart).toContain(`cafile="${caFile}"`);
   });
 
   it("creates the k3d cluster with the ports the ingress controller's LoadBalancer Service takes", () => {

@@ -196,7 +196,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(ingress.spec.rules[0].host).toBe(host);
     const paths = ingress.spec.rules[0].http.paths.map((p: Obj) => [p.path, p.pathType]);
     expect(paths).toEqual([["/v1", "Prefix"], ["/health", "Exact"]]);
-    const issuer = stack === "dev" ? "llm-platform-self-signed" : "llm-platform-letsencrypt";
+    const issuer = stack === "dev" ? "llm-platform-private-ca" : "llm-platform-letsencrypt";
     expect(ingress.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe(issuer);
     expect(s().result.outputs.llmApiUrl).toBe(`https://${host}/v1`);
     expect(s().result.outputs.llmApiUrls).toEqual({ [model]: `https://${host}/v1` });

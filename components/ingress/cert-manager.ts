@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartReleaseInNamespace } from "../addons/chart-release";
 import { charts } from "../versions";
+import { PrivateCertificateAuthority } from "./private-ca";
 
-export type IssuerKind = "letsencrypt" | "letsencrypt-staging" | "self-signed";
+export type IssuerKind = "letsencrypt" | "letsencrypt-staging" | "private-ca";
 
 export interface CertManagerArgs {
   readonly provider: k8s.Provider;
@@ -21,6 +22,8 @@ export interface CertManagerArgs {
    * Gateways (its gateway-shim issues each HTTPS listener's certificate), and must start after the CRDs.
    */
   readonly gatewayApiCrds?: pulumi.Resource;
+  /** The private CA's common name (issuer "private-ca"). @default "llm-platform private CA" */
+  readonly caCommonName?: string;
 }
 
 export type Http01Route =
@@ -37,20 +40,17 @@ function http01Solver(route: Http01Route): Record<string, unknown> {
   return { gatewayHTTPRoute: { parentRefs: [{ ...route.gateway, kind: "Gateway" }] } };
 }
 
-/** The ClusterIssuer manifest; pure. */
-export function clusterIssuerManifest(args: Omit<CertManagerArgs, "provider" | "namespace" | "gatewayApiCrds">): Record<string, unknown> {
-  const spec =
-    args.issuer === "self-signed"
-      ? { selfSigned: {} }
-      : {
-          acme: {
-            server: acmeServers[args.issuer],
-            email: args.acmeEmail,
-            privateKeySecretRef: { name: `${args.clusterIssuerName}-account-key` },
-            solvers: [{ http01: http01Solver(args.http01) }],
-          },
-        };
-  return { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: args.clusterIssuerName }, spec };
+/** The Let's Encrypt ClusterIssuer manifest; pure. */
+export function acmeIssuerManifest(args: Pick<CertManagerArgs, "clusterIssuerName" | "acmeEmail" | "http01"> & { readonly issuer: keyof typeof acmeServers }) {
+  const spec = {
+    acme: {
+      server: acmeServers[args.issuer],
+      email: args.acmeEmail,
+      privateKeySecretRef: { name: `${args.clusterIssuerName}-account-key` },
+      solvers: [{ http01: http01Solver(args.http01) }],
+    },
+  };
+  return { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: args.clusterIssuerName }, spec } as const;
 }
 
 /** Chart values; the chart's values schema is strict, so every key here must exist upstream. */
@@ -67,11 +67,13 @@ export const certManagerGatewayValues = {
 
 /**
  * cert-manager and the stack's ClusterIssuer: Let's Encrypt over HTTP-01 (through the IngressClass or
- * the Gateway), or self-signed for private domains.
+ * the Gateway), or a private CA for private domains.
  */
 export class CertManager extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
   readonly clusterIssuer: k8s.apiextensions.CustomResource;
+  /** The private CA's certificate (PEM), for clients to trust; only with issuer "private-ca". */
+  readonly caCertificate?: pulumi.Output<string>;
 
   constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:ingress:CertManager", name, {}, opts);
@@ -82,13 +84,28 @@ export class CertManager extends pulumi.ComponentResource {
       // Its Gateway API support only starts if the Gateway API CRDs exist when the controller starts.
       { parent: this, provider: args.provider, dependsOn: args.gatewayApiCrds ? [args.gatewayApiCrds] : [] },
     ));
-    const manifest = clusterIssuerManifest(args);
-    // Needs the CRD and the admission webhook, which the (atomic) release waits for.
-    this.clusterIssuer = new k8s.apiextensions.CustomResource(
-      `${name}-issuer`,
-      { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: manifest.metadata as object, spec: manifest.spec as object },
-      { parent: this, provider: args.provider, dependsOn: [this.release] },
-    );
-    this.registerOutputs({ status: this.release.status, clusterIssuer: args.clusterIssuerName });
+    // Issuers need the CRDs and the admission webhook, which the (atomic) release waits for.
+    if (args.issuer === "private-ca") {
+      const ca = new PrivateCertificateAuthority(
+        `${name}-ca`,
+        {
+          provider: args.provider,
+          namespace: args.namespace ?? "cert-manager",
+          clusterIssuerName: args.clusterIssuerName,
+          commonName: args.caCommonName ?? "llm-platform private CA",
+          dependsOn: [this.release],
+        },
+        { parent: this },
+      );
+      this.clusterIssuer = ca.clusterIssuer;
+      this.caCertificate = ca.caCertificate;
+    } else {
+      this.clusterIssuer = new k8s.apiextensions.CustomResource(`${name}-issuer`, acmeIssuerManifest({ ...args, issuer: args.issuer }), {
+        parent: this,
+        provider: args.provider,
+        dependsOn: [this.release],
+      });
+    }
+    this.registerOutputs({ status: this.release.status, clusterIssuer: args.clusterIssuerName, caCertificate: this.caCertificate });
   }
 }

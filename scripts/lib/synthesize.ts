@@ -20,10 +20,23 @@ export interface SynthResource {
   inputs: Record<string, unknown>;
 }
 
+/** An existing object the program reads (`Resource.get`): nothing is created, the engine reads it. */
+export interface SynthRead {
+  urn: string;
+  type: string;
+  name: string;
+  /** The id read, e.g. `<namespace>/<name>` for a Kubernetes object. */
+  id: string;
+  parent: string | null;
+  provider: string | null;
+  dependsOn: string[];
+}
+
 export interface SynthResult {
   ok: true;
   stack: string;
   resources: SynthResource[];
+  reads: SynthRead[];
   outputs: Record<string, unknown>;
   /** Secret keys the stack file did not set, synthesized with placeholders. */
   placeholderSecrets: string[];
@@ -87,8 +100,17 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
 }
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getId(): string;
+  getParent(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+}
 interface MockMonitorLike {
   registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  readResource(req: ReadRequest, callback: Callback): Promise<void>;
 }
 
 /** `urn::id` provider references name the provider by URN (which itself contains "::"). */
@@ -175,6 +197,23 @@ export async function synthesize(
       callback(err, response);
     });
   };
+  const reads: SynthRead[] = [];
+  const originalRead = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, callback) =>
+    originalRead(req, (err, response) => {
+      if (!err && response) {
+        reads.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          id: req.getId(),
+          parent: req.getParent() || null,
+          provider: providerUrn(req.getProvider()),
+          dependsOn: [...new Set(req.getDependenciesList())],
+        });
+      }
+      callback(err, response);
+    });
   // Keep the inputs the mocks saw, keyed by type and name, to attach after registration.
   const seenInputs = new Map<string, Record<string, unknown>>();
   const newResource = mocks.newResource.bind(mocks);
@@ -209,5 +248,6 @@ export async function synthesize(
     resource.inputs = redact(seenInputs.get(`${resource.type}::${resource.name}`) ?? {}, options.secrets) as Record<string, unknown>;
   }
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
-  return { ok: true, stack: stackName, resources, outputs, placeholderSecrets };
+  reads.sort((a, b) => a.urn.localeCompare(b.urn));
+  return { ok: true, stack: stackName, resources, reads, outputs, placeholderSecrets };
 }

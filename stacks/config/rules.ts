@@ -247,10 +247,10 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       fail(["addons", "logging", "elasticsearchNodes"], "prod needs at least 3 Elasticsearch nodes");
     }
   }
-  if (tls.issuer !== "self-signed") {
-    if (!addons.ingress.enabled) fail(["tls", "issuer"], `"${tls.issuer}" answers HTTP-01 challenges through the ingress controller: needs addons.ingress.enabled: true, or use "self-signed"`);
+  if (tls.issuer !== "private-ca") {
+    if (!addons.ingress.enabled) fail(["tls", "issuer"], `"${tls.issuer}" answers HTTP-01 challenges through the ingress controller: needs addons.ingress.enabled: true, or use "private-ca"`);
     if (!tls.acmeEmail) fail(["tls", "acmeEmail"], `required when tls.issuer is "${tls.issuer}": Let's Encrypt sends expiry notices there`);
-    if (!publicDomain(config.domain)) fail(["tls", "issuer"], `Let's Encrypt cannot issue for "${config.domain}"; use "self-signed" for private domains`);
+    if (!publicDomain(config.domain)) fail(["tls", "issuer"], `Let's Encrypt cannot issue for "${config.domain}"; use "private-ca" for private domains`);
   }
 }
 

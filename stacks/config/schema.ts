@@ -40,7 +40,7 @@ export const platformSchema = z
       .describe("Override: lets a stack whose name says prod run with another environment (or the reverse). Without it that mismatch is an error, since environment switches every prod rule on or off."),
     tls: z
       .strictObject({
-        issuer: z.enum(["letsencrypt", "letsencrypt-staging", "self-signed"]).default("self-signed").describe("\"letsencrypt\" needs a public domain and acmeEmail."),
+        issuer: z.enum(["letsencrypt", "letsencrypt-staging", "private-ca"]).default("private-ca").describe("\"letsencrypt\" needs a public domain and acmeEmail; \"private-ca\" signs with the stack's own CA (output caCertificate)."),
         acmeEmail: z.email().optional(),
       })
       .prefault({}),

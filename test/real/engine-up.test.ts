@@ -172,7 +172,18 @@ describe("real pulumi up, up again and destroy of an engine-test stack from Pulu
   it("comes up: every resource created, with no warning or policy finding", () => {
     expect(up.status, up.stderr.slice(-6000)).toBe(0);
     expect(up.findings.filter((finding) => !(simulated && operatorAbsent.test(finding)))).toEqual([]);
+    // +1: the stack itself. Objects the program only reads (the private CA's Secret) are not created; the
+    // engine's summary of a first up does not list their reads (a later up does).
+    expect(synth.reads.length).toBeGreaterThan(0);
     expect(up.changes).toEqual({ create: synth.resources.length + 1 });
+  });
+
+  it.runIf(simulated)("exports the private CA's certificate as cert-manager wrote it, once the root Certificate is Ready", () => {
+    const outputs = workspace.outputs();
+    report(`outputs of ${stack}: ${Object.keys(outputs).join(", ")}; caCertificate ${JSON.stringify(outputs.caCertificate)?.slice(0, 60)}`);
+    expect(outputs.caCertificate).toBe(operators.caCertificate);
+    // Every output at the top level, as the README's `pulumi stack output <name>` expects.
+    expect(outputs).toMatchObject({ environment: "dev", llmModels: expect.arrayContaining(["qwen-small"]), kubeconfig: "[secret]" });
   });
 
   it.runIf(simulated)("runs the vLLM model's pods on the GPU node and the llama.cpp model's elsewhere, all Running", () => {
@@ -193,14 +204,15 @@ describe("real pulumi up, up again and destroy of an engine-test stack from Pulu
     report(`second pulumi up of ${stack}: exit ${again.status}, ${JSON.stringify(again.changes)}, ${again.seconds.toFixed(0)} s`);
     expect(again.status, again.stderr.slice(-6000)).toBe(0);
     expect(again.findings).toEqual([]);
-    expect(again.changes).toEqual({ same: synth.resources.length + 1 });
+    expect(again.changes).toEqual({ same: synth.resources.length + 1, read: synth.reads.length });
   });
 
   it("and destroy leaves nothing behind on the API server, except CRDs Helm is told to keep", () => {
     const destroy = workspace.run(["destroy", "--yes", "--skip-preview"], { timeoutSeconds: 1800 });
     report(`pulumi destroy of ${stack}: exit ${destroy.status}, ${JSON.stringify(destroy.changes)}, ${destroy.seconds.toFixed(0)} s`);
     expect(destroy.status, destroy.stderr.slice(-6000)).toBe(0);
-    expect(destroy.changes).toEqual({ delete: synth.resources.length + 1 });
+    // A read object is only dropped from the state ("discard"): cert-manager's Secret goes with its namespace.
+    expect(destroy.changes).toEqual({ delete: synth.resources.length + 1, discard: synth.reads.length });
     const left = [...listEverything(kubectl)].filter((object) => !before.has(object));
     // Helm never deletes an object annotated helm.sh/resource-policy=keep (charts set it on CRDs so that
     // uninstalling does not delete every custom resource in the cluster).

@@ -87,6 +87,8 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   // to form and Kibana to connect to it.
   "kubernetes:kibana.k8s.elastic.co/v1:Kibana": assumed(180, "waitFor health=green: Elasticsearch pods pull and form a cluster (~2 min), then Kibana starts (~1 min)"),
   "kubernetes:cert-manager.io/v1:ClusterIssuer": apiCall,
+  // The private CA's root waits for Ready (pulumi.com/waitFor): cert-manager signs it itself in about a second.
+  "kubernetes:cert-manager.io/v1:Certificate": assumed(5, "waitFor condition=Ready: the self-signed root is signed in-process by cert-manager (no ACME)"),
   // The Gateway's proxies and their load balancer come up after `pulumi up` returns: the provider does
   // not await custom resources, and Envoy Gateway creates them from the Gateway.
   "kubernetes:gateway.networking.k8s.io/v1:GatewayClass": apiCall,

@@ -63,7 +63,7 @@ export interface PlannedStep {
 }
 
 type EngineEvent = {
-  diagnosticEvent?: { severity: string; message: string; urn?: string };
+  diagnosticEvent?: { severity: string; message: string; urn?: string; ephemeral?: boolean };
   policyEvent?: { policyName: string; enforcementLevel: string; message: string; resourceUrn?: string };
   resourcePreEvent?: { metadata: { op: string; urn: string; type: string; new?: { inputs?: Record<string, unknown> } } };
   // PolicyPacks is PascalCase on the wire (apitype.SummaryEvent: a JSON tag added too late to change).
@@ -75,7 +75,9 @@ const stripColor = (text: string) => text.replace(/<\{%[^%]*%\}>/g, "").replace(
 function findingsOf(events: EngineEvent[], stderr: string): string[] {
   const findings: string[] = [];
   for (const { diagnosticEvent: d, policyEvent: p } of events) {
-    if (d && (d.severity === "warning" || d.severity === "error")) findings.push(`${d.severity}: ${stripColor(d.message)}${d.urn ? ` (${d.urn})` : ""}`);
+    // Ephemeral diagnostics are progress lines that the next status replaces (e.g. "Has no
+    // .status.conditions" while the provider waits for a condition), not findings.
+    if (d && !d.ephemeral && (d.severity === "warning" || d.severity === "error")) findings.push(`${d.severity}: ${stripColor(d.message)}${d.urn ? ` (${d.urn})` : ""}`);
     // Every policy finding counts, advisory ones too: "can't run policy ... during preview" is advisory.
     if (p) findings.push(`policy ${p.policyName} (${p.enforcementLevel}): ${stripColor(p.message)}${p.resourceUrn ? ` (${p.resourceUrn})` : ""}`);
   }
@@ -94,6 +96,8 @@ export interface StackWorkspace {
   run(args: string[], options?: { timeoutSeconds?: number }): EngineRun;
   /** Sets a config key as a secret (encrypted with the workspace's passphrase). */
   setSecret(key: string, value: string): void;
+  /** The stack's outputs, as `pulumi stack output --json` prints them (secrets as "[secret]"). */
+  outputs(): Record<string, unknown>;
   remove(): void;
 }
 
@@ -186,6 +190,11 @@ export function createWorkspace(engine: Engine, stack: string, stackFile: Record
       // value out of the process list.
       const set = pulumi(["config", "set", "--secret", `llm-platform:${key}`], 60, value);
       if (set.status !== 0) throw new Error(`pulumi config set --secret ${key} failed:\n${set.stderr}`);
+    },
+    outputs() {
+      const shown = pulumi(["stack", "output", "--json"], 60);
+      if (shown.status !== 0) throw new Error(`pulumi stack output failed:\n${shown.stderr}`);
+      return JSON.parse(shown.stdout) as Record<string, unknown>;
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });
