@@ -3,7 +3,7 @@ import type { PlatformCluster, Toleration } from "../components/cluster/types";
 import type { IngressLayer } from "../components/ingress/types";
 import { EckOperator } from "../components/logging/eck-operator";
 import { Elasticsearch, eckNames, logWriter } from "../components/logging/elasticsearch";
-import { FluentBit } from "../components/logging/fluent-bit";
+import { FluentBit, nodeServiceUnits } from "../components/logging/fluent-bit";
 import { Kibana } from "../components/logging/kibana";
 import { indexTemplate, LogRetention } from "../components/logging/log-retention";
 import { LoggingNetworkPolicies } from "../components/logging/network-policies";
@@ -18,6 +18,8 @@ export const loggingConventions = {
   elasticsearchName: "logs",
   kibanaName: "kibana",
   dataStream: "logs-kubernetes-default",
+  /** The nodes' kubelet and container runtime, from the journal. */
+  nodeDataStream: "logs-kubernetes.node-default",
 } as const;
 
 /** Every distinct toleration of the GPU pools; pure. */
@@ -60,8 +62,8 @@ export function createLogging(
       storageGiB: settings.elasticsearchStorageGiB,
       storageClassName: cluster.storageClassName,
       heapGiB: settings.elasticsearchHeapGiB,
-      // Exactly what the index template (and so the retention policy) covers.
-      logDataStreams: indexTemplate(conventions.dataStream).index_patterns[0]!,
+      // Exactly what the index templates (and so the retention policy) cover.
+      logDataStreams: [conventions.dataStream, conventions.nodeDataStream].map((stream) => indexTemplate(stream).index_patterns[0]!),
     },
     opts,
   );
@@ -89,8 +91,11 @@ export function createLogging(
       writer: { secretName: logWriter.userSecret(conventions.elasticsearchName), username: logWriter.username },
       caSecret: names.httpCaSecret,
       dataStream: conventions.dataStream,
+      nodeLogs: { units: nodeServiceUnits[config.cluster.provider], dataStream: conventions.nodeDataStream },
       tolerations: gpuTolerations(cluster),
       monitoringCrds: monitoring?.crds,
+      // GKE admits node-critical pods outside kube-system only under a quota for them.
+      criticalPodsNeedQuota: config.cluster.provider === "gke",
     },
     opts,
   );
@@ -102,7 +107,7 @@ export function createLogging(
       elasticsearchUrl: `https://${names.httpService}.${conventions.namespace}.svc:9200`,
       credentialsSecret: names.elasticUserSecret,
       caSecret: names.httpCaSecret,
-      dataStream: conventions.dataStream,
+      dataStreams: [conventions.dataStream, conventions.nodeDataStream],
       retentionDays: settings.retentionDays,
     },
     opts,

@@ -62,6 +62,8 @@ export function createMonitoring(
       alertmanagerStorageGiB: settings.alertmanagerStorageGiB,
       ingress,
       notifyWebhookUrl: config.secrets.notifyWebhookUrl,
+      // GKE admits node-critical pods outside kube-system only under a quota for them.
+      criticalPodsNeedQuota: config.cluster.provider === "gke",
     },
     opts,
   );

@@ -1,15 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { logWriterRolesYaml } from "../components/logging/elasticsearch";
 import { ilmPolicyName, indexTemplate } from "../components/logging/log-retention";
 import { charts, elasticStackVersion, images } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
 import { unknownValueKeys } from "./support/chart-keys";
 import { dependsOnNames, releasesOf } from "./support/dependencies";
+import { helm } from "./support/helm";
 import { synthVariant, synthWithIngressNginx } from "./support/variant";
 import { byName, ofType, repoRoot, synthStack } from "./support/synth";
 
@@ -191,25 +192,31 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(user.stringData).toBe("[secret]");
     // The provider marks every Secret's data secret, so the role is checked where it is built.
     expect(secrets.some((secret) => secret.metadata.name === `${esName}-log-writer-role`)).toBe(true);
-    expect(parse(logWriterRolesYaml("logs-kubernetes-*"))).toEqual({
-      "log-writer": { cluster: [], indices: [{ names: ["logs-kubernetes-*"], privileges: ["create_doc", "auto_configure"] }] },
+    expect(parse(logWriterRolesYaml(["logs-kubernetes-*", "logs-kubernetes.node-*"]))).toEqual({
+      "log-writer": { cluster: [], indices: [{ names: ["logs-kubernetes-*", "logs-kubernetes.node-*"], privileges: ["create_doc", "auto_configure"] }] },
     });
-    // The writer may write exactly where the index template, and so the retention policy, applies.
+    // The writer may write exactly where the index templates, and so the retention policy, apply.
     expect(indexTemplate("logs-kubernetes-default").index_patterns).toEqual(["logs-kubernetes-*"]);
+    expect(indexTemplate("logs-kubernetes.node-default").index_patterns).toEqual(["logs-kubernetes.node-*"]);
     expect(JSON.stringify(fluentBit)).not.toMatch(/es-elastic-user|"elastic"/);
     expect(dependsOnNames(result, byName(result, `llm-${stack}-elasticsearch-cluster`))).toEqual(
       expect.arrayContaining([`llm-${stack}-elasticsearch-log-writer-user`, `llm-${stack}-elasticsearch-log-writer-role`]),
     );
   });
 
-  it("tolerates the GPU nodes' taints and mounts from the host only /var/log, read-only, and its own state directory", () => {
+  it("tolerates the GPU nodes' taints and mounts from the host only /var/log (and its journal), read-only, and its own state directory", () => {
     expect(fluentBit.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
     const hostPaths = [...fluentBit.daemonSetVolumes, ...fluentBit.extraVolumes].filter((volume: Values) => volume.hostPath);
-    expect(hostPaths.map((volume: Values) => volume.hostPath.path)).toEqual(["/var/log", "/var/lib/fluent-bit"]);
+    expect(hostPaths.map((volume: Values) => volume.hostPath.path)).toEqual(["/var/log", "/var/log/journal", "/var/lib/fluent-bit"]);
     expect(fluentBit.daemonSetVolumeMounts).toEqual([
       { name: hostPaths[0].name, mountPath: "/var/log", readOnly: true },
-      { name: hostPaths[1].name, mountPath: "/var/lib/fluent-bit" },
+      { name: hostPaths[1].name, mountPath: expect.any(String), readOnly: true },
+      { name: hostPaths[2].name, mountPath: "/var/lib/fluent-bit" },
     ]);
+  });
+
+  it("runs Fluent Bit at system-node-critical, so a preempting serving pod never evicts the log shipper", () => {
+    expect(fluentBit.priorityClassName).toBe("system-node-critical");
   });
 
   it("applies the ILM retention with a pinned curl image, ECK's credentials and CA, in a script sh accepts", () => {
@@ -223,6 +230,12 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     execFileSync("sh", ["-n", "-c", script]);
     const retentionDays = stack === "prod" ? 30 : 3;
     expect(script).toContain(`"delete":{"min_age":"${retentionDays}d"`);
+    // The same retention for the node journal's data stream as for the container logs.
+    for (const dataStream of ["logs-kubernetes-default", "logs-kubernetes.node-default"]) {
+      expect(script).toContain(`/_index_template/${dataStream}'`);
+      expect(script).toContain(`/_data_stream/${dataStream}'`);
+      expect(script).toContain(`/${dataStream}/_settings' -H 'Content-Type: application/json' -d '{"index.lifecycle.name":"${ilmPolicyName}"}'`);
+    }
     expect(script).toContain(`/_ilm/policy/${ilmPolicyName}`);
     expect(script).toContain("--cacert /certs/ca.crt");
     expect(script).not.toMatch(/--insecure|\s-k\s/);
@@ -246,6 +259,93 @@ describe.each([["dev", 1, 1, 50], ["prod", 3, 4, 200]] as const)("logging in %s"
     expect(dependsOnNames(result, releasesOf(result, charts.fluentBit.chart)[0]!)).toEqual([
       `llm-${stack}-elasticsearch-cluster`, `llm-${stack}-elasticsearch-ns`, `llm-${stack}-prometheus-crds-release`,
     ]);
+  });
+});
+
+/** The YAML pipeline a stack's Fluent Bit release runs. */
+function fluentBitPipeline(result: SynthResult): { values: Values; config: Values } {
+  const values = releasesOf(result, charts.fluentBit.chart)[0]!.inputs.values as Values;
+  const file = /^--config=\/fluent-bit\/etc\/conf\/(.+)$/.exec(values.args.find((arg: string) => arg.startsWith("--config=")))![1]!;
+  return { values, config: parse(values.config.extraFiles[file]) as Values };
+}
+
+describe.each([
+  ["dev", "eks", ["kubelet.service", "containerd.service"]],
+  ["gke-dev", "gke", ["kubelet.service", "containerd.service"]],
+  ["k3s-lab", "k3s", ["k3s.service", "k3s-agent.service"]],
+  ["local", "k3s (k3d)", ["k3s.service", "k3s-agent.service"]],
+] as const)("the node journal in %s (%s)", (stack, _kind, units) => {
+  let values: Values;
+  let config: Values;
+  let journal: Values;
+  beforeAll(async () => {
+    ({ values, config } = fluentBitPipeline(stacks[stack] ?? (await synthStack(stack))));
+    journal = config.pipeline.inputs.find((input: Values) => input.name === "systemd");
+  });
+
+  it(`reads exactly the units that run the kubelet and the runtime there: ${units.join(", ")}`, () => {
+    expect(journal.systemd_filter).toEqual(units.map((unit) => `_SYSTEMD_UNIT=${unit}`));
+    expect(journal.systemd_filter_type).toBe("or");
+  });
+
+  it("cannot keep Fluent Bit (and so the container logs) from starting on a node without a journal", () => {
+    // Fluent Bit 5.1 exits when a systemd input's path does not exist: the path is a volume of its own
+    // that the kubelet creates when the host has no persistent journal.
+    const mount = values.daemonSetVolumeMounts.find((m: Values) => m.mountPath === journal.path);
+    expect(mount).toMatchObject({ readOnly: true });
+    const volume = values.daemonSetVolumes.find((v: Values) => v.name === mount.name);
+    expect(volume.hostPath).toEqual({ path: "/var/log/journal", type: "DirectoryOrCreate" });
+    // Mounting /etc/machine-id (what a path-less input needs) fails the pod on k3d's nodes, which lack it.
+    expect(JSON.stringify([values.daemonSetVolumes, values.extraVolumes])).not.toContain("machine-id");
+    expect(config.pipeline.inputs.find((input: Values) => input.name === "tail")).toMatchObject({ path: "/var/log/containers/*.log" });
+  });
+
+  it("resumes from a cursor on the node after a restart, and starts at the end of the journal the first time", () => {
+    expect(journal.db).toMatch(/^\/var\/lib\/fluent-bit\/[^/]+\.db$/);
+    expect(journal.db).not.toBe(config.pipeline.inputs.find((input: Values) => input.name === "tail").db);
+    expect(journal.read_from_tail).toBe("on");
+    expect(journal.strip_underscores).toBe("on");
+  });
+
+  it("ships the journal to a data stream of its own, with the container logs' output settings", () => {
+    expect(journal.tag).toBe("node.*");
+    const outputs = config.pipeline.outputs as Values[];
+    const node = outputs.find((output) => output.match === "node.*")!;
+    const containers = outputs.find((output) => output.match === "kube.*")!;
+    expect(node.index).toBe("logs-kubernetes.node-default");
+    expect(containers.index).toBe("logs-kubernetes-default");
+    expect({ ...node, match: undefined, index: undefined }).toEqual({ ...containers, match: undefined, index: undefined });
+    // Kubernetes metadata and the CRI time fix apply to container logs only.
+    for (const filter of config.pipeline.filters as Values[]) expect(filter.match).toBe("kube.*");
+  });
+});
+
+describe("Fluent Bit rendered by the pinned chart", () => {
+  const archive = join(repoRoot, "..", "..", "shared", "charts", `fluent-bit-${charts.fluentBit.version}.tgz`);
+  it.skipIf(!existsSync(archive))("has the node-critical class and the journal volume, read-only where the systemd input reads", () => {
+    const { values, config } = fluentBitPipeline(stacks.dev!);
+    const run = helm(["template", "fluent-bit", archive, "--namespace", "logging"], values);
+    expect(run.stderr).toBe("");
+    const daemonSet = parseAllDocuments(run.stdout).map((doc) => doc.toJS() as Values).find((object) => object?.kind === "DaemonSet")!;
+    const pod = daemonSet.spec.template.spec;
+    expect(pod.priorityClassName).toBe("system-node-critical");
+    const journalPath = config.pipeline.inputs.find((input: Values) => input.name === "systemd").path;
+    const mount = pod.containers[0].volumeMounts.find((m: Values) => m.mountPath === journalPath);
+    expect(mount.readOnly).toBe(true);
+    expect(pod.volumes.find((v: Values) => v.name === mount.name).hostPath).toEqual({ path: "/var/log/journal", type: "DirectoryOrCreate" });
+    expect(pod.volumes.map((v: Values) => v.hostPath?.path).filter(Boolean)).not.toContain("/etc/machine-id");
+  });
+});
+
+describe("Fluent Bit on GKE", () => {
+  it("admits its node-critical pods in logging with a quota for that class, which GKE requires, before the release", async () => {
+    const gke = await synthStack("gke-dev");
+    const quota = ofType(gke, "kubernetes:core/v1:ResourceQuota").find((r) => (r.inputs.metadata as Values).namespace === "logging")!;
+    expect((quota.inputs as Values).spec.scopeSelector.matchExpressions).toEqual([
+      { scopeName: "PriorityClass", operator: "In", values: ["system-node-critical"] },
+    ]);
+    expect(dependsOnNames(gke, releasesOf(gke, charts.fluentBit.chart)[0]!)).toContain(quota.name);
+    expect(ofType(stacks.dev!, "kubernetes:core/v1:ResourceQuota").filter((r) => (r.inputs.metadata as Values).namespace === "logging")).toEqual([]);
   });
 });
 

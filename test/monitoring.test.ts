@@ -137,6 +137,37 @@ describe.each(["dev", "prod"])("monitoring in %s", (stack) => {
   });
 });
 
+describe("node-exporter's priority", () => {
+  it("is system-node-critical in every stack, so a preempting serving pod never evicts node metrics", () => {
+    for (const stack of ["dev", "prod", "local"]) {
+      const [values] = releasesOf(stacks[stack]!, charts.kubePrometheusStack.chart).map(valuesOf);
+      expect(values!["prometheus-node-exporter"].priorityClassName, stack).toBe("system-node-critical");
+    }
+    expect(unknownValueKeys(charts.kubePrometheusStack, { "prometheus-node-exporter": { priorityClassName: "x" } })).toEqual([]);
+  });
+
+  it("comes with the quota GKE needs for that class in monitoring, which the release waits for", async () => {
+    const gke = await synthStack("gke-dev");
+    const quota = byName(gke, "llm-gke-dev-monitoring-critical-pods");
+    expect((quota.inputs as Values).metadata.namespace).toBe("monitoring");
+    expect((quota.inputs as Values).spec.scopeSelector.matchExpressions).toEqual([
+      { scopeName: "PriorityClass", operator: "In", values: ["system-node-critical"] },
+    ]);
+    expect(dependsOnNames(gke, releasesOf(gke, charts.kubePrometheusStack.chart)[0]!)).toContain(quota.name);
+  });
+
+  // kube-prometheus-stack bundles this subchart byte for byte (test/fixtures/chart-values/NOTES.md).
+  const archive = join(repoRoot, "..", "..", "shared", "charts", "prometheus-node-exporter-4.56.1.tgz");
+  it.skipIf(!existsSync(archive))("renders into the DaemonSet with the pinned subchart", () => {
+    const [values] = releasesOf(stacks.dev!, charts.kubePrometheusStack.chart).map(valuesOf);
+    const dir = mkdtempSync(join(tmpdir(), "node-exporter-"));
+    writeFileSync(join(dir, "values.json"), JSON.stringify(values!["prometheus-node-exporter"]));
+    const rendered = execFileSync(requireTool("helm"), ["template", "kps", archive, "--namespace", "monitoring", "-f", join(dir, "values.json")], { encoding: "utf8" });
+    const daemonSet = parseAllDocuments(rendered).map((doc) => doc.toJS() as Values).find((object) => object?.kind === "DaemonSet")!;
+    expect(daemonSet.spec.template.spec.priorityClassName).toBe("system-node-critical");
+  });
+});
+
 describe.each(["dev", "prod", "local"])("control-plane targets in %s", (stack) => {
   it("neither scrapes nor alerts on the controller manager, scheduler, etcd or kube-proxy, which EKS, GKE and k3s do not expose", () => {
     const [values] = releasesOf(stacks[stack]!, charts.kubePrometheusStack.chart).map(valuesOf);
@@ -212,7 +243,7 @@ describe("GPU metrics on GKE's Container-Optimized OS", () => {
   it("admit the exporter's node-critical pods in monitoring, which GKE refuses without a quota for that class", () => {
     // GKE rations system-node-critical by ResourceQuota and ships one only in kube-system.
     const priority = gkeValues.priorityClassName ?? dcgmExporterPriorityClass;
-    const quotas = ofType(gke, "kubernetes:core/v1:ResourceQuota");
+    const quotas = ofType(gke, "kubernetes:core/v1:ResourceQuota").filter((r) => r.name.startsWith("llm-gke-dev-dcgm-"));
     expect(quotas).toHaveLength(1);
     const quota = quotas[0]!.inputs as Values;
     expect(quota.metadata.namespace).toBe("monitoring");

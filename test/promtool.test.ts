@@ -111,7 +111,7 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
           exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
           exp_annotations: {
             summary: "Model qwen-small has no available replica.",
-            description: "Its Deployment has had 0 available replicas for 5 minutes: every request fails.",
+            description: "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
           },
         }]),
         alertsAt("30m", "LlmModelDown", []),
@@ -130,6 +130,60 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       }])],
     };
     expect(runPromtool([outage, missing], sources)).toMatch(/SUCCESS/);
+  });
+
+  describe("LlmModelDown and a one-replica model's rollout (maxSurge 0: no replica while the new pod loads)", () => {
+    const deployment = 'namespace="llm-serving",deployment="qwen-small"';
+    const available = (values: string) => ({ series: `kube_deployment_status_replicas_available{${deployment}}`, values });
+    const desired = { series: `kube_deployment_spec_replicas{${deployment}}`, values: "1x89" };
+    /** kube-state-metrics' status="true" series of the Progressing condition with this reason (1 when the condition is true). */
+    const progressing = (reason: string, values: string) => ({
+      series: `kube_deployment_status_condition{${deployment},condition="Progressing",status="true",reason="${reason}"}`,
+      values,
+    });
+    const down = [{
+      exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
+      exp_annotations: {
+        summary: "Model qwen-small has no available replica.",
+        description: "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
+      },
+    }];
+
+    it("stays quiet through a rollout whose new pod takes 15 minutes to load", () => {
+      const rollout = {
+        interval: "1m",
+        input_series: [
+          // Minutes 30 to 44 without a replica; kube-state-metrics drops a reason's series when it changes.
+          available("1x29 0x14 1x44"),
+          desired,
+          progressing("NewReplicaSetAvailable", "1x29 stale _x14 1x44"),
+          progressing("ReplicaSetUpdated", "_x30 1x14 stale"),
+        ],
+        alert_rule_test: [alertsAt("38m", "LlmModelDown", []), alertsAt("44m", "LlmModelDown", []), alertsAt("60m", "LlmModelDown", [])],
+      };
+      expect(runPromtool([rollout])).toMatch(/SUCCESS/);
+    });
+
+    it("pages when the rollout overruns its progress deadline, and when the model goes down after a completed rollout", () => {
+      // 20 minutes of rollout (progressDeadlineSeconds), then ProgressDeadlineExceeded: status false.
+      const stuck = {
+        interval: "1m",
+        input_series: [
+          available("1x29 0x60"),
+          desired,
+          progressing("NewReplicaSetCreated", "_x30 1x19 stale"),
+          progressing("ProgressDeadlineExceeded", "_x50 0x39"),
+        ],
+        alert_rule_test: [alertsAt("50m", "LlmModelDown", []), alertsAt("62m", "LlmModelDown", down)],
+      };
+      // Rolled out long ago; the pod then crashes: the condition keeps its completed reason.
+      const crash = {
+        interval: "1m",
+        input_series: [available("1x29 0x60"), desired, progressing("NewReplicaSetAvailable", "1x89")],
+        alert_rule_test: [alertsAt("33m", "LlmModelDown", []), alertsAt("37m", "LlmModelDown", down)],
+      };
+      expect(runPromtool([stuck, crash])).toMatch(/SUCCESS/);
+    });
   });
 
   it("does not page on one failed request in a dozen: too few requests to judge", () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -7,9 +8,11 @@ import { requireTool } from "../scripts/lib/tools";
 import { repoRoot, stackNames } from "./support/synth";
 
 interface Step {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, string>;
 }
 interface Job {
   uses?: string;
@@ -109,6 +112,60 @@ describe("GitHub workflows", () => {
     ]);
     // No workflow asks for an organization token, which could update and open every stack.
     for (const [file, text] of Object.entries(texts)) expect(text, file).not.toContain("access_token:organization");
+  });
+
+  describe("the preview's cloud credentials", () => {
+    const steps = () => workflows["pull-request.yml"]!.jobs.preview!.steps!;
+    const swap = () => steps().find((step) => step.name === "Use the stack's read-only preview ESC environment")!;
+    /** Runs the swap step as GitHub does (bash -e) on a copy of a stack file; returns the file and the exit. */
+    function runSwap(stack: string, edit: (text: string) => string = (text) => text): { ok: boolean; file: Record<string, unknown> } {
+      const script = swap().run!;
+      const scratch = mkdtempSync(join(tmpdir(), "preview-env-"));
+      try {
+        const file = join(scratch, `Pulumi.${stack}.yaml`);
+        copyFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), file);
+        writeFileSync(file, edit(readFileSync(file, "utf8")));
+        let ok = true;
+        try {
+          execFileSync("bash", ["-e", "-c", script], { cwd: scratch, env: { PATH: process.env.PATH, STACK: stack }, stdio: "pipe" });
+        } catch {
+          ok = false;
+        }
+        return { ok, file: parse(readFileSync(file, "utf8")) as Record<string, unknown> };
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }
+
+    it("open the stack's read-only <stack>-preview ESC environment, never the deploy one, before Pulumi runs", () => {
+      expect(swap().env).toEqual({ STACK: "${{ matrix.stack }}" });
+      const order = steps().map((step) => step.name ?? step.uses ?? step.run);
+      expect(order.indexOf(swap().name)).toBeLessThan(order.findIndex((entry) => entry?.startsWith("pulumi/actions@")));
+      for (const stack of workflows["pull-request.yml"]!.jobs.preview!.strategy!.matrix.stack as string[]) {
+        const original = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as Record<string, unknown>;
+        const { ok, file } = runSwap(stack);
+        expect(ok).toBe(true);
+        expect(file.environment).toEqual([`llm-platform/${stack}-preview`]);
+        // Only the import changes: the preview shows the diff of the stack's real config.
+        expect(file.config).toEqual(original.config);
+      }
+    });
+
+    it("fail the preview when the stack file imports anything else, which could hand PR code another role", () => {
+      expect(runSwap("dev", (text) => text.replace("  - llm-platform/dev\n", "  - llm-platform/dev\n  - llm-platform/shared\n")).ok).toBe(false);
+      expect(runSwap("dev", (text) => text.replace("  - llm-platform/dev\n", "  - llm-platform/prod\n")).ok).toBe(false);
+    });
+
+    it("explain the preview environment's read-only roles and their exact trust conditions in the README's CI/CD section", () => {
+      const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+      const ci = readme.slice(readme.indexOf("**Trust model: who gets which credentials.**"), readme.indexOf("## Policies: what every stack promises"));
+      expect(ci).toContain("`llm-platform/dev-preview`");
+      expect(ci).toMatch(/\| `\.\.\.:environment:preview` \|[^\n]*ESC: open `llm-platform\/dev-preview` only/);
+      // The exact trust conditions: AWS role trust policy and GCP provider condition on the preview environment.
+      expect(ci).toContain('"api.pulumi.com/oidc:sub"');
+      expect(ci).toMatch(/attribute-condition='assertion\.sub == "pulumi:environments:pulumi\.organization\.login:<pulumi-org>:currentEnvironment\.name:llm-platform\/[\w-]+-preview"'/);
+      expect(ci).toContain("arn:aws:iam::aws:policy/ReadOnlyAccess");
+    });
   });
 
   it("issue deploy tokens only on main, inside the dev or production environment, for that environment's team", () => {

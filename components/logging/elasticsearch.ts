@@ -17,8 +17,8 @@ export interface ElasticsearchArgs {
   readonly storageGiB: number;
   readonly storageClassName: string;
   readonly heapGiB: number;
-  /** Index pattern the log writer may append to, e.g. `logs-kubernetes-*`. */
-  readonly logDataStreams: string;
+  /** Index patterns the log writer may append to, e.g. `logs-kubernetes-*` and `logs-kubernetes.node-*`. */
+  readonly logDataStreams: readonly string[];
 }
 
 /** Names ECK gives the objects it creates for an Elasticsearch resource named `name`. */
@@ -44,8 +44,8 @@ export const logWriter = {
 } as const;
 
 /** The writer role's `roles.yml`: create_doc on the log data streams, auto_configure to create them. */
-export function logWriterRolesYaml(dataStreamPattern: string): string {
-  return stringify({ [logWriter.role]: { cluster: [], indices: [{ names: [dataStreamPattern], privileges: ["create_doc", "auto_configure"] }] } });
+export function logWriterRolesYaml(dataStreamPatterns: readonly string[]): string {
+  return stringify({ [logWriter.role]: { cluster: [], indices: [{ names: [...dataStreamPatterns], privileges: ["create_doc", "auto_configure"] }] } });
 }
 
 /** The Elasticsearch resource (elasticsearch.k8s.elastic.co/v1); pure. */

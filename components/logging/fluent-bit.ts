@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease } from "../addons/chart-release";
+import { nodeCriticalPriority, nodeCriticalQuota } from "../addons/priority-class";
 import type { Toleration } from "../cluster/types";
 import { charts } from "../versions";
 
@@ -19,12 +20,22 @@ export interface FluentBitArgs {
   readonly writer: { readonly secretName: string; readonly username: string };
   /** ECK's `<es>-es-http-certs-public` secret (key `ca.crt`). */
   readonly caSecret: string;
-  /** Data stream the logs go to; its index template and ILM policy come from LogRetention. */
+  /** Data stream the container logs go to; its index template and ILM policy come from LogRetention. */
   readonly dataStream: string;
+  /**
+   * The node's own services, read from its systemd journal: the units (see `nodeServiceUnits`) and the
+   * data stream they go to, kept apart from the container logs (and under the same retention).
+   */
+  readonly nodeLogs: { readonly units: readonly string[]; readonly dataStream: string };
   /** Taints of GPU nodes, so that their logs are shipped too. */
   readonly tolerations: readonly Toleration[];
   /** The Prometheus Operator CRDs release when monitoring is on (the chart's ServiceMonitor). */
   readonly monitoringCrds?: pulumi.Resource;
+  /**
+   * Whether the cluster admits `system-node-critical` pods only in namespaces with a ResourceQuota for
+   * that class, as GKE does. @default false
+   */
+  readonly criticalPodsNeedQuota?: boolean;
 }
 
 const configDir = "/fluent-bit/etc/conf";
@@ -35,12 +46,54 @@ const stateDir = "/var/lib/fluent-bit";
 export const appFieldsKey = "app";
 /** Attempts per chunk before Fluent Bit drops it (and logs it): a record Elasticsearch rejects never succeeds. */
 export const esRetryLimit = 5;
+/** The host's persistent journal (systemd keeps it there when the directory exists). */
+export const nodeJournalHostPath = "/var/log/journal";
+/** Where the pod sees it: its own volume, so that the directory is sure to exist (see fluentBitValues). */
+const journalDir = "/node-journal";
+
+/**
+ * The systemd units that run the kubelet and the container runtime, per cluster kind. EKS (AL2023 and
+ * Bottlerocket) and GKE (Container-Optimized OS) run both as their own units. k3s runs the kubelet
+ * inside its own process (`k3s` on servers, `k3s-agent` on agents) and embeds containerd, which writes
+ * its log to a file under /var/lib/rancher/k3s, not to the journal.
+ */
+export const nodeServiceUnits = {
+  eks: ["kubelet.service", "containerd.service"],
+  gke: ["kubelet.service", "containerd.service"],
+  k3s: ["k3s.service", "k3s-agent.service"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** One Elasticsearch output: every stream shares the host, TLS, writer and retry settings. */
+function esOutput(match: string, dataStream: string, args: Pick<FluentBitArgs, "elasticsearchHost" | "writer">): string {
+  return `    - name: es
+      match: ${match}
+      host: ${args.elasticsearchHost}
+      port: 9200
+      tls: on
+      tls.verify: on
+      tls.ca_file: ${caDir}/ca.crt
+      http_user: ${args.writer.username}
+      http_passwd: \${ELASTICSEARCH_PASSWORD}
+      index: ${dataStream}
+      # Data streams only accept "create"; Fluent Bit's default write operation.
+      write_operation: create
+      suppress_type_name: on
+      replace_dots: on
+      # A rejected record fails the same way every time: give up after a few tries, saying why.
+      retry_limit: ${esRetryLimit}
+      trace_error: on
+      # A retry resends the whole chunk, records Elasticsearch already took included. An _id hashed from
+      # the record makes those a 409, which the output ignores, instead of a copy on every retry.
+      generate_id: on
+`;
+}
 
 /**
  * The YAML-format pipeline (the classic format is deprecated from the end of 2026): tail container
- * logs, add Kubernetes metadata, ship to Elasticsearch over verified TLS. Pure.
+ * logs, add Kubernetes metadata, read the node's kubelet and runtime from the journal, and ship both
+ * to Elasticsearch over verified TLS, each to its own data stream. Pure.
  */
-export function fluentBitYaml(args: Pick<FluentBitArgs, "elasticsearchHost" | "dataStream" | "writer">): string {
+export function fluentBitYaml(args: Pick<FluentBitArgs, "elasticsearchHost" | "dataStream" | "writer" | "nodeLogs">): string {
   return `service:
   flush: 1
   log_level: info
@@ -61,6 +114,23 @@ pipeline:
       mem_buf_limit: 50MB
       skip_long_lines: on
       refresh_interval: 10
+    # Fluent Bit 5.1 stops altogether (container logs included) when a systemd input's path is
+    # missing; the pod's own journal volume is created if the host has none, so it never is.
+    # Without a path the input would read only the journal of the machine in /etc/machine-id, a file
+    # that k3d's nodes lack (a hostPath mount of it then fails the pod).
+    - name: systemd
+      tag: node.*
+      path: ${journalDir}
+      systemd_filter:
+${args.nodeLogs.units.map((unit) => `        - _SYSTEMD_UNIT=${unit}`).join("\n")}
+      systemd_filter_type: or
+      # The journal cursor, next to tail's positions: a restarted pod resumes where it stopped.
+      db: ${stateDir}/systemd-node.db
+      # First start only (no cursor yet): begin at the end, not with the node's whole journal history.
+      read_from_tail: on
+      # Journal fields start with "_" (_SYSTEMD_UNIT, _PID): plain names in Elasticsearch.
+      strip_underscores: on
+      mem_buf_limit: 10MB
   filters:
     - name: kubernetes
       match: kube.*
@@ -76,33 +146,15 @@ pipeline:
       match: kube.*
       remove: time
   outputs:
-    - name: es
-      match: kube.*
-      host: ${args.elasticsearchHost}
-      port: 9200
-      tls: on
-      tls.verify: on
-      tls.ca_file: ${caDir}/ca.crt
-      http_user: ${args.writer.username}
-      http_passwd: \${ELASTICSEARCH_PASSWORD}
-      index: ${args.dataStream}
-      # Data streams only accept "create"; Fluent Bit's default write operation.
-      write_operation: create
-      suppress_type_name: on
-      replace_dots: on
-      # A rejected record fails the same way every time: give up after a few tries, saying why.
-      retry_limit: ${esRetryLimit}
-      trace_error: on
-      # A retry resends the whole chunk, records Elasticsearch already took included. An _id hashed from
-      # the record makes those a 409, which the output ignores, instead of a copy on every retry.
-      generate_id: on
-`;
+${esOutput("kube.*", args.dataStream, args)}${esOutput("node.*", args.nodeLogs.dataStream, args)}`;
 }
 
 /** Helm values for the fluent-bit chart; pure. */
-export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespace" | "elasticsearch">) {
+export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespace" | "elasticsearch" | "criticalPodsNeedQuota">) {
   return {
     kind: "DaemonSet",
+    // Logs must keep flowing on a crowded GPU node: a serving pod may preempt, but not evict the shipper.
+    priorityClassName: nodeCriticalPriority,
     // The chart has no YAML-config switch: ship the YAML file next to the classic one and point at it.
     config: { extraFiles: { "fluent-bit.yaml": fluentBitYaml(args) } },
     args: ["--workdir=/fluent-bit/etc", `--config=${configDir}/fluent-bit.yaml`],
@@ -112,13 +164,17 @@ export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespac
     extraVolumes: [{ name: "elasticsearch-ca", secret: { secretName: args.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }],
     extraVolumeMounts: [{ name: "elasticsearch-ca", mountPath: caDir, readOnly: true }],
     // Node logs, read-only: containerd (EKS, GKE, k3s) keeps them under /var/log/pods, linked from
-    // /var/log/containers. And the read positions, the one writable host directory.
+    // /var/log/containers. The journal once more as a volume of its own, created where the host keeps
+    // none (k3d's nodes; a volatile journal), so the systemd input's path always exists. And the read
+    // positions, the one writable host directory.
     daemonSetVolumes: [
       { name: "varlog", hostPath: { path: "/var/log" } },
+      { name: "journal", hostPath: { path: nodeJournalHostPath, type: "DirectoryOrCreate" } },
       { name: "state", hostPath: { path: stateDir, type: "DirectoryOrCreate" } },
     ],
     daemonSetVolumeMounts: [
       { name: "varlog", mountPath: "/var/log", readOnly: true },
+      { name: "journal", mountPath: journalDir, readOnly: true },
       { name: "state", mountPath: stateDir },
     ],
     tolerations: args.tolerations,
@@ -128,12 +184,16 @@ export function fluentBitValues(args: Omit<FluentBitArgs, "provider" | "namespac
   };
 }
 
-/** Fluent Bit as a DaemonSet shipping every node's container logs to Elasticsearch. */
+/** Fluent Bit as a DaemonSet shipping every node's container logs and kubelet/runtime journal to Elasticsearch. */
 export class FluentBit extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: FluentBitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:logging:FluentBit", name, {}, opts);
+    // Without it the DaemonSet's pods are refused where the cluster rations node-critical pods by quota.
+    const quota = args.criticalPodsNeedQuota
+      ? nodeCriticalQuota(`${name}-critical-pods`, { name: "fluent-bit-critical-pods", namespace: args.namespace }, { parent: this, provider: args.provider })
+      : undefined;
     this.release = chartRelease(
       `${name}-release`,
       charts.fluentBit,
@@ -141,7 +201,7 @@ export class FluentBit extends pulumi.ComponentResource {
       {
         parent: this,
         provider: args.provider,
-        dependsOn: [args.elasticsearch, ...(args.monitoringCrds ? [args.monitoringCrds] : [])],
+        dependsOn: [args.elasticsearch, ...(args.monitoringCrds ? [args.monitoringCrds] : []), ...(quota ? [quota] : [])],
       },
     );
     this.registerOutputs({ status: this.release.status });

@@ -14,8 +14,8 @@ export interface LogRetentionArgs {
   readonly elasticsearchUrl: string;
   readonly credentialsSecret: string;
   readonly caSecret: string;
-  /** The data stream Fluent Bit writes to, e.g. `logs-kubernetes-default`. */
-  readonly dataStream: string;
+  /** The data streams Fluent Bit writes to, e.g. `logs-kubernetes-default` (containers), `logs-kubernetes.node-default`. */
+  readonly dataStreams: readonly string[];
   readonly retentionDays: number;
 }
 
@@ -48,21 +48,24 @@ export function indexTemplate(dataStream: string) {
 }
 
 /**
- * The requests the Job sends, in order. Each is idempotent: PUT replaces the policy and template;
- * creating the data stream first means its first backing index already gets the policy, and the
- * settings call covers a data stream Fluent Bit created before this Job ran.
+ * The requests the Job sends, in order: the policy, then per data stream its template, the stream and
+ * its settings. Each is idempotent: PUT replaces the policy and template; creating the data stream
+ * first means its first backing index already gets the policy, and the settings call covers a data
+ * stream Fluent Bit created before this Job ran.
  */
-export function retentionRequests(args: Pick<LogRetentionArgs, "dataStream" | "retentionDays">) {
+export function retentionRequests(args: Pick<LogRetentionArgs, "dataStreams" | "retentionDays">) {
   return [
     { method: "PUT", path: `/_ilm/policy/${ilmPolicyName}`, body: ilmPolicy(args.retentionDays), okStatuses: [200] },
-    { method: "PUT", path: `/_index_template/${args.dataStream}`, body: indexTemplate(args.dataStream), okStatuses: [200] },
-    { method: "PUT", path: `/_data_stream/${args.dataStream}`, body: undefined, okStatuses: [200, 400] },
-    { method: "PUT", path: `/${args.dataStream}/_settings`, body: { "index.lifecycle.name": ilmPolicyName }, okStatuses: [200] },
-  ] as const;
+    ...args.dataStreams.flatMap((dataStream) => [
+      { method: "PUT", path: `/_index_template/${dataStream}`, body: indexTemplate(dataStream), okStatuses: [200] },
+      { method: "PUT", path: `/_data_stream/${dataStream}`, body: undefined, okStatuses: [200, 400] },
+      { method: "PUT", path: `/${dataStream}/_settings`, body: { "index.lifecycle.name": ilmPolicyName }, okStatuses: [200] },
+    ]),
+  ];
 }
 
 /** The Job's shell script; curl retries until Elasticsearch is up and its certificate verifies. */
-export function retentionScript(args: Pick<LogRetentionArgs, "elasticsearchUrl" | "dataStream" | "retentionDays">): string {
+export function retentionScript(args: Pick<LogRetentionArgs, "elasticsearchUrl" | "dataStreams" | "retentionDays">): string {
   const lines = retentionRequests(args).map((request) => {
     const body = request.body ? ` -H 'Content-Type: application/json' -d '${JSON.stringify(request.body)}'` : "";
     const ok = request.okStatuses.map((status) => `"${status}"`).join(" ");

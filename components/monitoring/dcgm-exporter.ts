@@ -1,6 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease } from "../addons/chart-release";
+import { nodeCriticalPriority, nodeCriticalQuota } from "../addons/priority-class";
 import type { GpuPool } from "../cluster/types";
 import { charts } from "../versions";
 
@@ -24,7 +25,7 @@ export interface DcgmExporterArgs {
 }
 
 /** The exporter chart's own priorityClassName (dcgm-exporter 4.8.2 values.yaml), which the values keep. */
-export const dcgmExporterPriorityClass = "system-node-critical";
+export const dcgmExporterPriorityClass = nodeCriticalPriority;
 
 /** GKE installs the driver here on COS nodes; GKE's DCGM guide mounts it at /usr/local/nvidia. */
 export const gkeNvidiaDriverHostPath = "/home/kubernetes/bin/nvidia";
@@ -76,17 +77,7 @@ export class DcgmExporter extends pulumi.ComponentResource {
     // Node-critical, so that a serving pod (which may preempt) never evicts the GPU metrics; where the
     // cluster rations that class by quota, the DaemonSet's pods are refused without one.
     const quota = args.criticalPodsNeedQuota
-      ? new k8s.core.v1.ResourceQuota(
-          `${name}-critical-pods`,
-          {
-            metadata: { name: "dcgm-exporter-critical-pods", namespace: args.namespace },
-            spec: {
-              hard: { pods: "1000" },
-              scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [dcgmExporterPriorityClass] }] },
-            },
-          },
-          { parent: this, provider: args.provider },
-        )
+      ? nodeCriticalQuota(`${name}-critical-pods`, { name: "dcgm-exporter-critical-pods", namespace: args.namespace }, { parent: this, provider: args.provider })
       : undefined;
     this.releases = args.gpuPools.map((pool) =>
       chartRelease(

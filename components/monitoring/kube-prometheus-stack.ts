@@ -3,6 +3,7 @@ import { podSecurityLabels } from "../addons/pod-security";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { chartRelease } from "../addons/chart-release";
+import { nodeCriticalPriority, nodeCriticalQuota } from "../addons/priority-class";
 import { gatewayRoute, helmName, usesIngressObjects } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import { charts } from "../versions";
@@ -26,6 +27,11 @@ export interface KubePrometheusStackArgs {
    * sends alerts to. @default undefined: alerts only show in Alertmanager and Grafana.
    */
   readonly notifyWebhookUrl?: pulumi.Output<string>;
+  /**
+   * Whether the cluster admits `system-node-critical` pods (node-exporter's) only in namespaces with a
+   * ResourceQuota for that class, as GKE does. @default false
+   */
+  readonly criticalPodsNeedQuota?: boolean;
 }
 
 const adminSecretKeys = { user: "admin-user", password: "admin-password" } as const;
@@ -64,7 +70,7 @@ const volumeClaim = (storageClassName: string, gib: number) => ({
 
 /** Helm values for kube-prometheus-stack; pure, so tests can check them against the chart's keys. */
 export function kubePrometheusStackValues(
-  args: Omit<KubePrometheusStackArgs, "provider" | "crds" | "namespace" | "notifyWebhookUrl">,
+  args: Omit<KubePrometheusStackArgs, "provider" | "crds" | "namespace" | "notifyWebhookUrl" | "criticalPodsNeedQuota">,
   adminSecretName: pulumi.Input<string>,
   notify: boolean,
 ) {
@@ -87,6 +93,9 @@ export function kubePrometheusStackValues(
     defaultRules: {
       rules: { kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false, kubeProxy: false },
     },
+    // Node metrics must survive a crowded GPU node: a serving pod may preempt, but not evict these.
+    // (The subchart reads priorityClassName, commented out in its values.yaml.)
+    "prometheus-node-exporter": { priorityClassName: nodeCriticalPriority },
     prometheus: {
       prometheusSpec: {
         retention: `${args.retentionDays}d`,
@@ -178,6 +187,11 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
         )
       : undefined;
 
+    // node-exporter's pods are refused without it where the cluster rations node-critical pods by quota.
+    const quota = args.criticalPodsNeedQuota
+      ? nodeCriticalQuota(`${name}-critical-pods`, { name: "node-exporter-critical-pods", namespace: this.namespace.metadata.name }, k8sOpts)
+      : undefined;
+
     this.release = chartRelease(
       `${name}-release`,
       charts.kubePrometheusStack,
@@ -190,7 +204,12 @@ export class KubePrometheusStack extends pulumi.ComponentResource {
       // ingress controller's admission webhook to answer.
       {
         ...k8sOpts,
-        dependsOn: [args.crds, ...(notifySecretResource ? [notifySecretResource] : []), ...(usesIngressObjects(args.ingress) ? [args.ingress.ready] : [])],
+        dependsOn: [
+          args.crds,
+          ...(notifySecretResource ? [notifySecretResource] : []),
+          ...(quota ? [quota] : []),
+          ...(usesIngressObjects(args.ingress) ? [args.ingress.ready] : []),
+        ],
       },
     );
     const host = args.ingress?.host("grafana");

@@ -37,6 +37,12 @@ export interface ServedModels {
  */
 export const minRequestsToAlert = 100;
 
+/**
+ * The Progressing condition's reasons while a Deployment rolls out within its deadline (Kubernetes'
+ * deployment controller; kube-state-metrics 2.20 keeps them as the `reason` label).
+ */
+const rolloutReasons = ["NewReplicaSetCreated", "FoundNewReplicaSet", "ReplicaSetUpdated"].join("|");
+
 export interface Rule {
   readonly record?: string;
   readonly alert?: string;
@@ -114,19 +120,30 @@ function sliRules(sli: Sli): RuleGroup {
 export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: ServingSources = vllmOnly): RuleGroup[] {
   const cpuModels = sources.llamacpp.length > 0;
   const availability = availabilitySli(slo, served, sources);
-  const byModel = (metric: string) => `label_replace(${metric}{namespace="${served.namespace}"}, "model_name", "$1", "deployment", "(.+)")`;
+  const byModel = (metric: string) => {
+    // A selector of its own gets the namespace matcher added inside its braces.
+    const selector = metric.includes("{") ? metric.replace("{", `{namespace="${served.namespace}",`) : `${metric}{namespace="${served.namespace}"}`;
+    return `label_replace(${selector}, "model_name", "$1", "deployment", "(.+)")`;
+  };
   const down: RuleGroup = {
     name: "llm_down",
     rules: [
       {
         // No ready replica: every request gets 503, idle or not. Nothing the engine exports shows it.
+        // Except during a rollout: a one-replica model on a full GPU pool has none while its new pod
+        // loads (maxSurge 0). The Deployment's Progressing condition carries a rollout reason until
+        // the rollout completes or overruns progressDeadlineSeconds (then ProgressDeadlineExceeded);
+        // a crash after a completed rollout leaves NewReplicaSetAvailable, so that still pages.
         alert: "LlmModelDown",
-        expr: `${byModel(ksm.deploymentAvailable)} == 0 and on (model_name) ${byModel(ksm.deploymentDesired)} > 0`,
+        expr:
+          `(${byModel(ksm.deploymentAvailable)} == 0 and on (model_name) ${byModel(ksm.deploymentDesired)} > 0)` +
+          ` unless on (model_name) (${byModel(`${ksm.deploymentCondition}{condition="Progressing",status="true",reason=~"${rolloutReasons}"}`)} == 1)`,
         for: "5m",
         labels: { severity: "critical" },
         annotations: {
           summary: "Model {{ $labels.model_name }} has no available replica.",
-          description: "Its Deployment has had 0 available replicas for 5 minutes: every request fails.",
+          description:
+            "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
         },
       },
       // A model whose Deployment is gone (a failed release, a deleted object) has no series at all.

@@ -85,6 +85,8 @@ export const dcgmMetrics = {
 export const kubeStateMetrics = {
   deploymentAvailable: "kube_deployment_status_replicas_available",
   deploymentDesired: "kube_deployment_spec_replicas",
+  /** Labels condition, status and (kube-state-metrics 2.20) reason, the controller's reason for it. */
+  deploymentCondition: "kube_deployment_status_condition",
 } as const;
 
 /** Every metric name a dashboard panel or alert may query. */
