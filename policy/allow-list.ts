@@ -22,8 +22,12 @@ export interface HostAccessException extends Approval {
   readonly hostPaths?: readonly string[];
 }
 
-/** A Service of type LoadBalancer that may exist: by chart (Helm values) or by namespace and name. */
-export type LoadBalancerException = Approval & ({ readonly chart: string } | { readonly namespace: string; readonly name: string });
+/**
+ * A Service of type LoadBalancer that may exist: by chart (Helm values), or by namespace and name of
+ * the Service, or of the EnvoyProxy from which Envoy Gateway makes its proxies' Service.
+ */
+export type LoadBalancerException = Approval &
+  ({ readonly chart: string } | { readonly namespace: string; readonly name: string; /** @default "Service" */ readonly kind?: "Service" | "EnvoyProxy" });
 
 export const hostAccessExceptions: readonly HostAccessException[] = [
   {
@@ -54,6 +58,13 @@ export const loadBalancerExceptions: readonly LoadBalancerException[] = [
     namespace: "*",
     name: "*ingress-nginx-controller",
     reason: "The same ingress controller Service when its chart is rendered into individual resources.",
+    approvedBy: "platform-team 2026-11",
+  },
+  {
+    kind: "EnvoyProxy",
+    namespace: "envoy-gateway-system",
+    name: "llm-platform-proxy",
+    reason: "The Gateway front door: Envoy Gateway gives the platform Gateway's proxies one LoadBalancer Service, shaped per cloud by this EnvoyProxy; everything else is exposed through the Gateway's routes.",
     approvedBy: "platform-team 2026-11",
   },
 ];

@@ -9,6 +9,8 @@ export const types = {
   service: "kubernetes:core/v1:Service",
   release: "kubernetes:helm.sh/v3:Release",
   chartV4: "kubernetes:helm.sh/v4:Chart",
+  envoyProxy: "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy",
+  gatewayClass: "kubernetes:gateway.networking.k8s.io/v1:GatewayClass",
 } as const;
 
 /** Parents whose children come from upstream manifests rather than from our own code. */
@@ -124,19 +126,55 @@ export const noHostAccess: ResourceValidationPolicy = {
   }),
 };
 
+/** Whether the allow-list lets `kind` namespace/name make a LoadBalancer Service. */
+const loadBalancerAllowed = (kind: "Service" | "EnvoyProxy", namespace: string, name: string) =>
+  loadBalancerExceptions.some(
+    (entry) => "name" in entry && (entry.kind ?? "Service") === kind && globMatch(entry.namespace, namespace) && globMatch(entry.name, name),
+  );
+
+/** Envoy Gateway's GatewayClass controller names (`config.envoyGateway.gateway.controllerName`). */
+const envoyGatewayController = /^gateway\.envoyproxy\.io\//;
+
+interface EnvoyProxyProps {
+  metadata?: { name?: string; namespace?: string };
+  spec?: { provider?: { type?: string; kubernetes?: { envoyService?: { type?: string } } } };
+}
+
+interface GatewayClassProps {
+  spec?: { controllerName?: string; parametersRef?: { group?: string; kind?: string; name?: string; namespace?: string } };
+}
+
 export const noLoadBalancerServices: ResourceValidationPolicy = {
   name: "no-loadbalancer-services",
-  description: "Only the ingress controller gets a LoadBalancer Service; everything else is exposed through Ingress.",
+  description:
+    "Only the front door's proxies get a LoadBalancer Service (ingress-nginx's controller, or Envoy Gateway's through an allow-listed EnvoyProxy); everything else is exposed through them.",
   enforcementLevel: "mandatory",
   validateResource: forTypes({
     [types.service]: forType<ServiceArgs>(types.service, (props, args, report) => {
       if (props.spec?.type !== "LoadBalancer") return;
       const namespace = props.metadata?.namespace ?? "default";
       const name = props.metadata?.name ?? args.name;
-      const allowed = loadBalancerExceptions.some(
-        (entry) => "name" in entry && globMatch(entry.namespace, namespace) && globMatch(entry.name, name),
-      );
-      if (!allowed) report(`Service ${namespace}/${name} is of type LoadBalancer; expose it through the ingress instead.`);
+      if (!loadBalancerAllowed("Service", namespace, name)) report(`Service ${namespace}/${name} is of type LoadBalancer; expose it through the ingress instead.`);
+    }),
+    // Envoy Gateway makes each Gateway's proxy Service from its EnvoyProxy, of type LoadBalancer unless it says otherwise.
+    [types.envoyProxy]: forType<EnvoyProxyProps>(types.envoyProxy, (props, args, report) => {
+      const provider = props.spec?.provider;
+      if (provider?.type !== undefined && provider.type !== "Kubernetes") return;
+      if ((provider?.kubernetes?.envoyService?.type ?? "LoadBalancer") !== "LoadBalancer") return;
+      const namespace = props.metadata?.namespace ?? "default";
+      const name = props.metadata?.name ?? args.name;
+      if (!loadBalancerAllowed("EnvoyProxy", namespace, name)) {
+        report(`EnvoyProxy ${namespace}/${name} makes a LoadBalancer Service (envoyService.type, LoadBalancer by default) and is not in policy/allow-list.ts.`);
+      }
+    }),
+    // Without an EnvoyProxy, Envoy Gateway gives each Gateway of the class a default LoadBalancer
+    // Service that no EnvoyProxy (checked above) describes.
+    [types.gatewayClass]: forType<GatewayClassProps>(types.gatewayClass, (props, _args, report) => {
+      if (!envoyGatewayController.test(props.spec?.controllerName ?? "")) return;
+      const ref = props.spec?.parametersRef;
+      if (ref?.group !== "gateway.envoyproxy.io" || ref.kind !== "EnvoyProxy" || !ref.name) {
+        report("an Envoy Gateway GatewayClass needs parametersRef to an EnvoyProxy: without one every Gateway gets a default LoadBalancer Service.");
+      }
     }),
     [types.release]: forType<ReleaseArgs>(types.release, (props, _args, report) => {
       if (loadBalancerExceptions.some((entry) => "chart" in entry && entry.chart === props.chart)) return;

@@ -14,6 +14,13 @@ export const prodStacks: readonly string[] = ["prod"];
 
 export const isProd = (args: Pick<ResourceValidationArgs, "urn">): boolean => prodStacks.includes(stackOf(args.urn));
 
+/**
+ * The one Gateway routes may attach to, and its plain-HTTP listener (redirects and ACME challenges
+ * only). The program names them in stacks/ingress.ts (gatewayConventions) and
+ * components/ingress/gateway-manifests.ts (httpListenerName); a test checks that they agree.
+ */
+export const platformGateway = { namespace: "envoy-gateway-system", name: "llm-platform", httpListener: "http" } as const;
+
 /** The type of the resource's parent, from its parent URN (types are joined with `$`). */
 export function parentType(parentUrn: string | undefined): string | undefined {
   if (!parentUrn) return undefined;

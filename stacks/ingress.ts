@@ -37,7 +37,10 @@ export const consumerBudgets = (config: Pick<LoadedConfig, "addons" | "models" |
 /** The host of the LLM API, under the stack's domain. */
 export const llmApiService = "api";
 
-/** The services add-ons put on `<service>.<domain>`, from what the stack turns on. Pure. */
+/**
+ * The services add-ons put on `<service>.<domain>` behind the Gateway, from what the stack turns on.
+ * Models have no host of their own there: they are served through the LLM API. Pure.
+ */
 export function exposedServices(config: Pick<LoadedConfig, "addons" | "models">): string[] {
   const { addons } = config;
   return [
@@ -46,7 +49,6 @@ export function exposedServices(config: Pick<LoadedConfig, "addons" | "models">)
     ...(addons.argoWorkflows.enabled ? ["workflows"] : []),
     ...(addons.monitoring.enabled ? ["grafana"] : []),
     ...(addons.logging.enabled ? ["kibana"] : []),
-    ...config.models.map((model) => `${model.name}.api`),
   ];
 }
 

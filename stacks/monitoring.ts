@@ -8,6 +8,7 @@ import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { ServingSources } from "../components/monitoring/metric-names";
 import type { MonitoringLayer } from "../components/monitoring/types";
+import { llmRouteName } from "../components/serving/llm-api";
 import type { LoadedConfig } from "./config";
 import { servingConventions } from "./serving";
 
@@ -107,13 +108,16 @@ export function createMonitoring(
  * The engines the stack's models run on, so that the dashboard and alerts read only metrics that can
  * exist. A stack without models keeps the vLLM views, ready for the first model. The front door's
  * metrics (ingress-nginx's, or the Envoy proxies') are scraped whenever ingress and monitoring are both on.
+ * With the LLM API the models are counted on its route's rules, and have no route of their own
+ * (stacks/serving.ts).
  */
 export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: FrontDoorImplementation | undefined, llmApi = false): ServingSources {
   const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);
+  const apiRoute = llmApi ? { modelRoutes: false, llmApiRoute: { name: llmRouteName, models: config.models.map((model) => model.name) } } : {};
   return {
     vllm: config.models.length === 0 || config.models.some((model) => model.engine === "vllm"),
     llamacpp,
-    ...(frontDoor ? { frontDoor: { implementation: frontDoor, namespace: servingConventions.namespace } } : {}),
+    ...(frontDoor ? { frontDoor: { implementation: frontDoor, namespace: servingConventions.namespace, ...apiRoute } } : {}),
     ...(llmApi ? { llmApi } : {}),
   };
 }

@@ -59,9 +59,10 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
     ...(caCertificate ? { caCertificate } : {}),
     ...(serving ? { llmApiKey: serving.apiKey, llmModels: pulumi.output(serving.servedModels) } : {}),
     // Behind the Gateway, llmApiUrl is the one LLM API (https://api.<domain>/v1) and llmApiKeys holds a
-    // key per consumer; with ingress-nginx it is the first model's host. llmApiUrls has each model's host.
-    ...(serving && firstModel && serving.apiUrls[firstModel]
-      ? { llmApiUrl: pulumi.output(api ? api.url : serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
+    // key per consumer; with ingress-nginx it is the first model's host, and llmApiUrls has each model's host.
+    ...(api ? { llmApiUrl: pulumi.output(api.url) } : {}),
+    ...(!api && serving && firstModel && serving.apiUrls[firstModel]
+      ? { llmApiUrl: pulumi.output(serving.apiUrls[firstModel]), llmApiUrls: pulumi.output(serving.apiUrls) }
       : {}),
     ...(api ? { llmApiKeys: api.consumerKeys } : {}),
     ...gitops,

@@ -37,7 +37,9 @@ export function createServing(
       monitoring: layers.monitoring,
       keda: keda?.release,
       namespace: servingConventions.namespace,
-      ...(withApi ? { llmApiRoute: llmRouteName } : {}),
+      // Behind the Gateway the models are reached only through the LLM API, with a consumer's key: a
+      // host per model with the models' shared key would bypass the consumers' keys and budgets.
+      ...(withApi ? { llmApiRoute: llmRouteName, modelHosts: false } : {}),
     },
     opts,
   );

@@ -119,7 +119,7 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     }
   });
 
-  it("serves Argo CD, Argo Workflows, Grafana, Kibana and each model on its own HTTPS listener with a certificate", () => {
+  it("serves Argo CD, Argo Workflows, Grafana and Kibana each on its own HTTPS listener with a certificate", () => {
     const gateway = ofType(result, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0]!.inputs as Values;
     expect(gateway.metadata.annotations["cert-manager.io/cluster-issuer"]).toMatch(/^llm-platform-/);
     const domain = String(result.outputs.argocdUrl).replace("https://argocd.", "");
@@ -133,15 +133,14 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     expect(gateway.spec.listeners[0]).toMatchObject({ name: "http", protocol: "HTTP", port: 80 });
   });
 
-  it("gives the LLM routes a timeout longer than Envoy's 15 s, covering the longest completion", () => {
-    const llmRoutes = routes(result).filter((r) => (((r.inputs.spec as Values).hostnames ?? []) as string[]).some((h) => h.includes(".api.")));
-    expect(llmRoutes.length).toBeGreaterThan(0);
-    for (const route of llmRoutes) {
-      const [rule] = (route.inputs.spec as Values).rules;
-      expect(rule.timeouts.request).toBe(`${llmRouteTimeoutSeconds}s`);
-      expect(llmRouteTimeoutSeconds).toBeGreaterThanOrEqual(longestRequestSeconds);
-      expect(rule.matches.map((m: Values) => m.path.value)).toEqual(["/v1", "/health"]);
-    }
+  it("serves the models only through the LLM API: no host, listener or route of their own, which would take the models' shared key past the consumers' keys and budgets", () => {
+    const gateway = ofType(result, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0]!.inputs as Values;
+    const hosts = (gateway.spec.listeners as Values[]).map((l) => String(l.hostname ?? ""));
+    expect(hosts.filter((host) => host.includes(".api."))).toEqual([]);
+    expect(hosts.filter((host) => host.startsWith("api."))).toHaveLength(1);
+    const servingRoutes = result.resources.filter((r) => isGatewayKind(r) && r.urn.includes("llm-platform:serving:LlmServing$"));
+    expect(servingRoutes).toEqual([]);
+    expect(result.outputs).not.toHaveProperty("llmApiUrls");
   });
 
   it("lets only the Envoy proxies (and Prometheus) reach the serving pods", () => {
@@ -152,10 +151,16 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     expect((serving.inputs.values as Values).ingress).toEqual({ enabled: false });
   });
 
-  it("reads availability from the Envoy proxies' per-model route clusters, never from ingress-nginx's metric, which does not exist behind Envoy", () => {
+  it("reads availability from the Envoy proxies' cluster of each model's rule in the LLM API's route, never from ingress-nginx's metric, which does not exist behind Envoy", () => {
     const rules = JSON.stringify(ofType(result, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs));
     expect(rules).toContain("llm:request_error_ratio");
-    expect(rules).toContain(`${envoyMetrics.responses}{envoy_cluster_name=~\\"httproute/llm-serving/(?:`);
+    // Rule i of the AIGatewayRoute's HTTPRoute (named after it) serves model i.
+    for (const [index, model] of (result.outputs.llmModels as string[]).entries()) {
+      expect(rules).toContain(`${envoyMetrics.responses}{envoy_cluster_name=\\"httproute/llm-serving/llm-api/rule/${index}\\"`);
+      expect(rules).toContain(`\\"model_name\\", \\"${model}\\"`);
+    }
+    // No model has a route of its own to read.
+    expect(rules).not.toContain(`envoy_cluster_name=~\\"httproute/llm-serving/(?:`);
     expect(rules).toContain('envoy_response_code_class=\\"5\\"');
     expect(rules).not.toContain("nginx_ingress_controller_requests");
     // The proxies' stats are scraped where the rules look for them.
@@ -183,24 +188,18 @@ describe("a model behind the Gateway (dev, which scales to zero)", () => {
     return found[0]!;
   };
 
-  it("routes to the Service the chart renders, through the Service's address, so requests with no replica are still tried and counted", () => {
-    const route = only("HTTPRoute");
+  it("is reached through the LLM API's Backend, the Service's address, so requests with no replica are still tried and counted", () => {
     const service = only("Service");
-    expect(route.spec.rules[0].backendRefs).toEqual([{ name: service.metadata.name, port: service.spec.ports[0].port }]);
-    const policy = only("BackendTrafficPolicy");
-    expect(policy.spec).toEqual({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: route.metadata.name }], routingType: "Service" });
-    expect(policy.metadata.namespace).toBe(route.metadata.namespace);
-    expect(() => validateGatewayObject(policy)).not.toThrow();
+    expect(objects.filter((object) => object.kind === "HTTPRoute")).toEqual([]);
+    const backend = ofType(stacks.dev!, "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend").map((r) => r.inputs as Values).find((b) => b.metadata.name === "qwen-small")!;
+    expect(backend.spec.endpoints).toEqual([{ fqdn: { hostname: `${service.metadata.name}.llm-serving.svc.cluster.local`, port: service.spec.ports[0].port } }]);
   });
 
-  it("wakes from zero on its route's responses and in-flight requests at the Envoy proxies, as Envoy Gateway names the route's cluster", () => {
-    const route = only("HTTPRoute");
+  it("wakes from zero on its LLM API rule's responses and in-flight requests at the Envoy proxies, as Envoy Gateway names the rule's cluster", () => {
     const trigger = (only("ScaledObject").spec.triggers as Values[]).find((t) => t.name === "front-door-activation")!;
-    const cluster = `envoy_cluster_name="httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0"`;
-    // Its own host's route, and rule 0 of the LLM API's route (dev serves one model).
-    const clusters = `envoy_cluster_name=~"httproute/${route.metadata.namespace}/${route.metadata.name}/rule/0|httproute/llm-serving/llm-api/rule/0"`;
-    expect(trigger.metadata.query).toBe(`sum(rate(${envoyMetrics.responses}{${clusters}}[2m])) + sum(${envoyMetrics.active}{${clusters}})`);
-    expect(cluster).toContain("qwen-small");
+    // Rule 0 of the LLM API's route (dev serves one model).
+    const cluster = 'envoy_cluster_name="httproute/llm-serving/llm-api/rule/0"';
+    expect(trigger.metadata.query).toBe(`sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`);
     const parsed = parsePromql(trigger.metadata.query);
     expect(parsed.errors).toEqual([]);
     for (const name of parsed.metricNames) expect(knownMetricNames.has(name), name).toBe(true);

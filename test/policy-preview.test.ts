@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../policy/policies";
 import { UNKNOWN, type SynthResult } from "../scripts/lib/synthesize";
 import { dependsOnNames } from "./support/dependencies";
-import { fromSynth, runPolicy, type FakeResource } from "./support/policy";
+import { fromSynth, runPolicy, verdictsOnStack, type FakeResource } from "./support/policy";
 import { byName, repoRoot, stackNames, synthStack } from "./support/synth";
 
 /**
@@ -25,10 +25,9 @@ describe.each(stackNames())("policy pack in a preview of a new %s stack", (stack
 
   it.each(policies.map((policy) => [policy.name, policy] as const))("%s can check every resource, and passes", async (_name, policy) => {
     const problems: string[] = [];
-    for (const resource of preview.resources) {
-      const verdict = await runPolicy(policy, fromSynth(stack, resource, true));
-      if (verdict.applicable === "unknown") problems.push(`${resource.urn}: can't run during preview: ${verdict.reason}`);
-      if (verdict.applicable === true) problems.push(...verdict.violations.map((v) => `${resource.urn}: ${v}`));
+    for (const { where, verdict } of await verdictsOnStack(policy, preview.resources.map((resource) => fromSynth(stack, resource, true)))) {
+      if (verdict.applicable === "unknown") problems.push(`${where}: can't run during preview: ${verdict.reason}`);
+      if (verdict.applicable === true) problems.push(...verdict.violations.map((v) => `${where}: ${v}`));
     }
     expect(problems).toEqual([]);
   });

@@ -1,6 +1,11 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
+import { consumerKeyPolicyManifest, llmRouteManifest } from "../components/ingress/ai-gateway-manifests";
+import { envoyProxyManifest, gatewayClassManifest, gatewayManifest, httpListenerName, httpRouteManifest, httpsRedirectManifest } from "../components/ingress/gateway-manifests";
+import { platformGateway } from "../policy/lib";
 import { policies } from "../policy/policies";
-import { fromSynth, runPolicy, type FakeResource } from "./support/policy";
+import { gatewayConventions } from "../stacks/ingress";
+import { fromSynth, runPolicy, runStackPolicy, verdictsOnStack, type FakeResource } from "./support/policy";
 import { stackNames, synthStack } from "./support/synth";
 import type { SynthResult } from "../scripts/lib/synthesize";
 
@@ -65,10 +70,40 @@ const service: FakeResource = {
 };
 const chartParent = "urn:pulumi:dev::llm-platform::llm-platform:addon:Logging$kubernetes:helm.sh/v4:Chart::llm-dev-logs";
 
+// The Gateway front door's objects, built by the program's own manifest functions.
+const custom = (manifest: Record<string, unknown>, parentChain = ""): FakeResource => {
+  const { apiVersion, kind, metadata } = manifest as { apiVersion: string; kind: string; metadata: { name: string } };
+  const type = `kubernetes:${apiVersion}:${kind}`;
+  return { type, name: metadata.name, urn: `urn:pulumi:dev::llm-platform::${parentChain}${type}::${metadata.name}`, inputs: manifest };
+};
+const platform = { name: platformGateway.name, namespace: platformGateway.namespace };
+const apiListener = { ...platform, sectionName: "https-api" };
+const gateway = custom(
+  gatewayManifest({ ...platform, className: "llm-platform", domain: "example.com", hosts: [{ host: "api.example.com", secretName: "api-tls" }], annotations: {} }),
+);
+const grafanaRoute = custom(
+  httpRouteManifest({ name: "grafana", namespace: "monitoring", gateway: { ...platform, sectionName: "https-grafana" }, host: "grafana.example.com", service: "grafana", port: 80 }),
+);
+const redirect = custom(httpsRedirectManifest("llm-platform-https-redirect", platform));
+const llmRoute = custom(llmRouteManifest({ name: "llm-api", namespace: "llm-serving", gateway: apiListener, models: ["qwen-small"], requestTimeout: "600s" }));
+const consumerKeys = custom(consumerKeyPolicyManifest("llm-api-consumer-keys", apiListener, "llm-api-consumers"));
+/** A model's own host, as the serving component would route it (its URN names the component). */
+const modelRoute = custom(
+  httpRouteManifest({ name: "qwen-small", namespace: "llm-serving", gateway: { ...platform, sectionName: "https-qwen-small-api" }, host: "qwen-small.api.example.com", service: "qwen-small", port: 8000 }),
+  "llm-platform:serving:LlmServing$",
+);
+const securityPolicy = (targetRef: Record<string, unknown>, spec: Record<string, unknown>, namespace: string = platform.namespace): FakeResource =>
+  custom({ apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "SecurityPolicy", metadata: { name: "sp", namespace }, spec: { targetRefs: [targetRef], ...spec } });
+const onGateway = { group: "gateway.networking.k8s.io", kind: "Gateway", name: platform.name };
+const apiKeyAuth = (consumerKeys.inputs.spec as { apiKeyAuth: unknown }).apiKeyAuth;
+const envoyProxy = custom(envoyProxyManifest({ name: "llm-platform-proxy", namespace: platform.namespace, flavour: "eks", replicas: 2, serviceType: "LoadBalancer" }));
+const gatewayClass = custom(gatewayClassManifest("llm-platform", { name: "llm-platform-proxy", namespace: platform.namespace }));
+
 interface Case {
   readonly policy: string;
-  readonly passes: FakeResource[];
-  readonly fails: [FakeResource, RegExp][];
+  /** A resource, or for a stack policy the resources of a stack. */
+  readonly passes: (FakeResource | FakeResource[])[];
+  readonly fails: [FakeResource | FakeResource[], RegExp][];
 }
 
 const cases: Case[] = [
@@ -190,10 +225,61 @@ const cases: Case[] = [
       service,
       patched(service, { "metadata.name": "llm-prod-ingress-nginx-controller", "spec.type": "LoadBalancer" }),
       { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "ingress-nginx", values: { controller: { service: { type: "LoadBalancer" } } } } },
+      envoyProxy,
+      patched(envoyProxy, { "metadata.name": "lab-proxy", "spec.provider.kubernetes.envoyService": { type: "NodePort" } }),
+      gatewayClass,
     ],
     fails: [
       [patched(service, { "spec.type": "LoadBalancer" }), /serving\/api is of type LoadBalancer/],
       [{ type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "argo-cd", values: { server: { service: { type: "LoadBalancer" } } } } }, /values.server.service.type/],
+      [patched(envoyProxy, { "metadata.name": "team-proxy" }), /EnvoyProxy envoy-gateway-system\/team-proxy makes a LoadBalancer/],
+      // Envoy Gateway's default Service type is LoadBalancer.
+      [patched(envoyProxy, { "metadata.name": "team-proxy", "spec.provider.kubernetes": {} }), /team-proxy makes a LoadBalancer/],
+      [patched(gatewayClass, { "spec.parametersRef": undefined }), /needs parametersRef to an EnvoyProxy/],
+    ],
+  },
+  {
+    policy: "gateway-listeners-https",
+    passes: [gateway],
+    fails: [
+      [patched(gateway, { "spec.listeners": [{ name: "http", protocol: "HTTP", port: 8080 }] }), /plain HTTP only on port 80/],
+      [patched(gateway, { "spec.listeners": [{ name: "https", protocol: "HTTPS", port: 443, tls: { certificateRefs: [{ name: "x" }] } }] }), /needs a hostname/],
+      [patched(gateway, { "spec.listeners": [{ name: "https-api", hostname: "api.example.com", protocol: "HTTPS", port: 443, tls: { mode: "Passthrough" } }] }), /Terminate[\s\S]*certificateRefs/],
+      [patched(gateway, { "spec.listeners": [{ name: "db", protocol: "TCP", port: 5432 }] }), /protocol TCP is not allowed/],
+    ],
+  },
+  {
+    policy: "routes-on-platform-gateway",
+    passes: [grafanaRoute, redirect, llmRoute],
+    fails: [
+      [patched(grafanaRoute, { "spec.parentRefs": [{ name: "team-gateway", namespace: "team", sectionName: "https" }] }), /only to the platform's Gateway/],
+      [patched(grafanaRoute, { "spec.parentRefs": [{ name: platform.name, namespace: "monitoring", sectionName: "https-grafana" }] }), /only to the platform's Gateway/],
+      [patched(grafanaRoute, { "spec.parentRefs": [{ name: platform.name, namespace: platform.namespace }] }), /set sectionName/],
+      [patched(grafanaRoute, { "spec.parentRefs": [{ ...platform, sectionName: httpListenerName }] }), /only redirect to https/],
+      [patched(llmRoute, { "spec.parentRefs": [{ ...platform, sectionName: httpListenerName }] }), /only redirect to https/],
+      [patched(redirect, { "spec.rules": [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "http", port: 8080 } }] }] }), /only redirect to https/],
+      [patched(grafanaRoute, { "spec.parentRefs": [{ kind: "Service", name: "grafana" }] }), /attach to a Gateway/],
+    ],
+  },
+  {
+    policy: "llm-routes-require-consumer-keys",
+    passes: [
+      [gateway, llmRoute, consumerKeys, grafanaRoute],
+      // On the whole Gateway; and a route's own policy that merges with it.
+      [llmRoute, securityPolicy(onGateway, { apiKeyAuth })],
+      [llmRoute, securityPolicy(onGateway, { apiKeyAuth }), securityPolicy({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "llm-api" }, { mergeType: "StrategicMerge", cors: { allowOrigins: ["*"] } }, "llm-serving")],
+      [modelRoute, securityPolicy({ ...onGateway, sectionName: "https-qwen-small-api" }, { apiKeyAuth })],
+    ],
+    fails: [
+      [[gateway, llmRoute], /AIGatewayRoute llm-api on llm-platform\/https-api is not behind apiKeyAuth/],
+      [[llmRoute, securityPolicy({ ...onGateway, sectionName: "https-api" }, { cors: { allowOrigins: ["*"] } })], /not behind apiKeyAuth/],
+      // On the wrong listener, or in another namespace than the Gateway's.
+      [[llmRoute, securityPolicy({ ...onGateway, sectionName: "https-grafana" }, { apiKeyAuth })], /not behind apiKeyAuth/],
+      [[llmRoute, securityPolicy(onGateway, { apiKeyAuth }, "llm-serving")], /not behind apiKeyAuth/],
+      // A policy on the route itself replaces its listener's.
+      [[llmRoute, consumerKeys, securityPolicy({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "llm-api" }, { cors: { allowOrigins: ["*"] } }, "llm-serving")], /not behind apiKeyAuth/],
+      // A model's own host with only the models' shared key.
+      [[modelRoute, consumerKeys], /HTTPRoute qwen-small on llm-platform\/https-qwen-small-api is not behind apiKeyAuth/],
     ],
   },
   {
@@ -220,15 +306,18 @@ describe("policy pack: each policy fails on a resource that violates it", () => 
   describe.each(cases)("$policy", ({ policy: name, passes, fails }) => {
     const policy = policies.find((p) => p.name === name)!;
 
+    const run = (resource: FakeResource | FakeResource[]) =>
+      Array.isArray(resource) ? runStackPolicy(policy as StackValidationPolicy, resource) : runPolicy(policy, resource);
+
     it.each(passes.map((resource, i) => [i, resource] as const))("passes compliant resource #%i", async (_i, resource) => {
-      const verdict = await runPolicy(policy, resource);
+      const verdict = await run(resource);
       if (verdict.applicable === true) expect(verdict.violations).toEqual([]);
     });
 
     it.each(fails.map(([resource, message], i) => [i, resource, message] as const))(
       "fails violating resource #%i",
       async (_i, resource, message) => {
-        const verdict = await runPolicy(policy, resource);
+        const verdict = await run(resource);
         expect(verdict.applicable).toBe(true);
         if (verdict.applicable === true) expect(verdict.violations.join("\n")).toMatch(message);
       },
@@ -269,12 +358,48 @@ describe("policy pack on our stacks", () => {
   it.each(policies.map((p) => [p.name, p] as const))("%s passes on every resource of every stack", async (_name, policy) => {
     const violations: string[] = [];
     for (const [stack, result] of results) {
-      for (const resource of result.resources) {
-        const verdict = await runPolicy(policy, fromSynth(stack, resource));
-        if (verdict.applicable === true) violations.push(...verdict.violations.map((v) => `${stack} ${resource.urn}: ${v}`));
+      for (const { where, verdict } of await verdictsOnStack(policy, result.resources.map((r) => fromSynth(stack, r)))) {
+        if (verdict.applicable === true) violations.push(...verdict.violations.map((v) => `${stack} ${where}: ${v}`));
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it("checks the Gateway front door's real objects: the pack's platform Gateway is the one the program makes", async () => {
+    expect(platformGateway).toEqual({ namespace: gatewayConventions.namespace, name: gatewayConventions.gatewayName, httpListener: httpListenerName });
+    const prod = results.get("prod")!.resources.map((r) => fromSynth("prod", r));
+    const applicable = async (name: string) => {
+      const verdicts = await verdictsOnStack(policies.find((p) => p.name === name)!, prod);
+      return verdicts.filter(({ verdict }) => verdict.applicable === true).length;
+    };
+    // The Gateway; its redirect route and the add-ons' routes and the LLM API's; the EnvoyProxy and GatewayClass.
+    expect(await applicable("gateway-listeners-https")).toBe(1);
+    expect(await applicable("routes-on-platform-gateway")).toBeGreaterThanOrEqual(6);
+    expect(await applicable("no-loadbalancer-services")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("fails the prod stack's real Gateway objects once they are changed to break a rule", async () => {
+    const prod = results.get("prod")!.resources.map((r) => fromSynth("prod", r));
+    const byType = (type: string) => prod.find((r) => r.type === `kubernetes:${type}`)!;
+    const rule = (name: string) => policies.find((p) => p.name === name)!;
+    const realGateway = byType("gateway.networking.k8s.io/v1:Gateway");
+    const listeners = (realGateway.inputs.spec as { listeners: Record<string, unknown>[] }).listeners;
+    const plainApi = patched(realGateway, { "spec.listeners": listeners.map((l) => (l.hostname ? { ...l, protocol: "HTTP", port: 8080, tls: undefined } : l)) });
+    expect(await runPolicy(rule("gateway-listeners-https"), plainApi)).toMatchObject({ violations: expect.arrayContaining([expect.stringMatching(/port 80/)]) });
+
+    const realRoute = byType("aigateway.envoyproxy.io/v1beta1:AIGatewayRoute");
+    const onPlainHttp = patched(realRoute, { "spec.parentRefs": [{ ...platform, sectionName: httpListenerName }] });
+    expect(await runPolicy(rule("routes-on-platform-gateway"), onPlainHttp)).toMatchObject({ violations: [expect.stringMatching(/only redirect to https/)] });
+
+    // Without the consumers' key policy the LLM API is open.
+    const withoutKeys = prod.filter((r) => !(r.type.endsWith(":SecurityPolicy") && (r.inputs.spec as { apiKeyAuth?: unknown }).apiKeyAuth));
+    expect(withoutKeys.length).toBe(prod.length - 1);
+    expect(await runStackPolicy(rule("llm-routes-require-consumer-keys") as StackValidationPolicy, withoutKeys)).toMatchObject({
+      violations: [expect.stringMatching(/AIGatewayRoute llm-api .* not behind apiKeyAuth/)],
+    });
+
+    const realProxy = byType("gateway.envoyproxy.io/v1alpha1:EnvoyProxy");
+    expect(await runPolicy(rule("no-loadbalancer-services"), patched(realProxy, { "metadata.name": "other-proxy" }))).toMatchObject({ violations: [expect.any(String)] });
   });
 
   it("checks real resources (the chart releases), not only fakes", async () => {

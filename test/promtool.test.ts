@@ -33,9 +33,9 @@ const alertsAt = (evalTime: string, alertname: string, exp_alerts: unknown[]) =>
 /** A vLLM model behind a scraped front door, as the cloud stacks serve. */
 const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 
-function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor): string {
+function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor, names: readonly string[] = ["qwen-small"]): string {
   const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
-  const groups = llmAlertRuleGroups(slo, { namespace: "llm-serving", names: ["qwen-small"] }, sources);
+  const groups = llmAlertRuleGroups(slo, { namespace: "llm-serving", names }, sources);
   writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
   execFileSync(promtool!, ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
@@ -183,6 +183,72 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         alert_rule_test: [alertsAt("33m", "LlmModelDown", []), alertsAt("37m", "LlmModelDown", down)],
       };
       expect(runPromtool([stuck, crash])).toMatch(/SUCCESS/);
+    });
+  });
+
+  describe("through the one LLM API (https://api.<domain>, an AIGatewayRoute with a rule per model)", () => {
+    const models = ["llama-big", "qwen-small"];
+    /** As the committed Gateway stacks serve: models only through the LLM API, no host of their own. */
+    const apiOnly: ServingSources = {
+      vllm: true,
+      llamacpp: [],
+      frontDoor: { implementation: "envoy-gateway", namespace: "llm-serving", modelRoutes: false, llmApiRoute: { name: "llm-api", models } },
+    };
+    /**
+     * The answers of the AI gateway's HTTPRoute (named after the AIGatewayRoute) for rule `rule`, by
+     * class, as Prometheus stores Envoy's per-cluster counter.
+     */
+    const apiRule = (rule: number, status: string) =>
+      `envoy_cluster_upstream_rq_xx{envoy_cluster_name="httproute/llm-serving/llm-api/rule/${rule}",envoy_response_code_class="${status[0]}",namespace="envoy-gateway-system",pod="envoy-${status}"}`;
+    const pageFor = (model: string) => [{ ...page[0]!, exp_labels: { ...page[0]!.exp_labels, model_name: model }, exp_annotations: { ...page[0]!.exp_annotations, summary: `Availability for model ${model} is burning its error budget too fast.` } }];
+
+    it("pages for the model whose rule fails (rule 1 is qwen-small), and only for it; quiet at 0.2% and below the volume guard", () => {
+      const burning = {
+        interval: "1m",
+        input_series: [
+          counter(apiRule(0, "200"), 100, 120),
+          counter(apiRule(1, "200"), 90, 120),
+          counter(apiRule(1, "503"), 10, 120),
+          // A budget spent is answered by the gateway: a response, but not a failure of the model.
+          counter(apiRule(1, "429"), 10, 120),
+        ],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", pageFor("qwen-small"))],
+      };
+      const healthy = {
+        interval: "1m",
+        input_series: [
+          counter(apiRule(0, "200"), 100, 120),
+          counter(apiRule(1, "200"), 998, 120),
+          counter(apiRule(1, "502"), 2, 120),
+          counter(apiRule(1, "401"), 300, 120),
+        ],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
+      };
+      // One failed request in a dozen: the ratio alone is above the page threshold, the volume guard holds it.
+      const fewRequests = {
+        interval: "1m",
+        input_series: [{ series: apiRule(1, "200"), values: "0+0.2x120" }, { series: apiRule(1, "500"), values: "0+0x54 1+0x65" }],
+        alert_rule_test: [alertsAt("60m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("60m", "LlmAvailabilityBudgetSlowBurn", [])],
+        promql_expr_test: [{ expr: 'count(llm:request_error_ratio:rate1h{model_name="qwen-small"} > 0.072)', eval_time: "60m", exp_samples: [{ labels: "{}", value: 1 }] }],
+      };
+      expect(runPromtool([burning, healthy, fewRequests], apiOnly, models)).toMatch(/SUCCESS/);
+    });
+
+    it("with a host per model as well, pages on an outage seen only through the API while the model's own host serves fine", () => {
+      const both: ServingSources = { ...apiOnly, frontDoor: { ...apiOnly.frontDoor!, modelRoutes: true } };
+      const ownHost = (status: string) =>
+        `envoy_cluster_upstream_rq_xx{envoy_cluster_name="httproute/llm-serving/qwen-small/rule/0",envoy_response_code_class="${status[0]}",namespace="envoy-gateway-system",pod="envoy-${status}"}`;
+      const outage = {
+        interval: "1m",
+        input_series: [counter(ownHost("200"), 60, 120), counter(apiRule(1, "200"), 40, 120), counter(apiRule(1, "503"), 20, 120)],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", pageFor("qwen-small"))],
+      };
+      const healthy = {
+        interval: "1m",
+        input_series: [counter(ownHost("200"), 60, 120), counter(ownHost("503"), 1, 120), counter(apiRule(1, "200"), 500, 120)],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
+      };
+      expect(runPromtool([outage, healthy], both, models)).toMatch(/SUCCESS/);
     });
   });
 

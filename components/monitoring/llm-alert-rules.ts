@@ -209,10 +209,11 @@ export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: S
 
 /**
  * Availability as clients see it, where the front door's metrics are scraped: each model's 5xx
- * answers at its Ingress or its Envoy route (named after it). That counts crashes, timeouts and "no
- * replica" (503; behind Envoy the model routes go to the Service address for that, see llm-serving.ts), which
- * no engine reports; client aborts (499) and rate limits (4xx) are not the service failing. Without a
- * front door, vLLM's own error count is the next best; llama.cpp counts no errors at all.
+ * answers at its Ingress or its Envoy route (named after it), and at its rule of the LLM API's route
+ * (`https://api.<domain>`). That counts crashes, timeouts and "no replica" (503; behind Envoy every
+ * model route goes to the Service address for that: llm-serving.ts, the LLM API's Backends), which no
+ * engine reports; client aborts (499), rate limits and refused keys (4xx) are not the service failing.
+ * Without a front door, vLLM's own error count is the next best; llama.cpp counts no errors at all.
  */
 function availabilitySli(slo: LlmSlo, served: ServedModels, sources: ServingSources): RuleGroup | undefined {
   const common = { record: "llm:request_error_ratio", objective: slo.availability, alert: "LlmAvailabilityBudget", summary: "Availability" };

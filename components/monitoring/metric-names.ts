@@ -111,9 +111,23 @@ export interface ServingSources {
    * (ingress-nginx: `exported_namespace` once scraped, since the target's own namespace wins; Envoy:
    * inside the cluster name). Absent when the stack has no ingress or its metrics are not scraped.
    */
-  readonly frontDoor?: { readonly implementation: FrontDoorImplementation; readonly namespace: string };
+  readonly frontDoor?: FrontDoorSource;
   /** Whether the LLM API (Envoy AI Gateway) runs and its usage metrics are scraped. @default false */
   readonly llmApi?: boolean;
+}
+
+/** Where the front door counts each model's requests. */
+export interface FrontDoorSource {
+  readonly implementation: FrontDoorImplementation;
+  readonly namespace: string;
+  /** Whether each model has its own host, whose Ingress or HTTPRoute is named after it. @default true */
+  readonly modelRoutes?: boolean;
+  /**
+   * Envoy only: the LLM API's AIGatewayRoute (in `namespace`) and its models in rule order. The AI
+   * gateway turns it into an HTTPRoute of the same name with rule i for model i (and a last rule
+   * without a backend for unknown models), so Envoy Gateway counts model i on cluster `.../rule/i`.
+   */
+  readonly llmApiRoute?: { readonly name: string; readonly models: readonly string[] };
 }
 
 /** What a stack with only vLLM models serves (the default of the pure builders). */
@@ -122,19 +136,30 @@ export const vllmOnly: ServingSources = { vllm: true, llamacpp: [] };
 /**
  * The front door's request rate of some models (the llama.cpp ones unless `models` says otherwise), with
  * the model as `model_name` so it joins vLLM's series: ingress-nginx names the Ingress, Envoy the route's
- * cluster, each after the model. `errorsOnly` keeps 5xx answers. `fn` is `rate` or `increase`.
+ * cluster, each after the model; the LLM API's rule i counts for its model i (`FrontDoorSource.llmApiRoute`).
+ * `errorsOnly` keeps 5xx answers. `fn` is `rate` or `increase`.
  */
 export function frontDoorRate(
   sources: ServingSources,
   range: string,
   options: { readonly models?: readonly string[]; readonly errorsOnly?: boolean; readonly fn?: "rate" | "increase" } = {},
 ): string {
-  const names = (options.models ?? sources.llamacpp).join("|");
-  const { implementation, namespace } = sources.frontDoor!;
+  const models = options.models ?? sources.llamacpp;
+  const names = models.join("|");
+  const { implementation, namespace, modelRoutes = true, llmApiRoute } = sources.frontDoor!;
   const fn = options.fn ?? "rate";
   if (implementation === "envoy-gateway") {
-    const selector = `${envoyMetrics.responses}{envoy_cluster_name=~"${envoyRouteCluster(namespace, `(?:${names})`)}"${options.errorsOnly ? ', envoy_response_code_class="5"' : ""}}`;
-    return `sum by (model_name) (label_replace(${fn}(${selector}[${range}]), "model_name", "$1", "envoy_cluster_name", "${envoyRouteCluster(namespace, "(.*)")}"))`;
+    const responses = (cluster: string) =>
+      `${fn}(${envoyMetrics.responses}{envoy_cluster_name${cluster}${options.errorsOnly ? ', envoy_response_code_class="5"' : ""}}[${range}])`;
+    const ownRoutes = `label_replace(${responses(`=~"${envoyRouteCluster(namespace, `(?:${names})`)}"`)}, "model_name", "$1", "envoy_cluster_name", "${envoyRouteCluster(namespace, "(.*)")}")`;
+    // One selector per model: its rule's cluster is named by the rule's index, not by the model.
+    const apiRules = models
+      .filter((model) => llmApiRoute?.models.includes(model))
+      .map((model) => `label_replace(${responses(`="${envoyRouteCluster(namespace, llmApiRoute!.name, llmApiRoute!.models.indexOf(model))}"`)}, "model_name", "${model}", "envoy_cluster_name", ".*")`);
+    // The series stay apart under `or` (their cluster names differ), so the sum adds both doors up.
+    const counted = [...(modelRoutes ? [ownRoutes] : []), ...apiRules];
+    if (counted.length === 0) throw new Error(`no Envoy route counts the requests of ${names}`);
+    return `sum by (model_name) (${counted.join(" or ")})`;
   }
   const selector = `${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress=~"${names}"${options.errorsOnly ? ', status=~"5.."' : ""}}`;
   return `sum by (model_name) (label_replace(${fn}(${selector}[${range}]), "model_name", "$1", "ingress", "(.*)"))`;

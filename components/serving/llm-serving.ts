@@ -47,8 +47,13 @@ export interface LlmServingArgs {
   readonly models: readonly LlmServingModel[];
   /** Secret Hugging Face token for gated models. */
   readonly hfToken?: pulumi.Input<string>;
-  /** Exposes each model at `https://<model>.api.<domain>/v1`; without it the API stays in-cluster. */
+  /** Lets the front door's proxies reach the models, and exposes each at `https://<model>.api.<domain>/v1` unless `modelHosts` is false; without it the API stays in-cluster. */
   readonly ingress?: IngressLayer;
+  /**
+   * Whether each model gets its own public host, open to the models' shared key. False behind the
+   * Gateway with the LLM API: such a host would bypass the consumers' keys and budgets. @default true
+   */
+  readonly modelHosts?: boolean;
   /** Scraping, and the Prometheus the autoscaler reads; required when a model autoscales. */
   readonly monitoring?: MonitoringLayer;
   /** The KEDA release; required when a model autoscales (its ScaledObject CRD). */
@@ -80,7 +85,7 @@ export const modelHost = (ingress: IngressLayer, model: string) => ingress.host(
 
 /**
  * One llm-serving release per model, in one namespace, sharing one generated API key. The OpenAI
- * base URL of each model is `https://<model>.api.<domain>/v1`.
+ * base URL of each model is `https://<model>.api.<domain>/v1` where models have their own hosts.
  */
 export class LlmServing extends pulumi.ComponentResource {
   /** The names clients send as "model", one per release. */
@@ -169,7 +174,8 @@ export class LlmServing extends pulumi.ComponentResource {
           controllerPodLabels: ingress.controllerPodLabels,
         };
       })();
-      if (exposure) urls[model.name] = `https://${exposure.host}/v1`;
+      const ownHost = exposure !== undefined && (args.modelHosts ?? true);
+      if (ownHost) urls[model.name] = `https://${exposure.host}/v1`;
 
       const serviceAccountAnnotations = cluster.identity.grant(
         `${name}-${model.name}-identity`,
@@ -234,7 +240,10 @@ export class LlmServing extends pulumi.ComponentResource {
             // The Ingress and the HTTPRoute are named after the release (fullnameOverride: the model's name).
             activationQuery:
               model.minReplicas === 0
-                ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", servingServiceName(model.name), args.llmApiRoute && { route: args.llmApiRoute, rule: index })
+                ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", {
+                    ...(ownHost ? { own: servingServiceName(model.name) } : {}),
+                    ...(args.llmApiRoute ? { llmApi: { route: args.llmApiRoute, rule: index } } : {}),
+                  })
                 : undefined,
             exposure,
             monitoring: monitoring && {
@@ -251,7 +260,7 @@ export class LlmServing extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn },
       );
-      if (exposure) {
+      if (ownHost) {
         gatewayRoute(
           `${name}-${model.name}-route`,
           ingress,

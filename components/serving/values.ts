@@ -137,24 +137,30 @@ export const secretsChecksumAnnotation = "llm-platform.io/secrets-checksum";
  * front door, which counts them (503s included) while no replica runs. The one place that knows the
  * front door's metric and labels. ingress-nginx counts per Ingress, whose own namespace becomes
  * `exported_namespace` once scraped. Envoy counts per route cluster: its responses (a request that
- * finds no replica fails to connect and is charged as a 503, since the model routes go to the Service
+ * finds no replica fails to connect and is charged as a 503, since the model's routes go to the Service
  * address), plus the requests in flight, so a stream longer than the rate window does not look idle.
  */
 export function frontDoorActivationQuery(
   implementation: FrontDoorImplementation,
   namespace: string,
-  route: string,
-  /** Envoy only: the LLM API's AIGatewayRoute and the rule that serves this model (the AI gateway keeps the rule order). */
-  llmApi?: { readonly route: string; readonly rule: number } | "",
+  routes: {
+    /** The model's own Ingress or HTTPRoute (named after its release); absent behind the Gateway with the LLM API. */
+    readonly own?: string;
+    /** Envoy only: the LLM API's AIGatewayRoute and the rule that serves this model (the AI gateway keeps the rule order). */
+    readonly llmApi?: { readonly route: string; readonly rule: number };
+  },
 ): string {
   if (implementation === "envoy-gateway") {
-    const own = envoyRouteCluster(namespace, route);
-    const cluster = llmApi
-      ? `envoy_cluster_name=~"${own}|${envoyRouteCluster(namespace, llmApi.route, llmApi.rule)}"`
-      : `envoy_cluster_name="${own}"`;
+    const clusters = [
+      ...(routes.own ? [envoyRouteCluster(namespace, routes.own)] : []),
+      ...(routes.llmApi ? [envoyRouteCluster(namespace, routes.llmApi.route, routes.llmApi.rule)] : []),
+    ];
+    if (clusters.length === 0) throw new Error("a model behind Envoy Gateway needs a route to wake it: its own or the LLM API's");
+    const cluster = clusters.length === 1 ? `envoy_cluster_name="${clusters[0]}"` : `envoy_cluster_name=~"${clusters.join("|")}"`;
     return `sum(rate(${envoyMetrics.responses}{${cluster}}[2m])) + sum(${envoyMetrics.active}{${cluster}})`;
   }
-  return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${route}"}[2m]))`;
+  if (!routes.own) throw new Error("a model behind ingress-nginx is woken by its own Ingress");
+  return `sum(rate(${frontDoorMetrics.requests}{exported_namespace="${namespace}", ingress="${routes.own}"}[2m]))`;
 }
 
 /** Waiting requests per replica before KEDA adds one (vLLM production-stack default). */
