@@ -1,17 +1,18 @@
 import { spawn } from "node:child_process";
 
 /**
- * Runs npm scripts side by side and fails if any of them fails: `tsx scripts/run-parallel.ts typecheck lint`.
- * The type check and the type-aware lint each build their own TypeScript program on one core, so on a
- * two-core machine they finish in the time of the slower one. Each script's output is printed whole
- * when it ends, so two logs never interleave.
+ * Runs npm scripts side by side and fails if any of them fails: `tsx scripts/run-parallel.ts unit typecheck lint`.
+ * The unit tests leave part of the machine idle (their slowest files run alone at the end), and the type
+ * check and the type-aware lint each build their own TypeScript program on one core, so together they
+ * finish in about the time of the unit tests alone. The first script's output streams as it runs; each
+ * other script's output is printed whole when it ends, so no two logs interleave line by line.
  */
-function runScript(script: string): Promise<number> {
+function runScript(script: string, stream: boolean): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", script], { stdio: ["ignore", "pipe", "pipe"], shell: process.platform === "win32" });
+    const child = spawn("npm", ["run", "--silent", script], { stdio: ["ignore", stream ? "inherit" : "pipe", stream ? "inherit" : "pipe"], shell: process.platform === "win32" });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const started = Date.now();
     child.on("close", (code) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -24,10 +25,10 @@ function runScript(script: string): Promise<number> {
 async function main(): Promise<void> {
   const scripts = process.argv.slice(2);
   if (scripts.length === 0) {
-    console.error("usage: tsx scripts/run-parallel.ts SCRIPT [SCRIPT...]  (npm script names)");
+    console.error("usage: tsx scripts/run-parallel.ts SCRIPT [SCRIPT...]  (npm script names; the first one's output streams)");
     process.exit(2);
   }
-  const codes = await Promise.all(scripts.map(runScript));
+  const codes = await Promise.all(scripts.map((script, index) => runScript(script, index === 0)));
   process.exit(codes.some((code) => code !== 0) ? 1 : 0);
 }
 
