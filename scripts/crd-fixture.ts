@@ -4,7 +4,7 @@
  * archives). `description` fields are dropped to keep the fixtures small; nothing else changes.
  * Usage: tsx scripts/crd-fixture.ts <chart.tgz> <file in the archive> <CRD name>
  *   e.g. gateway-crds-helm-v1.9.0.tgz gateway-crds-helm/templates/generated/gateway.envoyproxy.io_envoyproxies.yaml envoyproxies.gateway.envoyproxy.io
- * A CRD that is a Helm template (cert-manager's) is rendered first, with the chart's own defaults plus
+ * A CRD file that does not parse as it is (cert-manager's are Helm templates) is rendered, with the chart's own defaults plus
  * `--set crds.enabled=true`, so the fixture is what the chart installs.
  */
 import { execFileSync } from "node:child_process";
@@ -32,13 +32,14 @@ function withoutDescriptions(schema: unknown): unknown {
 
 const [archive, file, crdName] = process.argv.slice(2);
 if (!archive || !file || !crdName) throw new Error("usage: tsx scripts/crd-fixture.ts <chart.tgz> <file in the archive> <CRD name>");
-const templated = file.split("/")[1] === "templates" && execFileSync("tar", ["-xzOf", archive, file], { encoding: "utf8" }).includes("{{");
-const text = templated
-  ? execFileSync("helm", ["template", "crd-fixture", archive, "--set", "crds.enabled=true", "--show-only", file.split("/").slice(1).join("/")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
-  : execFileSync("tar", ["-xzOf", archive, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-const crd = parseAllDocuments(text)
-  .map((document) => document.toJS() as Crd | null)
-  .find((object) => object?.kind === "CustomResourceDefinition" && object.metadata.name === crdName);
+const findCrd = (text: string) =>
+  parseAllDocuments(text)
+    .map((document) => document.toJS() as Crd | null)
+    .find((object) => object?.kind === "CustomResourceDefinition" && object.metadata.name === crdName);
+const render = () =>
+  execFileSync("helm", ["template", "crd-fixture", archive, "--set", "crds.enabled=true", "--show-only", file.split("/").slice(1).join("/")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+// Most CRD files parse as they are in the archive; cert-manager's are Helm templates and parse only rendered.
+const crd = findCrd(execFileSync("tar", ["-xzOf", archive, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })) ?? findCrd(render());
 if (!crd) throw new Error(`${crdName} is not in ${file}`);
 const version = crd.spec.versions.find((candidate) => candidate.storage)!;
 const schema = {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { envoyGatewayExtensionConfig } from "../components/ingress/ai-gateway";
 import { consumerHeader, modelHeader, overBudgetBody, tokenCostMetadata } from "../components/ingress/ai-gateway-manifests";
 import { envoyGatewayValues, gatewayCrdsValues, rateLimitPodLabels } from "../components/ingress/envoy-gateway";
-import { envoyProxyManifest, httpRouteManifest } from "../components/ingress/gateway-manifests";
+import { envoyProxyManifest, httpRouteManifest, nlbIdleTimeoutSeconds } from "../components/ingress/gateway-manifests";
 import { envoyMetrics, knownMetricNames } from "../components/monitoring/metric-names";
 import { llmRouteTimeoutSeconds } from "../components/serving/llm-serving";
 import { longestRequestSeconds } from "../components/serving/values";
@@ -41,6 +41,7 @@ const envoyGatewayKinds: Record<string, ReturnType<typeof crdSchema>> = {
   SecurityPolicy: crdSchema("securitypolicy-v1alpha1.schema.json"),
   BackendTrafficPolicy: crdSchema("backendtrafficpolicy-v1alpha1.schema.json"),
   Backend: crdSchema("backend-v1alpha1.schema.json"),
+  ClientTrafficPolicy: crdSchema("clienttrafficpolicy-v1alpha1.schema.json"),
   // Envoy AI Gateway v1.1.0 (ai-gateway-crds-helm), storage version v1beta1.
   AIGatewayRoute: crdSchema("aigatewayroute-v1beta1.schema.json"),
   AIServiceBackend: crdSchema("aiservicebackend-v1beta1.schema.json"),
@@ -112,11 +113,21 @@ describe.each(gatewayStacks)("the Gateway front door in %s", (stack) => {
     expect(unknownValueKeys(charts.gatewayCrds, crds.inputs.values as Values)).toEqual([]);
     expect(unknownValueKeys(charts.envoyGateway, controller.inputs.values as Values)).toEqual([]);
     expect(controller.dependsOn).toContain(crds.urn);
-    // Routes and the Gateway need the CRDs, never the controller's workloads.
+    // Routes and policies need the CRDs, never the controller's workloads; only the Gateway waits for
+    // the controller, whose status (Programmed, with the load balancer's address) it waits for.
+    const gateway = ofType(result, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0]!;
     for (const object of result.resources.filter(isGatewayKind)) {
       expect(object.dependsOn, object.name).toContain(crds.urn);
-      expect(object.dependsOn, object.name).not.toContain(controller.urn);
+      if (object !== gateway) expect(object.dependsOn, object.name).not.toContain(controller.urn);
     }
+    expect(gateway.dependsOn).toContain(controller.urn);
+  });
+
+  it("waits until the Gateway is Programmed, so gatewayAddress holds the load balancer's address after the first up", () => {
+    const gateway = ofType(result, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0]!;
+    expect((gateway.inputs.metadata as Values).annotations["pulumi.com/waitFor"]).toBe("condition=Programmed");
+    // The address is the Gateway's status as the provider returns it once the wait is over.
+    expect(result.outputs).toHaveProperty("gatewayAddress");
   });
 
   it("serves Argo CD, Argo Workflows, Grafana and Kibana each on its own HTTPS listener with a certificate", () => {
@@ -289,8 +300,9 @@ describe("the one LLM API", () => {
       type: "Global",
       global: {
         rules: [
-          { clientSelectors: teamA, limit: { requests: 200000, unit: "Hour" }, cost: { request: { from: "Number", number: 0 }, response: { from: "Metadata", metadata: tokenCostMetadata } } },
-          { clientSelectors: teamA, limit: { requests: 60, unit: "Minute" } },
+          // shared: one counter per consumer for the whole listener; without it each model's route rule counts apart.
+          { clientSelectors: teamA, limit: { requests: 200000, unit: "Hour" }, cost: { request: { from: "Number", number: 0 }, response: { from: "Metadata", metadata: tokenCostMetadata } }, shared: true },
+          { clientSelectors: teamA, limit: { requests: 60, unit: "Minute" }, shared: true },
         ],
       },
     });
@@ -343,15 +355,18 @@ describe("the load balancer per cloud", () => {
   const proxyOf = (stack: string) => ofType(stacks[stack]!, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")[0]!.inputs as Values;
   const serviceOf = (stack: string) => proxyOf(stack).spec.provider.kubernetes.envoyService;
 
-  it("EKS: a Network Load Balancer with an idle timeout longer than the longest request", () => {
-    const annotations = serviceOf("prod").annotations as Record<string, string>;
-    expect(annotations["service.beta.kubernetes.io/aws-load-balancer-type"]).toBe("nlb");
-    for (const port of [80, 443]) {
-      const seconds = Number(annotations[`service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-${port}`]!.split("=")[1]);
-      expect(seconds).toBeGreaterThan(longestRequestSeconds);
-      expect(seconds).toBeLessThanOrEqual(6000);
-    }
+  it("EKS: a Network Load Balancer, whose idle timer Envoy's TCP keepalives restart well within its 350 s", () => {
+    // Only the NLB type: EKS's cloud controller ignores the AWS Load Balancer Controller's listener attributes.
+    expect(serviceOf("prod").annotations).toEqual({ "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
     expect(proxyOf("prod").spec.provider.kubernetes.envoyDeployment.replicas).toBe(3);
+    // A non-streamed completion may send nothing for longer than the NLB allows an idle connection.
+    expect(longestRequestSeconds).toBeGreaterThan(nlbIdleTimeoutSeconds);
+    const keepalive = ofType(stacks.prod!, "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy")[0]!.inputs as Values;
+    expect(keepalive.spec.targetRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gatewayConventions.gatewayName }]);
+    const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)![1]);
+    // The first probe after a minute of silence, then every 30 s: the NLB never sees 350 s of silence.
+    expect(seconds(keepalive.spec.tcpKeepalive.idleTime) + seconds(keepalive.spec.tcpKeepalive.interval)).toBeLessThan(nlbIdleTimeoutSeconds / 2);
+    expect(() => validateGatewayObject(keepalive)).not.toThrow();
   });
 
   it("GKE: the regional external L4 load balancer", () => {

@@ -164,7 +164,9 @@ describe("GitHub workflows", () => {
       // The exact trust conditions: AWS role trust policy and GCP provider condition on the preview environment.
       expect(ci).toContain('"api.pulumi.com/oidc:sub"');
       expect(ci).toMatch(/attribute-condition='assertion\.sub == "pulumi:environments:pulumi\.organization\.login:<pulumi-org>:currentEnvironment\.name:llm-platform\/[\w-]+-preview"'/);
-      expect(ci).toContain("arn:aws:iam::aws:policy/ReadOnlyAccess");
+      // View-only: ReadOnlyAccess would let PR code read every S3 object (weights, datasets) and SSM value.
+      expect(ci).toContain("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess");
+      expect(ci).not.toMatch(/permissions\s+`arn:aws:iam::aws:policy\/ReadOnlyAccess`/);
     });
   });
 

@@ -143,7 +143,9 @@ export const overBudgetBody = JSON.stringify({
  * The consumers' budgets on the LLM API's listener: global (shared by every Envoy replica, counted in
  * Redis) and keyed by the consumer name that apiKeyAuth forwarded, which a client cannot set itself.
  * A token rule costs nothing when a request starts and the response's total tokens when it ends, so
- * a request is refused once the budget is spent (a long stream may overshoot it once).
+ * a request is refused once the budget is spent (a long stream may overshoot it once). Each rule is
+ * `shared`: one counter for the whole listener, so a consumer's budget covers every model (without it
+ * Envoy Gateway counts per route rule, i.e. per model).
  */
 export function budgetPolicyManifest(name: string, gateway: GatewayListener, budgets: readonly ConsumerBudget[]): Record<string, unknown> {
   const selector = (consumer: string) => [{ headers: [{ name: consumerHeader, type: "Exact", value: consumer }] }];
@@ -153,9 +155,10 @@ export function budgetPolicyManifest(name: string, gateway: GatewayListener, bud
       : [{
           clientSelectors: selector(budget.consumer),
           limit: { requests: budget.tokensPerHour, unit: "Hour" },
+          shared: true,
           cost: { request: { from: "Number", number: 0 }, response: { from: "Metadata", metadata: { ...tokenCostMetadata } } },
         }]),
-    ...(budget.requestsPerMinute === undefined ? [] : [{ clientSelectors: selector(budget.consumer), limit: { requests: budget.requestsPerMinute, unit: "Minute" } }]),
+    ...(budget.requestsPerMinute === undefined ? [] : [{ clientSelectors: selector(budget.consumer), limit: { requests: budget.requestsPerMinute, unit: "Minute" }, shared: true }]),
   ]);
   return listenerPolicy("BackendTrafficPolicy", name, gateway, {
     rateLimit: { type: "Global", global: { rules } },

@@ -5,6 +5,7 @@ import type { MonitoringLayer } from "../monitoring/types";
 import { charts } from "../versions";
 import { RateLimitRedis } from "./rate-limit-redis";
 import {
+  clientKeepaliveManifest,
   envoyProxyManifest,
   gatewayClassManifest,
   gatewayManifest,
@@ -106,18 +107,22 @@ export class EnvoyGateway extends pulumi.ComponentResource {
       }),
     );
     custom("class", gatewayClassManifest(args.className, { name: proxyName, namespace: args.namespace }));
-    this.gateway = custom(
-      "gateway",
+    // The one object that waits for the controller: its address (gatewayAddress, for the DNS records)
+    // appears only once Envoy Gateway has the proxies' load balancer, and Programmed says so.
+    this.gateway = new k8s.apiextensions.CustomResource(
+      `${name}-gateway`,
       gatewayManifest({
         name: args.gatewayName,
         namespace: args.namespace,
         className: args.className,
         domain: args.domain,
         hosts: args.hosts,
-        annotations: args.certificateAnnotations,
-      }),
+        annotations: { ...args.certificateAnnotations, "pulumi.com/waitFor": "condition=Programmed" },
+      }) as k8s.apiextensions.CustomResourceArgs,
+      { ...k8sOpts, dependsOn: [crds, this.release] },
     );
     custom("https-redirect", httpsRedirectManifest(`${args.gatewayName}-https-redirect`, { name: args.gatewayName, namespace: args.namespace }));
+    custom("keepalive", clientKeepaliveManifest(`${args.gatewayName}-keepalive`, { name: args.gatewayName, namespace: args.namespace }));
     if (args.monitoring) {
       // The proxies serve Prometheus stats on their admin port; the controller names them by these labels.
       new k8s.apiextensions.CustomResource(

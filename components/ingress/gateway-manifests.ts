@@ -10,22 +10,31 @@ export type LoadBalancerFlavour = "eks" | "gke" | "k3s";
 export const envoyGatewayControllerName = "gateway.envoyproxy.io/gatewayclass-controller";
 
 /**
- * The NLB's idle timeout in seconds: longer than the longest request the serving layer allows, so a
- * non-streamed completion that sends nothing for minutes is not cut by the load balancer (default 350 s).
+ * An AWS Network Load Balancer's TCP idle timeout, which EKS's cloud controller leaves at AWS's default.
+ * Only the AWS Load Balancer Controller can change it, and only for Services it owns (type `external`),
+ * which the platform does not install; TCP keepalives restart the timer instead.
  */
-export const loadBalancerIdleTimeoutSeconds = 3600;
+export const nlbIdleTimeoutSeconds = 350;
 
 /**
- * Service annotations that make an AWS Network Load Balancer with a long idle timeout. `nlb` is read by
- * EKS's cloud controller; the listener attributes by the AWS Load Balancer Controller (v2.9 and later),
- * the only one that can change an NLB's TCP idle timeout.
+ * The Service annotation that makes EKS's cloud controller create a Network Load Balancer instead of a
+ * Classic ELB (60 s idle timeout, HTTP-aware).
  */
-export function awsNlbAnnotations(ports: readonly number[]): Record<string, string> {
+export const awsNlbAnnotations = { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } as const;
+
+/**
+ * TCP keepalives from Envoy to each client: a non-streamed completion that sends nothing for minutes keeps
+ * its connection through the load balancer, whose idle timer every probe restarts.
+ */
+export const clientTcpKeepalive = { idleTime: "60s", interval: "30s" } as const;
+
+/** Keepalives on every connection the Gateway accepts (`gateway.envoyproxy.io/v1alpha1` ClientTrafficPolicy). */
+export function clientKeepaliveManifest(name: string, gateway: { name: string; namespace: string }): Record<string, unknown> {
   return {
-    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-    ...Object.fromEntries(
-      ports.map((port) => [`service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-${port}`, `tcp.idle_timeout.seconds=${loadBalancerIdleTimeoutSeconds}`]),
-    ),
+    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+    kind: "ClientTrafficPolicy",
+    metadata: { name, namespace: gateway.namespace },
+    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway.name }], tcpKeepalive: { ...clientTcpKeepalive } },
   };
 }
 
@@ -41,7 +50,7 @@ export interface EnvoyProxyInput {
 export function envoyProxyManifest(input: EnvoyProxyInput): Record<string, unknown> {
   const service: Record<string, unknown> = { type: input.serviceType };
   if (input.serviceType === "LoadBalancer") {
-    if (input.flavour === "eks") service.annotations = awsNlbAnnotations([80, 443]);
+    if (input.flavour === "eks") service.annotations = { ...awsNlbAnnotations };
     // GKE's regional external passthrough L4 load balancer: keeps the client's connection to Envoy.
     if (input.flavour === "gke") service.loadBalancerClass = "networking.gke.io/l4-regional-external";
     // k3s: ServiceLB binds the Service to the nodes' 80 and 443 (Traefik is disabled for that).

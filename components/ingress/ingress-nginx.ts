@@ -15,8 +15,8 @@ export interface IngressNginxArgs {
   /** @default "LoadBalancer" */
   readonly serviceType?: "LoadBalancer" | "NodePort";
   /**
-   * EKS: a Network Load Balancer with a long idle timeout. Without it EKS makes a Classic ELB, whose
-   * 60 s idle timeout cuts a completion that sends nothing for a minute. @default false
+   * EKS: a Network Load Balancer (350 s TCP idle timeout) instead of a Classic ELB, whose 60 s idle
+   * timeout cuts a completion that sends nothing for a minute. @default false
    */
   readonly eksNlb?: boolean;
   /** When set, the controller exposes metrics and a ServiceMonitor, which needs the layer's CRDs. */
@@ -35,7 +35,7 @@ export function ingressNginxValues(args: Omit<IngressNginxArgs, "provider" | "na
       allowSnippetAnnotations: false,
       service: {
         type: args.serviceType ?? "LoadBalancer",
-        ...(args.eksNlb && (args.serviceType ?? "LoadBalancer") === "LoadBalancer" ? { annotations: awsNlbAnnotations([80, 443]) } : {}),
+        ...(args.eksNlb && (args.serviceType ?? "LoadBalancer") === "LoadBalancer" ? { annotations: { ...awsNlbAnnotations } } : {}),
       },
       metrics: { enabled: scraped, serviceMonitor: { enabled: scraped } },
     },

@@ -92,11 +92,12 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   // The Gateway's proxies and their load balancer come up after `pulumi up` returns: the provider does
   // not await custom resources, and Envoy Gateway creates them from the Gateway.
   "kubernetes:gateway.networking.k8s.io/v1:GatewayClass": apiCall,
-  "kubernetes:gateway.networking.k8s.io/v1:Gateway": apiCall,
+  "kubernetes:gateway.networking.k8s.io/v1:Gateway": assumed(150, "waitFor Programmed: the cloud creates the proxies' load balancer and Envoy Gateway publishes its address (an NLB takes 2-3 min)"),
   "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": apiCall,
   "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": apiCall,
   "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy": apiCall,
   "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy": apiCall,
+  "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy": apiCall,
   "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend": apiCall,
   "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute": apiCall,
   "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend": apiCall,
