@@ -1,5 +1,5 @@
 import { WorkflowTemplate } from "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -146,7 +146,14 @@ describe("the model registry in dev", () => {
     // Synth shows a Secret's data as "[secret]"; the schema check looks at the rest of it.
     const unredacted = (inputs: Values) => (inputs.stringData === "[secret]" ? { ...inputs, stringData: {} } : inputs);
     for (const object of objects) expect(() => validateManifest(unredacted(object.inputs)), object.name).not.toThrow();
-    validateManifest(named(dev, "core/v1:Namespace", "mlflow"));
+    const namespace = named(dev, "core/v1:Namespace", "mlflow");
+    validateManifest(namespace);
+    // The restricted Pod Security level: both pods must keep to it or be refused.
+    expect(namespace.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    for (const workload of [named(dev, "apps/v1:Deployment", "mlflow"), named(dev, "apps/v1:StatefulSet", "mlflow-postgres")]) {
+      expect(workload.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(container(workload).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    }
   });
 });
 
@@ -225,6 +232,13 @@ describe("the pipeline with the registry (dev)", () => {
     expect(envOf(templates.find((t) => t.name === "record-deploy")!).SERVING_NAMESPACE).toBe("llm-serving");
   });
 
+  it("has Python steps that parse (the trainer image runs them only on a GPU node, so a syntax error would cost a node)", () => {
+    for (const template of templates.filter((t) => t.script?.command?.[0] === "python3")) {
+      const parse = spawnSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: template.script!.source as string, encoding: "utf8" });
+      expect(parse.status, `${template.name}: ${parse.stderr}`).toBe(0);
+    }
+  });
+
   it("logs and registers nothing where the registry is off: no tracking URI and the plain DAG", async () => {
     const off = await synthVariant("dev", (config) => {
       (config.addons as Record<string, unknown>).mlflow = { enabled: false };
@@ -256,7 +270,8 @@ async function runAgainstStub(source: string, env: Record<string, string>, answe
     const code = await new Promise<number>((resolve) => {
       const child = spawn("python3", ["-c", source.replaceAll("/tmp/", `${dir}/`)], {
         env: { PATH: process.env.PATH ?? "", MLFLOW_TRACKING_URI: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ...env },
-        stdio: "inherit",
+        // Quiet: the refusal test makes the script print its traceback, as it should.
+        stdio: ["ignore", "ignore", "ignore"],
       });
       child.on("exit", (status) => resolve(status ?? 1));
     });

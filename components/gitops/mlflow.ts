@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { podSecurityLabels } from "../addons/pod-security";
 import type { ObjectStore, WorkloadIdentity } from "../cluster/types";
 import { gatewayRoute } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
@@ -77,7 +78,12 @@ export class Mlflow extends pulumi.ComponentResource {
     super("llm-platform:gitops:Mlflow", name, {}, opts);
     const { serviceName, port, podLabels } = mlflowConventions;
     const namespaceName = args.namespace ?? mlflowConventions.namespace;
-    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: namespaceName } }, { parent: this, provider: args.provider });
+    // Both pods run as non-root with no capabilities and the runtime's seccomp profile: the restricted level holds.
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: namespaceName, labels: podSecurityLabels("restricted") } },
+      { parent: this, provider: args.provider },
+    );
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: [namespace] };
     this.trackingUri = mlflowTrackingUri(namespaceName);
 
