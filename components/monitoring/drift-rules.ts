@@ -84,7 +84,7 @@ export function driftRuleGroups(thresholds: DriftThresholds): RuleGroup[] {
         alert(
           "LlmErrorRateDrift",
           `${short("error_ratio")} - ${baseline("error_ratio")} > ${thresholds.errorRateIncrease} ${enough}`,
-          "{{ $labels.model_name }} fails {{ $value | humanizePercentage }} more requests than its baseline.",
+          "{{ $labels.model_name }} fails a larger share of requests than its baseline: {{ $value | printf \"%.2f\" }} more.",
           `vLLM's error ratio (finished_reason="error") ${compared} rose by more than ${thresholds.errorRateIncrease}.`,
         ),
         alert(
