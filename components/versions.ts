@@ -62,6 +62,17 @@ export const images = {
    * charts/llm-serving/values.yaml (a test keeps them equal).
    */
   llamacppServer: "ghcr.io/ggml-org/llama.cpp:server-b11206",
+  /**
+   * The model registry's tracking server. The `-full` variant (published from MLflow 3.9.0 on) carries
+   * the PostgreSQL drivers and the S3 (boto3) and GCS clients the server needs for its backend and
+   * artifact stores; the plain tag has none of them.
+   */
+  mlflow: "ghcr.io/mlflow/mlflow:v3.17.0-full",
+  /**
+   * The model registry's database: the official image. From 18 on its PGDATA is
+   * /var/lib/postgresql/18/docker, a subdirectory of the volume mounted at /var/lib/postgresql.
+   */
+  postgres: "docker.io/library/postgres:18.6",
   /** Copies weights, datasets and models between s3://, gs:// and local disk (serving's model loader, pipeline steps). */
   rclone: "docker.io/rclone/rclone:1.75.1",
   /**

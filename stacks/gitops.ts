@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import { ArgoCd } from "../components/gitops/argo-cd";
 import { argoWorkflowsConventions, ArgoWorkflows } from "../components/gitops/argo-workflows";
+import { Mlflow } from "../components/gitops/mlflow";
 import { MlPipeline } from "../components/gitops/ml-pipeline";
 import type { IngressLayer } from "../components/ingress/types";
 import type { LoadedConfig } from "./config";
+import { mlflowEnabled } from "./config/addons";
 import { servingConventions } from "./serving";
 import type { PlatformOutputs } from "./platform";
 
@@ -44,6 +46,26 @@ export function createGitops(
     outputs.argocdUrl = argo.url ?? pulumi.output(null);
     outputs.argocdAdminPassword = argo.adminPassword;
   }
+  // Config validation guarantees a cloud bucket when the registry is on.
+  const registry = mlflowEnabled(config.addons) && cluster.objectStore
+    ? new Mlflow(
+        `${name}-mlflow`,
+        {
+          provider: cluster.provider,
+          identity: cluster.identity,
+          objectStore: cluster.objectStore,
+          storageClassName: cluster.storageClassName,
+          databaseStorageGiB: config.addons.mlflow.databaseStorageGiB,
+          clientNamespaces: [gitopsConventions.pipelineNamespace],
+          ...exposed,
+        },
+        opts,
+      )
+    : undefined;
+  if (registry) {
+    outputs.mlflowUrl = registry.url ?? pulumi.output(null);
+    if (registry.password) outputs.mlflowPassword = pulumi.secret(registry.password);
+  }
   if (argoWorkflows.enabled) {
     const workflows = new ArgoWorkflows(
       `${name}-workflows`,
@@ -77,6 +99,7 @@ export function createGitops(
             : {}),
           ...(config.secrets.notifyWebhookUrl ? { notifyWebhookUrl: config.secrets.notifyWebhookUrl } : {}),
           ...(config.secrets.hfToken ? { hfToken: config.secrets.hfToken } : {}),
+          ...(registry ? { trackingUri: registry.trackingUri } : {}),
         },
         opts,
       );

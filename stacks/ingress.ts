@@ -8,6 +8,7 @@ import { IngressNginx } from "../components/ingress/ingress-nginx";
 import type { IngressLayer, IngressRouting } from "../components/ingress/types";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import type { LoadedConfig } from "./config";
+import { mlflowEnabled } from "./config/addons";
 
 /** Names each ingress implementation fixes; NetworkPolicies, Ingresses and HTTPRoutes elsewhere rely on them. */
 export const ingressConventions = {
@@ -47,6 +48,7 @@ export function exposedServices(config: Pick<LoadedConfig, "addons" | "models">)
     ...(llmApiEnabled(config) ? [llmApiService] : []),
     ...(addons.argocd.enabled ? ["argocd"] : []),
     ...(addons.argoWorkflows.enabled ? ["workflows"] : []),
+    ...(mlflowEnabled(addons) ? ["mlflow"] : []),
     ...(addons.monitoring.enabled ? ["grafana"] : []),
     ...(addons.logging.enabled ? ["kibana"] : []),
   ];

@@ -4,6 +4,7 @@ import type { FrontDoorImplementation, IngressLayer } from "../components/ingres
 import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/dcgm-exporter";
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
+import { LlmDriftRules } from "../components/monitoring/drift-rules";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { ServingSources } from "../components/monitoring/metric-names";
@@ -98,6 +99,10 @@ export function createMonitoring(
     },
     opts,
   );
+  // Drift needs vLLM's per-request histograms: llama.cpp models have none.
+  if (settings.drift.enabled && config.models.some((model) => model.engine === "vllm")) {
+    new LlmDriftRules(`${name}-llm-drift`, { provider: cluster.provider, namespace, thresholds: settings.drift, crds: layer.crds }, opts);
+  }
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),
     grafanaAdminPassword: stack.grafanaAdminPassword,

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { adminPasswordMtime, argoCdValues } from "../components/gitops/argo-cd";
 import { argoWorkflowsValues, artifactRepositoryValues } from "../components/gitops/argo-workflows";
 import { s3RemoteOptions } from "../components/rclone";
-import { pipelineTasks } from "../components/gitops/pipeline-templates";
+import { pipelineTasksFor } from "../components/gitops/pipeline-templates";
 import { charts } from "../components/versions";
 import { secretPlaceholder } from "../scripts/lib/stack-file";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
@@ -158,7 +158,7 @@ describe("the ML pipeline", () => {
     for (const template of all) expect(() => validate(new WorkflowTemplate(template.inputs as never)), template.name).not.toThrow();
   });
 
-  it("checks its parameters, runs fetch-dataset, train, evaluate, then upload-model and model-check in parallel, then deploy", () => {
+  it("checks its parameters, runs fetch-dataset, train, evaluate, then upload-model and model-check in parallel, registers the model, then deploy", () => {
     const dag = templates.find((t) => t.name === "pipeline")!.dag!.tasks;
     expect(dag.map((task) => [task.name, task.depends ?? ""])).toEqual([
       ["validate-parameters", ""],
@@ -167,10 +167,13 @@ describe("the ML pipeline", () => {
       ["evaluate", "train"],
       ["upload-model", "evaluate"],
       ["model-check", "evaluate"],
-      ["deploy", "upload-model && model-check && validate-parameters"],
+      // dev has the model registry (test/mlflow.test.ts): the checked upload is registered before deploy.
+      ["register-model", "upload-model && model-check"],
+      ["deploy", "register-model && validate-parameters"],
       ["explain-no-deploy", "upload-model && model-check && validate-parameters"],
+      ["record-deploy", "deploy.Succeeded && register-model"],
     ]);
-    expect(pipelineTasks.map((task) => task.name)).toEqual(dag.map((task) => task.name));
+    expect(pipelineTasksFor(true).map((task) => task.name)).toEqual(dag.map((task) => task.name));
     for (const task of dag) expect(templates.map((t) => t.name)).toContain(task.name);
   });
 
@@ -347,6 +350,8 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
       "llm-dev-llm-qwen-small -> llm-dev-ingress-nginx-release",
       // ServiceMonitor CRD of the serving release (its ScaledObject CRD comes from KEDA, same add-on).
       "llm-dev-llm-qwen-small -> llm-dev-prometheus-crds-release",
+      // The model registry's Ingress (basic auth at ingress-nginx).
+      "llm-dev-mlflow-ingress -> llm-dev-ingress-nginx-release",
       "llm-dev-monitoring-release -> llm-dev-ingress-nginx-release",
       // The Role that lets deploy patch serving lives in the serving namespace.
       "llm-dev-pipeline-deployer -> llm-dev-llm-ns",
@@ -360,7 +365,7 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
     // Exactly the Ingress objects and the releases whose charts render one (Argo CD, Argo Workflows,
     // Grafana, each model); nothing else is held back.
     expect(waitsOnController).toEqual([
-      "llm-dev-argocd-release", "llm-dev-kibana-ingress", "llm-dev-llm-qwen-small", "llm-dev-monitoring-release", "llm-dev-workflows-release",
+      "llm-dev-argocd-release", "llm-dev-kibana-ingress", "llm-dev-llm-qwen-small", "llm-dev-mlflow-ingress", "llm-dev-monitoring-release", "llm-dev-workflows-release",
     ]);
     for (const ingress of ofType(variant, "kubernetes:networking.k8s.io/v1:Ingress")) expect(waitsOnController).toContain(ingress.name);
   });

@@ -351,7 +351,11 @@ describe("Fluent Bit on GKE", () => {
 
 describe("the logging namespace's network policies", () => {
   const policies = (result: SynthResult) =>
-    Object.fromEntries(ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => [(r.inputs.metadata as Values).name as string, r.inputs as Values])) as Record<string, Values>;
+    Object.fromEntries(
+      ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        .filter((r) => (r.inputs.metadata as Values).namespace === "logging")
+        .map((r) => [(r.inputs.metadata as Values).name as string, r.inputs as Values]),
+    ) as Record<string, Values>;
   /** The one ingress rule of a policy that lets only the ingress controller's pods in, on `port`. */
   const fromIngressController = (port: number) => [{
     from: [{

@@ -374,7 +374,8 @@ describe("a dev variant: one replica, no ingress, an HF token", () => {
       (config.addons as Obj).ingress = { enabled: false };
       config.hfToken = { secure: "v1:encrypted" };
     });
-    objects = manifestsOf(result.resources).map((m) => m.object as Obj);
+    // The serving objects: dev also runs the model registry (test/mlflow.test.ts), with a Deployment of its own.
+    objects = manifestsOf(result.resources).map((m) => m.object as Obj).filter((o) => o.metadata?.namespace !== "mlflow");
   });
 
   it("keeps its weights on a persistent ReadWriteOnce claim, and installs no KEDA", () => {

@@ -29,6 +29,8 @@ export interface MlPipelineArgs {
   readonly notifyWebhookUrl?: pulumi.Input<string>;
   /** Secret Hugging Face token for gated base models. */
   readonly hfToken?: pulumi.Input<string>;
+  /** The model registry's in-cluster tracking URI; without it the pipeline logs and registers nothing. */
+  readonly trackingUri?: string;
 }
 
 /**
@@ -118,6 +120,7 @@ export class MlPipeline extends pulumi.ComponentResource {
         ...(args.servingNamespace === undefined ? {} : { servingNamespace: args.servingNamespace }),
         servedModels: args.servedModels,
         notifyOnFailure: args.notifyWebhookUrl !== undefined,
+        ...(args.trackingUri ? { trackingUri: args.trackingUri } : {}),
       }),
     );
     new k8s.apiextensions.CustomResource(

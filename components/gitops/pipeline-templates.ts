@@ -1,6 +1,7 @@
 import type { GpuScheduling } from "../cluster/types";
 import { images } from "../versions";
 import { rcloneRemoteFunction } from "../rclone";
+import { logMetrics, mlflowRestClient, recordDeployScript, registerModelScript, trainRunStart } from "./mlflow-steps";
 
 /**
  * Pure builders for the ML pipeline's WorkflowTemplates. Nothing here creates a resource, so tests
@@ -21,7 +22,11 @@ export const pipelineNames = {
 /** The PriorityClass of pipeline pods: below serving's (100000), and it never preempts. */
 export const pipelinePriority = { name: "llm-pipeline", value: 1000 } as const;
 
-/** The DAG: each task and the tasks it waits for. upload-model and model-check run in parallel. */
+/**
+ * The DAG: each task and the tasks it waits for. upload-model and model-check run in parallel. With
+ * the model registry, the checked upload becomes a registry version before deploy, and deploy's
+ * success is recorded there (pipelineTasksFor).
+ */
 export const pipelineTasks = [
   { name: "validate-parameters", depends: [] },
   { name: "fetch-dataset", depends: ["validate-parameters"] },
@@ -32,7 +37,27 @@ export const pipelineTasks = [
   // Exactly one of the two runs, as validate-parameters decided.
   { name: "deploy", depends: ["upload-model", "model-check", "validate-parameters"], when: "{{tasks.validate-parameters.outputs.parameters.deployable}} == true" },
   { name: "explain-no-deploy", depends: ["upload-model", "model-check", "validate-parameters"], when: "{{tasks.validate-parameters.outputs.parameters.deployable}} == false" },
-] as const satisfies readonly { name: string; depends: readonly string[]; when?: string }[];
+] as const satisfies readonly PipelineTask[];
+
+interface PipelineTask {
+  readonly name: string;
+  readonly depends: readonly string[];
+  readonly when?: string;
+}
+
+/** The tasks with or without the registry; pure. */
+export function pipelineTasksFor(registry: boolean): readonly PipelineTask[] {
+  if (!registry) return pipelineTasks;
+  return [
+    ...pipelineTasks.flatMap((task): PipelineTask[] => {
+      // deploy waits for the registry version it will record; register-model runs only on a checked upload.
+      if (task.name === "deploy") return [{ name: "register-model", depends: ["upload-model", "model-check"] }, { ...task, depends: ["register-model", "validate-parameters"] }];
+      return [task];
+    }),
+    // "deploy.Succeeded": a bare "deploy" would also run when deploy is skipped.
+    { name: "record-deploy", depends: ["deploy.Succeeded", "register-model"] },
+  ];
+}
 
 export interface PipelineTemplateArgs {
   readonly namespace: string;
@@ -52,6 +77,8 @@ export interface PipelineTemplateArgs {
   readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket" }[];
   /** Adds the exit handler that reports failures (needs the webhook Secret). */
   readonly notifyOnFailure: boolean;
+  /** The model registry's in-cluster tracking URI: train and evaluate log to it, and the pipeline registers and records versions. */
+  readonly trackingUri?: string;
 }
 
 const param = (name: string) => `{{workflow.parameters.${name}}}`;
@@ -88,26 +115,29 @@ if not placement:
 
 // A wiring reference, not a real fine-tune: AdamW at 1e-5 on bf16 weights loses most updates to
 // rounding (bf16 keeps 8 mantissa bits). It exercises the DAG; a real trainer replaces it (README).
-const trainScript = `import importlib.util, json, os, pathlib, torch
+const trainScript = `${mlflowRestClient}${logMetrics}import importlib.util, json, os, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 base = os.environ["BASE_MODEL"]
 texts = [json.loads(line)["text"] for line in pathlib.Path("/work/dataset/train.jsonl").read_text().splitlines() if line.strip()]
-tokenizer = AutoTokenizer.from_pretrained(base)
+${trainRunStart}tokenizer = AutoTokenizer.from_pretrained(base)
 ${loadModel("base")}optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
 model.train()
+losses = []
 for step, text in enumerate(texts):
     batch = tokenizer(text, return_tensors="pt", truncation=True, max_length=2048).to(model.device)
     loss = model(**batch, labels=batch["input_ids"]).loss
     loss.backward()
     optimizer.step()
     optimizer.zero_grad()
+    losses.append(("train_loss", step, loss.item()))
     if step % 50 == 0:
         print(f"step {step} loss {loss.item():.4f}", flush=True)
 model.save_pretrained("/work/model", safe_serialization=True)
 tokenizer.save_pretrained("/work/model")
+log_metrics(run_id, losses, {"train_examples": len(texts)})
 `;
 
-const evaluateScript = `import importlib.util, json, math, pathlib, torch
+const evaluateScript = `${mlflowRestClient}${logMetrics}import importlib.util, json, math, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 texts = [json.loads(line)["text"] for line in pathlib.Path("/work/dataset/eval.jsonl").read_text().splitlines() if line.strip()]
 tokenizer = AutoTokenizer.from_pretrained("/work/model")
@@ -120,6 +150,10 @@ with torch.no_grad():
 perplexity = math.exp(sum(losses) / len(losses))
 print(f"perplexity {perplexity:.3f} on {len(texts)} examples")
 pathlib.Path("/work/perplexity").write_text(f"{perplexity:.6f}")
+run_id = os.environ.get("RUN_ID", "")
+if run_id:
+    log_metrics(run_id, [], {"perplexity": perplexity, "eval_loss": sum(losses) / len(losses), "eval_examples": len(texts)})
+    tracking("runs/update", {"run_id": run_id, "status": "FINISHED", "end_time": now_ms()})
 `;
 
 const modelCheckScript = `import os, pathlib, sys
@@ -249,12 +283,20 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
   const modelUri = `${args.bucketUrl}/models/${param("model-name")}/${param("model-version")}`;
   const modelsLoadedFrom = (from: "hub" | "bucket") => args.servedModels.filter((m) => m.weightsFrom === from).map((m) => m.name).join(" ");
   const artifact = (name: string, path: string) => ({ name, path, archive: { none: {} } });
+  const registry = args.trackingUri !== undefined;
+  // What every step that talks to the registry gets; validate-parameters has checked each value.
+  const tracked = {
+    ...(args.trackingUri ? { MLFLOW_TRACKING_URI: args.trackingUri } : {}),
+    MODEL_NAME: param("model-name"),
+    MODEL_VERSION: param("model-version"),
+    WORKFLOW_NAME: "{{workflow.name}}",
+  };
   const fromTask = (task: string, name: string) => ({ name, from: `{{tasks.${task}.outputs.artifacts.${name}}}` });
   const templates = [
     {
       name: "pipeline",
       dag: {
-        tasks: pipelineTasks.map((task) => ({
+        tasks: pipelineTasksFor(registry).map((task) => ({
           name: task.name,
           template: task.name,
           ...(task.depends.length > 0 ? { depends: task.depends.join(" && ") } : {}),
@@ -267,13 +309,14 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
       ...rcloneStep("fetch-dataset", `rclone copy "$(remote "$DATASET_URI")" /work/dataset`, { DATASET_URI: param("dataset-uri") }, args.s3RemoteOptions),
       outputs: { artifacts: [artifact("dataset", "/work/dataset")] },
     },
-    pythonStep("train", trainScript, { BASE_MODEL: param("base-model") }, gpuResources(), {
+    pythonStep("train", trainScript, { ...tracked, BASE_MODEL: param("base-model"), DATASET_URI: param("dataset-uri"), GPU_COUNT: "{{inputs.parameters.gpu-count}}" }, gpuResources(), {
       inputs: { parameters: [{ name: "gpu-count" }], artifacts: [artifact("dataset", "/work/dataset")] },
-      outputs: { artifacts: [artifact("model", "/work/model")] },
+      // The MLflow run's id (empty without the registry), for evaluate and register-model.
+      outputs: { parameters: [{ name: "run-id", valueFrom: { path: "/tmp/mlflow-run-id" } }], artifacts: [artifact("model", "/work/model")] },
       ...onGpuPool(trainGpus),
     }),
-    pythonStep("evaluate", evaluateScript, {}, gpuResources("1"), {
-      inputs: { artifacts: [artifact("dataset", "/work/dataset"), artifact("model", "/work/model")] },
+    pythonStep("evaluate", evaluateScript, { ...tracked, RUN_ID: "{{inputs.parameters.run-id}}" }, gpuResources("1"), {
+      inputs: { parameters: [{ name: "run-id" }], artifacts: [artifact("dataset", "/work/dataset"), artifact("model", "/work/model")] },
       outputs: { parameters: [{ name: "perplexity", valueFrom: { path: "/work/perplexity" } }] },
       ...onGpuPool(runtimeClass),
     }),
@@ -353,6 +396,7 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
         manifest: JSON.stringify(deployPatch("{{inputs.parameters.model-source}}", "{{inputs.parameters.preloaded-dir}}")),
       },
     },
+    ...(registry ? registryTemplates(tracked, args.servingNamespace ?? "") : []),
   ];
   return {
     apiVersion: "argoproj.io/v1alpha1",
@@ -406,7 +450,30 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
   };
 }
 
+/**
+ * register-model and record-deploy: small Python steps in the MLflow image (Python, no GPU, no
+ * trainer image to pull), as the runner, which reaches the tracking server in-cluster.
+ */
+function registryTemplates(tracked: Record<string, string>, servingNamespace: string) {
+  const step = (name: string, source: string, env: Record<string, string>, parameters: string[], extra: Record<string, unknown> = {}) => ({
+    name,
+    inputs: { parameters: parameters.map((parameter) => ({ name: parameter })) },
+    script: { name: "main", image: images.mlflow, command: ["python3"], source, env: envOf({ ...tracked, ...env, HOME: "/tmp" }), resources: smallStep },
+    ...extra,
+  });
+  return [
+    step("register-model", registerModelScript, {
+      MODEL_SOURCE: "{{inputs.parameters.model-source}}",
+      RUN_ID: "{{inputs.parameters.run-id}}",
+      PERPLEXITY: "{{inputs.parameters.perplexity}}",
+      MAX_PERPLEXITY: param("max-perplexity"),
+    }, ["model-source", "run-id", "perplexity"], { outputs: { parameters: [{ name: "registry-version", valueFrom: { path: "/tmp/registry-version" } }] } }),
+    step("record-deploy", recordDeployScript, { REGISTRY_VERSION: "{{inputs.parameters.registry-version}}", SERVING_NAMESPACE: servingNamespace }, ["registry-version"]),
+  ];
+}
+
 function taskArguments(task: string, fromTask: (task: string, name: string) => { name: string; from: string }) {
+  const output = (from: string, name: string) => `{{tasks.${from}.outputs.parameters.${name}}}`;
   switch (task) {
     case "fetch-dataset":
       return {};
@@ -418,7 +485,19 @@ function taskArguments(task: string, fromTask: (task: string, name: string) => {
         },
       };
     case "evaluate":
-      return { arguments: { artifacts: [fromTask("fetch-dataset", "dataset"), fromTask("train", "model")] } };
+      return { arguments: { parameters: [{ name: "run-id", value: output("train", "run-id") }], artifacts: [fromTask("fetch-dataset", "dataset"), fromTask("train", "model")] } };
+    case "register-model":
+      return {
+        arguments: {
+          parameters: [
+            { name: "model-source", value: output("validate-parameters", "model-source") },
+            { name: "run-id", value: output("train", "run-id") },
+            { name: "perplexity", value: output("evaluate", "perplexity") },
+          ],
+        },
+      };
+    case "record-deploy":
+      return { arguments: { parameters: [{ name: "registry-version", value: output("register-model", "registry-version") }] } };
     case "model-check":
       return {
         arguments: {

@@ -19,6 +19,9 @@ export const vllmMetrics = {
   ttftCount: "vllm:time_to_first_token_seconds_count",
   interTokenLatencyBucket: "vllm:inter_token_latency_seconds_bucket",
   e2eLatencyBucket: "vllm:e2e_request_latency_seconds_bucket",
+  /** Histograms of each request's prompt and generated token counts (base names; queries add _sum, _count). */
+  requestPromptTokens: "vllm:request_prompt_tokens",
+  requestGenerationTokens: "vllm:request_generation_tokens",
 } as const;
 
 /**
@@ -92,6 +95,7 @@ export const kubeStateMetrics = {
 /** Every metric name a dashboard panel or alert may query. */
 export const knownMetricNames: ReadonlySet<string> = new Set([
   ...Object.values(vllmMetrics),
+  ...[vllmMetrics.requestPromptTokens, vllmMetrics.requestGenerationTokens].flatMap((histogram) => [`${histogram}_sum`, `${histogram}_count`]),
   ...Object.values(llamacppMetrics),
   ...Object.values(frontDoorMetrics),
   ...Object.values(envoyMetrics),

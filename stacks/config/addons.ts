@@ -3,6 +3,9 @@ import { leLabel, vllmTtftBuckets } from "../../components/monitoring/metric-nam
 import { gibibytes, positiveInt } from "./common";
 
 const enabled = (byDefault: boolean) => z.boolean().default(byDefault);
+/** A drift factor: 1 is no change at all (it would always fire), and beyond 100x nothing real moves. */
+const driftRatio = (byDefault: number) =>
+  z.number().max(100).refine((ratio) => ratio > 1, "must be > 1: a ratio of 1 is no change, so every model would alert all the time").default(byDefault);
 
 export const addons = z
   .strictObject({
@@ -39,6 +42,15 @@ export const addons = z
         pipeline: enabled(true).describe("Install the ML pipeline WorkflowTemplates."),
       })
       .prefault({}),
+    mlflow: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .optional()
+          .describe("The model registry and tracking server (MLflow on its own PostgreSQL, artifacts in the stack's bucket) at https://mlflow.<domain>. Unset: on exactly where the ML pipeline is on, which logs to it."),
+        databaseStorageGiB: gibibytes(1, 1024).default(10).describe("Volume of the registry's PostgreSQL."),
+      })
+      .prefault({}),
     monitoring: z
       .strictObject({
         enabled: enabled(true),
@@ -60,6 +72,21 @@ export const addons = z
             gpuMemoryPressure: z.number().gt(0.5).lt(1).default(0.95).describe("Fraction of a GPU's memory in use that raises the GPU memory pressure alert."),
           })
           .prefault({}).describe("SLO targets the alerts burn against."),
+        drift: z
+          .strictObject({
+            enabled: enabled(true).describe("Quality drift alerts for vLLM models: the last hour against the day before it."),
+            promptTokensRatio: driftRatio(2).describe("Alert when a model's mean prompt length moves by more than this factor (> 1), either way."),
+            completionTokensRatio: driftRatio(2).describe("Alert when a model's mean completion length moves by more than this factor (> 1), either way."),
+            errorRateIncrease: z
+              .number()
+              .gt(0)
+              .refine((increase) => increase < 1, "must be < 1: an error ratio rises by at most 1, so the alert could never fire")
+              .default(0.05)
+              .describe("Alert when a model's error ratio rises by more than this (< 1; 0.05: five more failed requests in a hundred)."),
+            ttftRatio: driftRatio(2).describe("Alert when a model's p90 time to first token is more than this factor (> 1) slower."),
+            minRequests: positiveInt.default(100).describe("Requests a model needs in each window before it is compared."),
+          })
+          .prefault({}).describe("Quality drift alerts (PrometheusRule llm-serving-drift)."),
       })
       .prefault({}),
     logging: z
@@ -75,3 +102,7 @@ export const addons = z
   .prefault({});
 
 export type AddonsConfig = z.infer<typeof addons>;
+
+/** Whether the stack runs the model registry: as configured, else wherever the pipeline runs. */
+export const mlflowEnabled = (addonsConfig: Pick<AddonsConfig, "mlflow" | "argoWorkflows">): boolean =>
+  addonsConfig.mlflow.enabled ?? (addonsConfig.argoWorkflows.enabled && addonsConfig.argoWorkflows.pipeline);

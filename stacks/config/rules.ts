@@ -239,6 +239,10 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       fail(["addons", "argoWorkflows", "pipeline"], "needs a cloud cluster (eks or gke): its steps reach the bucket through workload identity, and the S3-compatible cluster.objectStorage of a k3s cluster has none (no access keys are configured); set pipeline: false");
     }
   }
+  if (addons.mlflow.enabled === true && cluster.provider === "k3s") {
+    // Its artifacts live in the bucket, reached through workload identity, which k3s has not.
+    fail(["addons", "mlflow", "enabled"], "needs a cloud cluster (eks or gke): the registry keeps its artifacts in the stack's bucket through workload identity, which a k3s cluster has none of; set enabled: false");
+  }
   if (addons.logging.enabled) {
     if (addons.logging.elasticsearchNodes === 2) {
       fail(["addons", "logging", "elasticsearchNodes"], "2 Elasticsearch nodes cannot keep a quorum when one fails; use 1 or 3+");

@@ -1,6 +1,6 @@
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
-import { Deployment } from "kubernetes-models/apps/v1";
+import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { PriorityClass } from "kubernetes-models/scheduling.k8s.io/v1";
@@ -15,6 +15,7 @@ type ModelClass = new (object: never) => object;
 /** Upstream schemas per `apiVersion/kind`, from kubernetes-models and @kubernetes-models/*. */
 const models: Record<string, ModelClass> = {
   "apps/v1/Deployment": Deployment,
+  "apps/v1/StatefulSet": StatefulSet,
   "networking.k8s.io/v1/Ingress": Ingress,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,

@@ -105,6 +105,11 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "kubernetes:monitoring.coreos.com/v1:PodMonitor": apiCall,
   "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": apiCall,
+  // The model registry: the provider awaits a Deployment's rollout and a StatefulSet's ready replicas,
+  // and a Service until it has a ready endpoint (as long as its workload).
+  "kubernetes:apps/v1:Deployment": assumed(90, "rollout: image pull (MLflow's -full image is over 1 GB) and readiness after its schema migration"),
+  "kubernetes:apps/v1:StatefulSet": assumed(60, "volume provisioning, postgres image pull and initdb"),
+  "kubernetes:core/v1:Service": assumed(60, "waits for a ready endpoint: as long as the workload behind it"),
   // Providers and random values are local computations.
   "pulumi:providers:aws": assumed(0, "no cloud call"),
   "pulumi:providers:gcp": assumed(0, "no cloud call"),

@@ -1,0 +1,170 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { driftRuleGroups, type DriftThresholds } from "../components/monitoring/drift-rules";
+import { knownMetricNames } from "../components/monitoring/metric-names";
+import { errorsOf, secretsFor, validateStack } from "./support/config";
+import { parsePromql } from "./support/promql";
+import { ofType, synthStack } from "./support/synth";
+
+type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const promtool = (() => {
+  try {
+    return execFileSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+const thresholds: DriftThresholds = { promptTokensRatio: 2, completionTokensRatio: 2, errorRateIncrease: 0.05, ttftRatio: 2, minRequests: 100 };
+const labels = 'model_name="qwen-small",namespace="llm-serving",pod="qwen-small-0"';
+/** 25 h of 1-minute samples: the day of baseline, then the hour compared with it. */
+const baselineMinutes = 24 * 60;
+const shiftedMinutes = 90;
+
+/**
+ * A counter that grows by `before` per minute through the baseline day, then by `after` (the shift;
+ * equal to `before` for a stable series).
+ */
+function counter(series: string, before: number, after: number) {
+  const atShift = before * baselineMinutes;
+  return { series, values: `0+${before}x${baselineMinutes} ${atShift + after}+${after}x${shiftedMinutes}` };
+}
+
+/** Ten requests a minute; their prompt and completion lengths, TTFT bucket and error share before and after the shift. */
+interface Traffic {
+  readonly promptTokens: readonly [number, number];
+  readonly completionTokens: readonly [number, number];
+  /** Errors per minute, of the ten. */
+  readonly errors: readonly [number, number];
+  /** The TTFT bucket every request lands in (le), before and after. */
+  readonly ttftLe: readonly [string, string];
+}
+
+const ttftBuckets = ["0.5", "1.0", "2.5", "5.0", "+Inf"];
+
+function series(traffic: Traffic) {
+  const perMinute = 10;
+  const bucketRate = (le: string, landed: string) => (ttftBuckets.indexOf(le) >= ttftBuckets.indexOf(landed) ? perMinute : 0);
+  return [
+    counter(`vllm:request_prompt_tokens_sum{${labels}}`, perMinute * traffic.promptTokens[0], perMinute * traffic.promptTokens[1]),
+    counter(`vllm:request_prompt_tokens_count{${labels}}`, perMinute, perMinute),
+    counter(`vllm:request_generation_tokens_sum{${labels}}`, perMinute * traffic.completionTokens[0], perMinute * traffic.completionTokens[1]),
+    counter(`vllm:request_generation_tokens_count{${labels}}`, perMinute, perMinute),
+    counter(`vllm:request_success_total{${labels},finished_reason="stop"}`, perMinute - traffic.errors[0], perMinute - traffic.errors[1]),
+    counter(`vllm:request_success_total{${labels},finished_reason="error"}`, traffic.errors[0], traffic.errors[1]),
+    ...ttftBuckets.map((le) =>
+      counter(`vllm:time_to_first_token_seconds_bucket{${labels},le="${le}"}`, bucketRate(le, traffic.ttftLe[0]), bucketRate(le, traffic.ttftLe[1])),
+    ),
+  ];
+}
+
+const stable: Traffic = { promptTokens: [400, 400], completionTokens: [200, 200], errors: [0, 0], ttftLe: ["0.5", "0.5"] };
+const alerts = ["LlmPromptLengthDrift", "LlmCompletionLengthDrift", "LlmErrorRateDrift", "LlmTtftDrift"] as const;
+
+/**
+ * promtool's verdict 90 minutes after the shift: the alerts in `firing` fire, with their description,
+ * and all others stay quiet.
+ */
+function runPromtool(traffic: Traffic, firing: readonly string[]): void {
+  const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
+  // The summaries print the ratio, whose last digit moves with promtool's rate extrapolation: compared
+  // here are the labels and the description, which hold the thresholds.
+  const groups = driftRuleGroups(thresholds).map((group) => ({
+    ...group,
+    rules: group.rules.map(({ annotations, ...rule }) => (annotations ? { ...rule, annotations: { description: annotations.description! } } : rule)),
+  }));
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
+  const evalTime = `${baselineMinutes + shiftedMinutes}m`;
+  const rules = driftRuleGroups(thresholds).flatMap((group) => group.rules);
+  const test = {
+    interval: "1m",
+    input_series: series(traffic),
+    alert_rule_test: alerts.map((alertname) => ({
+      eval_time: evalTime,
+      alertname,
+      exp_alerts: firing.includes(alertname)
+        ? [{
+            exp_labels: { severity: "warning", category: "drift", model_name: "qwen-small" },
+            exp_annotations: { description: rules.find((r) => r.alert === alertname)!.annotations!.description },
+          }]
+        : [],
+    })),
+  };
+  writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [test] }));
+  // The rules as deployed, summaries included, still pass promtool's checks (expressions and templates).
+  writeFileSync(join(dir, "full.yaml"), stringify({ groups: driftRuleGroups(thresholds) }));
+  execFileSync(promtool!, ["check", "rules", join(dir, "full.yaml")], { encoding: "utf8" });
+  execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
+}
+
+describe("the drift rules", () => {
+  it("parse with Prometheus's grammar and read only metrics the engines export", () => {
+    for (const rule of driftRuleGroups(thresholds).flatMap((group) => group.rules)) {
+      const parsed = parsePromql(rule.expr);
+      expect(parsed.errors, rule.expr).toEqual([]);
+      for (const name of parsed.metricNames.filter((n) => !n.startsWith("llm_drift:"))) expect(knownMetricNames.has(name), name).toBe(true);
+    }
+  });
+
+  it("take their thresholds from config", () => {
+    const rules = driftRuleGroups({ ...thresholds, promptTokensRatio: 3.5, minRequests: 42 }).flatMap((group) => group.rules);
+    expect(rules.find((r) => r.alert === "LlmPromptLengthDrift")!.expr).toContain("> 3.5");
+    expect(rules.find((r) => r.alert === "LlmTtftDrift")!.expr).toContain(">= 42");
+  });
+});
+
+describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promtool)", () => {
+  it("stay quiet on a model whose traffic does not change", () => runPromtool(stable, []));
+
+  it("stay quiet on a small shift (1.5x, under the 2x threshold)", () => runPromtool({ ...stable, promptTokens: [400, 600], completionTokens: [200, 140] }, []));
+
+  it("fire when prompts get three times longer", () => runPromtool({ ...stable, promptTokens: [400, 1200] }, ["LlmPromptLengthDrift"]));
+
+  it("fire when completions get three times shorter (either way)", () => runPromtool({ ...stable, completionTokens: [300, 100] }, ["LlmCompletionLengthDrift"]));
+
+  it("fire when one request in five starts failing", () => runPromtool({ ...stable, errors: [0, 2] }, ["LlmErrorRateDrift"]));
+
+  it("fire when time to first token goes from under 0.5 s to 1-2.5 s", () => runPromtool({ ...stable, ttftLe: ["0.5", "2.5"] }, ["LlmTtftDrift"]));
+
+  it("stay quiet on a shifted model with too few requests to compare", () => {
+    const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
+    writeFileSync(join(dir, "rules.yaml"), stringify({ groups: driftRuleGroups({ ...thresholds, minRequests: 1000 }) }));
+    const test = {
+      interval: "1m",
+      input_series: series({ ...stable, promptTokens: [400, 1200] }),
+      alert_rule_test: [{ eval_time: `${baselineMinutes + shiftedMinutes}m`, alertname: "LlmPromptLengthDrift", exp_alerts: [] }],
+    };
+    writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [test] }));
+    execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
+  });
+});
+
+describe("drift in the stacks", () => {
+  it("dev has the drift PrometheusRule with its default thresholds; the local stack (llama.cpp only) has none", async () => {
+    const dev = await synthStack("dev");
+    const rule = ofType(dev, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => r.inputs as Values).find((r) => r.metadata.name === "llm-serving-drift")!;
+    expect(rule.spec.groups.map((g: Values) => g.name)).toEqual(["llm_drift_recordings", "llm_drift"]);
+    const prompt = rule.spec.groups[1].rules.find((r: Values) => r.alert === "LlmPromptLengthDrift");
+    expect(prompt.expr).toContain("> 2 or");
+    const local = await synthStack("local");
+    expect(ofType(local, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").map((r) => (r.inputs.metadata as Values).name)).not.toContain("llm-serving-drift");
+  });
+
+  it.each([
+    ["promptTokensRatio", 1, /must be > 1: a ratio of 1 is no change/],
+    ["ttftRatio", 0.5, /must be > 1/],
+    ["completionTokensRatio", 1000, /got 1000; must be <= 100/],
+    ["errorRateIncrease", 1, /must be < 1: an error ratio rises by at most 1, so the alert could never fire/],
+    ["errorRateIncrease", 0, /must be > 0/],
+    ["minRequests", 0, /.+/],
+  ])("refuse %s: %s, naming the key", (key, value, words) => {
+    const errors = errorsOf(validateStack("dev", [{ set: ["addons", "monitoring", "drift", key], to: value }], secretsFor("dev")));
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^llm-platform:addons\\.monitoring\\.drift\\.${key}: `))]);
+    expect(errors[0]).toMatch(words);
+  });
+});
