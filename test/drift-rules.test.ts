@@ -22,17 +22,22 @@ const promtool = (() => {
 
 const thresholds: DriftThresholds = { promptTokensRatio: 2, completionTokensRatio: 2, errorRateIncrease: 0.05, ttftRatio: 2, minRequests: 100 };
 const labels = 'model_name="qwen-small",namespace="llm-serving",pod="qwen-small-0"';
-/** 25 h of 1-minute samples: the day of baseline, then the hour compared with it. */
+/**
+ * 25.5 h of samples: the day of baseline, then the hour compared with it. Every 5 minutes (and rules
+ * evaluated as often), since a day-long window over 1-minute samples makes each promtool run seconds long.
+ */
 const baselineMinutes = 24 * 60;
 const shiftedMinutes = 90;
+const stepMinutes = 5;
 
 /**
  * A counter that grows by `before` per minute through the baseline day, then by `after` (the shift;
  * equal to `before` for a stable series).
  */
 function counter(series: string, before: number, after: number) {
+  const [perStepBefore, perStepAfter] = [before * stepMinutes, after * stepMinutes];
   const atShift = before * baselineMinutes;
-  return { series, values: `0+${before}x${baselineMinutes} ${atShift + after}+${after}x${shiftedMinutes}` };
+  return { series, values: `0+${perStepBefore}x${baselineMinutes / stepMinutes} ${atShift + perStepAfter}+${perStepAfter}x${shiftedMinutes / stepMinutes - 1}` };
 }
 
 /** Ten requests a minute; their prompt and completion lengths, TTFT bucket and error share before and after the shift. */
@@ -82,7 +87,7 @@ function runPromtool(traffic: Traffic, firing: readonly string[]): void {
   const evalTime = `${baselineMinutes + shiftedMinutes}m`;
   const rules = driftRuleGroups(thresholds).flatMap((group) => group.rules);
   const test = {
-    interval: "1m",
+    interval: `${stepMinutes}m`,
     input_series: series(traffic),
     alert_rule_test: alerts.map((alertname) => ({
       eval_time: evalTime,
@@ -95,7 +100,7 @@ function runPromtool(traffic: Traffic, firing: readonly string[]): void {
         : [],
     })),
   };
-  writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [test] }));
+  writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
   // The rules as deployed, summaries included, still pass promtool's checks (expressions and templates).
   writeFileSync(join(dir, "full.yaml"), stringify({ groups: driftRuleGroups(thresholds) }));
   execFileSync(promtool!, ["check", "rules", join(dir, "full.yaml")], { encoding: "utf8" });
@@ -135,11 +140,11 @@ describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promto
     const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
     writeFileSync(join(dir, "rules.yaml"), stringify({ groups: driftRuleGroups({ ...thresholds, minRequests: 1000 }) }));
     const test = {
-      interval: "1m",
+      interval: `${stepMinutes}m`,
       input_series: series({ ...stable, promptTokens: [400, 1200] }),
       alert_rule_test: [{ eval_time: `${baselineMinutes + shiftedMinutes}m`, alertname: "LlmPromptLengthDrift", exp_alerts: [] }],
     };
-    writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [test] }));
+    writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
     execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
   });
 });
