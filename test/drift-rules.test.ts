@@ -8,17 +8,11 @@ import { driftRuleGroups, type DriftThresholds } from "../components/monitoring/
 import { knownMetricNames } from "../components/monitoring/metric-names";
 import { errorsOf, secretsFor, validateStack } from "./support/config";
 import { parsePromql } from "./support/promql";
+import { promtool } from "./support/promtool";
 import { ofType, synthStack } from "./support/synth";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const promtool = (() => {
-  try {
-    return execFileSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-})();
 
 const thresholds: DriftThresholds = { promptTokensRatio: 2, completionTokensRatio: 2, errorRateIncrease: 0.05, ttftRatio: 2, minRequests: 100 };
 const labels = 'model_name="qwen-small",namespace="llm-serving",pod="qwen-small-0"';

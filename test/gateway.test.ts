@@ -326,7 +326,7 @@ describe("the one LLM API", () => {
     expect(images.redis).toMatch(/^docker\.io\/library\/redis:\d+\.\d+\.\d+-alpine$/);
     const service = objectsOf(twoConsumers, "core/v1:Service").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
     const policy = objectsOf(twoConsumers, "networking.k8s.io/v1:NetworkPolicy").find((d) => d.metadata.name === "envoy-ratelimit-redis")!;
-    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: rateLimitPodLabels } }], ports: [{ port: 6379 }] }]);
+    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: rateLimitPodLabels } }], ports: [{ protocol: "TCP", port: 6379 }] }]);
     for (const object of [deployment, service, policy]) expect(() => validateManifest(object), object.kind).not.toThrow();
     // Stacks without budgets run no Redis and no rate-limit service.
     expect(objectsOf(stacks.prod!, "apps/v1:Deployment").filter((d) => d.metadata.name === "envoy-ratelimit-redis")).toEqual([]);

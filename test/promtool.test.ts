@@ -6,19 +6,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { llmAlertRuleGroups, type LlmSlo } from "../components/monitoring/llm-alert-rules";
 import { vllmOnly, type ServingSources } from "../components/monitoring/metric-names";
-
-/**
- * Runs the alert rules in Prometheus's own rule engine (`promtool test rules`) against synthetic
- * series. promtool is optional (Debian package `prometheus`, or go install .../cmd/promtool); without
- * it these tests are skipped.
- */
-const promtool = (() => {
-  try {
-    return execFileSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-})();
+import { promtool } from "./support/promtool";
 
 const slo: LlmSlo = { availability: 0.995, ttftSeconds: 2.5, ttftTarget: 0.95, queueSaturation: 25, gpuMemoryPressure: 0.95 };
 const model = 'model_name="qwen-small",namespace="serving",pod="qwen-small-0"';

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { onlyClientsSpec } from "../addons/network-policy";
 import { images } from "../versions";
 
 export interface PostgresArgs {
@@ -109,11 +110,7 @@ export class Postgres extends pulumi.ComponentResource {
       `${name}-network-policy`,
       {
         metadata: { name: serviceName, namespace: args.namespace },
-        spec: {
-          podSelector: { matchLabels: labels },
-          policyTypes: ["Ingress"],
-          ingress: [{ from: [{ podSelector: { matchLabels: { ...args.clientPodLabels } } }], ports: [{ protocol: "TCP", port }] }],
-        },
+        spec: onlyClientsSpec(labels, args.clientPodLabels, port),
       },
       k8sOpts,
     );

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { onlyClientsSpec } from "../addons/network-policy";
 import { images } from "../versions";
 
 export interface RateLimitRedisArgs {
@@ -71,11 +72,7 @@ export class RateLimitRedis extends pulumi.ComponentResource {
       `${name}-network-policy`,
       {
         metadata: { name: serviceName, namespace: args.namespace },
-        spec: {
-          podSelector: { matchLabels: labels },
-          policyTypes: ["Ingress"],
-          ingress: [{ from: [{ podSelector: { matchLabels: { ...args.clientPodLabels } } }], ports: [{ port }] }],
-        },
+        spec: onlyClientsSpec(labels, args.clientPodLabels, port),
       },
       k8sOpts,
     );

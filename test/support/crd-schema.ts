@@ -9,7 +9,7 @@ const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
  * The API server prunes fields a structural schema does not list, so a misspelled field is dropped
  * without an error. Here every object schema with listed properties is closed, so a misspelling fails.
  */
-export function closed(schema: unknown): unknown {
+function closed(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closed);
   if (!schema || typeof schema !== "object") return schema;
   const entries = Object.fromEntries(Object.entries(schema as Record<string, unknown>).map(([key, value]) => [key, closed(value)]));
