@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./eks/aws-services";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterAutoscalerImageTags, eksAddonVersions, type EksAddonName } from "../versions";

@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./gke/gcp-services";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createNodeServiceAccount, GkeWorkloadIdentity } from "./gke/identity";

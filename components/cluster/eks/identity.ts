@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws-services";
 import * as pulumi from "@pulumi/pulumi";
 import type { BucketAccess, ServiceAccountGrant, WorkloadIdentity } from "../types";
 import { bucketAccessPolicy, irsaTrustPolicy, serviceTrustPolicy, type PolicyDocument } from "./policies";

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws-services";
 import * as pulumi from "@pulumi/pulumi";
 import { eksUnsupportedZoneIds, pickZones, subnetPlan, type ZoneNeeds } from "./policies";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./gcp-services";
 import * as pulumi from "@pulumi/pulumi";
 import type { BucketAccess, ServiceAccountGrant, WorkloadIdentity } from "../types";
 

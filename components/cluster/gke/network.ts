@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./gcp-services";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface GkeNetworkArgs {
