@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { vi } from "vitest";
 import { servingChart } from "../../components/serving/llm-serving";
@@ -9,10 +9,13 @@ import { synthCacheVariable } from "./synth-cache";
 
 export { stackNames, repoRoot };
 
+/** The committed stacks this worker has read or synthesized, as JSON: each caller gets its own copy to look at. */
+const committedStacks: Map<string, string> = ((globalThis as { llmPlatformCommittedStacks?: Map<string, string> }).llmPlatformCommittedStacks ??= new Map());
+
 /**
- * Synthesizes a committed stack file (never a copy of it) with the real program. The committed
- * stacks are synthesized once per test run (test/support/synth-cache.ts) and read from there, unless
- * `fresh` asks for a run of its own.
+ * Synthesizes a committed stack file (never a copy of it) with the real program. Each committed
+ * stack is synthesized once per test run and shared through the run's cache folder
+ * (test/support/synth-cache.ts), unless `fresh` asks for a run of its own.
  */
 export async function synthStack(
   stack: string,
@@ -20,10 +23,28 @@ export async function synthStack(
   options: SynthOptions & { fresh?: boolean } = {},
 ): Promise<SynthResult> {
   const { fresh, ...synthOptions } = options;
-  const cached = join(process.env[synthCacheVariable] ?? "/nonexistent", `${stack}.json`);
   const committed = configFile === join(repoRoot, `Pulumi.${stack}.yaml`);
-  if (committed && !fresh && !synthOptions.preview && existsSync(cached)) return JSON.parse(readFileSync(cached, "utf8")) as SynthResult;
-  return synthesizeInProcess(stack, configFile, synthOptions);
+  if (!committed || fresh || synthOptions.preview) return synthesizeInProcess(stack, configFile, synthOptions);
+  return JSON.parse(await committedStackJson(stack)) as SynthResult;
+}
+
+async function committedStackJson(stack: string): Promise<string> {
+  const known = committedStacks.get(stack);
+  if (known) return known;
+  const cacheDir = process.env[synthCacheVariable];
+  const cached = cacheDir ? join(cacheDir, `${stack}.json`) : undefined;
+  let json = cached && existsSync(cached) ? readFileSync(cached, "utf8") : undefined;
+  if (json === undefined) {
+    json = JSON.stringify(await synthesizeInProcess(stack, join(repoRoot, `Pulumi.${stack}.yaml`), {}));
+    // Written whole and then renamed, so that another worker never reads half a file.
+    if (cached) {
+      const partial = `${cached}.${process.pid}`;
+      writeFileSync(partial, json);
+      renameSync(partial, cached);
+    }
+  }
+  committedStacks.set(stack, json);
+  return json;
 }
 
 async function synthesizeInProcess(stack: string, configFile: string, options: SynthOptions): Promise<SynthResult> {
