@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { chartReadme, valuesTable, withValuesTable } from "../scripts/lib/chart-docs";
 import { configReferencePage, withConfigReference } from "../scripts/lib/config-docs";
 import { repoRoot } from "../scripts/lib/stack-file";
 import { anchors, brokenLinks, configKeyPaths, docPages, missingNpmScripts, missingPaths, unknownConfigKeys, unlinkedPages } from "./support/docs-check";
@@ -50,6 +51,29 @@ describe("the generated references", () => {
   it(`${configReferencePage} is generated from the current schema (run npm run docs:config)`, () => {
     const page = read(configReferencePage);
     expect(withConfigReference(page)).toBe(page);
+  });
+
+  it(`${chartReadme} has the values table generated from values.yaml and values.schema.json (run npm run docs:chart)`, () => {
+    const page = read(chartReadme);
+    expect(withValuesTable(page)).toBe(page);
+    expect(page).toMatch(/^\| `model\.name` \| string \| \*\*required\*\* \|/m);
+  });
+
+  it("the values table takes each key's comment, the schema's type, and lists schema keys values.yaml leaves unset", () => {
+    const schema = {
+      properties: {
+        replicas: { type: "integer", minimum: 1 },
+        model: { type: "object", properties: { name: { type: "string", minLength: 1 }, labels: { type: "object" } } },
+        global: { type: "object", description: "Reserved by Helm." },
+      },
+    };
+    const table = valuesTable("# Header of the file.\n\n# -- Pods when autoscaling is off.\nreplicas: 1\nmodel:\n  # -- The Hub id.\n  name: \"\"\n  labels: {a: b}\n", schema);
+    expect(table.split("\n").slice(2)).toEqual([
+      "| `replicas` | integer (>= 1) | `1` | Pods when autoscaling is off. |",
+      "| `model.name` | string | **required** | The Hub id. |",
+      '| `model.labels` | object | `{"a":"b"}` |  |',
+      "| `global` | object | unset | Reserved by Helm. |",
+    ]);
   });
 });
 
