@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chartReadme, valuesTable, withValuesTable } from "../scripts/lib/chart-docs";
 import { configReferencePage, withConfigReference } from "../scripts/lib/config-docs";
-import { repoRoot } from "../scripts/lib/stack-file";
+import { repoRoot, stackNames } from "../scripts/lib/stack-file";
+import { synthStack } from "./support/synth";
 import { anchors, brokenLinks, configKeyPaths, docPages, missingNpmScripts, missingPaths, unknownConfigKeys, unlinkedPages } from "./support/docs-check";
 
 const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");
@@ -30,7 +31,7 @@ describe("the README, the front door", () => {
   });
 
   it("runs the quick start's own commands in its five-minute path", () => {
-    const block = /## Five minutes to an answer[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const block = /## The short path to an answer[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
     const quickStart = read("docs/quick-start.md").split("\n").map((line) => line.trim());
     for (const line of block.split("\n").filter(Boolean)) expect(quickStart, line).toContain(line.trim());
   });
@@ -74,6 +75,15 @@ describe("the generated references", () => {
       '| `model.labels` | object | `{"a":"b"}` |  |',
       "| `global` | object | unset | Reserved by Helm. |",
     ]);
+  });
+});
+
+describe("the outputs page", () => {
+  it("lists exactly the outputs the committed stacks export", async () => {
+    const documented = [...read("docs/outputs.md").matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]!);
+    const exported = new Set<string>();
+    for (const stack of stackNames()) for (const output of Object.keys((await synthStack(stack)).outputs)) exported.add(output);
+    expect([...exported].sort()).toEqual([...documented].sort());
   });
 });
 
