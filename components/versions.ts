@@ -14,7 +14,7 @@ export interface ChartPin {
 export const charts = {
   argoCd: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
   argoWorkflows: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-workflows", version: "1.0.18" },
-  // Final release: ingress-nginx was retired upstream in March 2026 (see README, known limits).
+  // Final release: ingress-nginx was retired upstream in March 2026 (docs/known-limits.md).
   ingressNginx: { repository: "https://kubernetes.github.io/ingress-nginx", chart: "ingress-nginx", version: "4.15.1" },
   // The Gateway API and Envoy Gateway CRDs as their own release (the controller chart's CRD subchart is
   // never upgraded by Helm). Envoy Gateway v1.9.0 bundles Gateway API v1.6.1; OCI versions keep their "v".

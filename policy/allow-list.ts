@@ -1,7 +1,7 @@
 /**
  * The pack's exceptions: each entry names exactly what it allows, why, and who approved it.
  * This file is owned by the platform team (.github/CODEOWNERS), so adding an entry is a reviewed
- * pull request; README "Asking for a policy exception" describes the process.
+ * pull request; docs/ci-cd.md, "Asking for a policy exception", describes the process.
  */
 
 interface Approval {

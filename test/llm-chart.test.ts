@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -9,7 +9,10 @@ import { validateManifest } from "./support/kube-models";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const ciValues = (file: "dev" | "prod" | "cpu"): Obj => parse(readFileSync(join(servingChartPath, "ci", `${file}-values.yaml`), "utf8")) as Obj;
+/** Every chart-testing values file, `ci/<name>-values.yaml`: a new file is linted and rendered without editing this test. */
+const ciFiles = readdirSync(join(servingChartPath, "ci")).filter((file) => file.endsWith("-values.yaml")).map((file) => file.slice(0, -"-values.yaml".length)).sort();
+
+const ciValues = (file: string): Obj => parse(readFileSync(join(servingChartPath, "ci", `${file}-values.yaml`), "utf8")) as Obj;
 
 /** The dev ci values with one change applied. */
 function devWith(change: (values: Obj) => void): Obj {
@@ -26,7 +29,11 @@ function cpuWith(change: (values: Obj) => void): Obj {
 }
 
 describe("the llm-serving chart", () => {
-  it.each(["dev", "prod", "cpu"] as const)("passes helm lint --strict with ci/%s-values.yaml", (file) => {
+  it("has chart-testing values files for the GPU (dev, prod) and CPU engines", () => {
+    expect(ciFiles).toEqual(expect.arrayContaining(["cpu", "dev", "prod"]));
+  });
+
+  it.each(ciFiles)("passes helm lint --strict with ci/%s-values.yaml", (file) => {
     const run = lintChart(ciValues(file));
     expect(run.ok, run.stdout + run.stderr).toBe(true);
   });
@@ -64,7 +71,7 @@ describe("the llm-serving chart", () => {
     expect(run.stdout + run.stderr).toMatch(/model\/name/);
   });
 
-  it.each(["dev", "prod", "cpu"] as const)("renders ci/%s-values.yaml into manifests valid against the upstream schemas", (file) => {
+  it.each(ciFiles)("renders ci/%s-values.yaml into manifests valid against the upstream schemas", (file) => {
     const objects = renderChart(ciValues(file));
     expect(objects.length).toBeGreaterThanOrEqual(6);
     for (const object of objects) validateManifest(object);

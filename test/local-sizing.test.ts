@@ -57,7 +57,7 @@ function objectRequests(object: Obj): Requests {
  * version. Only these two set any: every other chart the local stack installs (argo-cd 10.1.1,
  * argo-workflows 1.0.18, cert-manager v1.21.1, fluent-bit 0.58.1, kube-prometheus-stack 88.5.3 with its
  * grafana, kube-state-metrics and node-exporter subcharts, prometheus-operator-crds) ships `resources: {}`,
- * so their pods request nothing and count as zero here (they still use memory; see the README).
+ * so their pods request nothing and count as zero here (they still use memory; see docs/quick-start.md).
  */
 const upstreamDefaults: Record<string, { path: string[]; requests: Requests; replicas: string[] }[]> = {
   [charts.ingressNginx.chart]: [{ path: ["controller"], requests: { cpu: 0.1, memoryGiB: 90 / 1024 }, replicas: ["controller", "replicaCount"] }],

@@ -253,7 +253,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
   });
 
   it("scores clean with kube-score, but for the documented, deliberate findings", () => {
-    // Egress: weights come from hosts whose addresses change. Replicas: min 1 under KEDA (see README).
+    // Egress: weights come from hosts whose addresses change. Replicas: min 1 under KEDA (see charts/llm-serving/README.md, kube-score).
     expect(kubeScoreFindings(s().objects)).toEqual(["deployment-replicas", "pod-networkpolicy"]);
   });
 

@@ -156,8 +156,8 @@ describe("GitHub workflows", () => {
       expect(runSwap("dev", (text) => text.replace("  - llm-platform/dev\n", "  - llm-platform/prod\n")).ok).toBe(false);
     });
 
-    it("explain the preview environment's read-only roles and their exact trust conditions in the README's CI/CD section", () => {
-      const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    it("explain the preview environment's read-only roles and their exact trust conditions in the CI/CD page", () => {
+      const readme = readFileSync(join(repoRoot, "docs", "ci-cd.md"), "utf8");
       const ci = readme.slice(readme.indexOf("**Trust model: who gets which credentials.**"), readme.indexOf("## Policies: what every stack promises"));
       expect(ci).toContain("`llm-platform/dev-preview`");
       expect(ci).toMatch(/\| `\.\.\.:environment:preview` \|[^\n]*ESC: open `llm-platform\/dev-preview` only/);
@@ -182,7 +182,7 @@ describe("GitHub workflows", () => {
   });
 
   it("tell the reader to restrict every deploy environment to main, since a pull request runs its own copy of the workflows", () => {
-    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const readme = readFileSync(join(repoRoot, "docs", "ci-cd.md"), "utf8");
     const setup = /^To set up a repository:[\s\S]*?\n\n/m.exec(readme)![0].replace(/\s+/g, " ");
     const deployEnvironments = Object.values(workflows["deploy.yml"]!.jobs).flatMap((job) => (job.with?.environment ? [String(job.with.environment)] : []));
     for (const environment of deployEnvironments) expect(setup, environment).toMatch(new RegExp(`\`${environment}\`: [^)]*\`main\` only`));

@@ -114,7 +114,7 @@ if not placement:
 `;
 
 // A wiring reference, not a real fine-tune: AdamW at 1e-5 on bf16 weights loses most updates to
-// rounding (bf16 keeps 8 mantissa bits). It exercises the DAG; a real trainer replaces it (README).
+// rounding (bf16 keeps 8 mantissa bits). It exercises the DAG; a real trainer replaces it (docs/gitops-and-pipeline.md).
 const trainScript = `${mlflowRestClient}${logMetrics}import importlib.util, json, os, pathlib, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 base = os.environ["BASE_MODEL"]

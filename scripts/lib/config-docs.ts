@@ -82,10 +82,13 @@ export function configReference(): string {
   return out.join("\n");
 }
 
-/** Replaces the generated block in a README's text. */
-export function withConfigReference(readme: string): string {
-  const start = readme.indexOf(startMarker);
-  const end = readme.indexOf(endMarker);
-  if (start < 0 || end < start) throw new Error(`README has no ${startMarker} ... ${endMarker} block`);
-  return `${readme.slice(0, start + startMarker.length)}\n${configReference()}\n${readme.slice(end)}`;
+/** The page that holds the generated block (npm run docs:config writes it). */
+export const configReferencePage = "docs/config-reference.md";
+
+/** Replaces the generated block in the config reference page's text. */
+export function withConfigReference(page: string): string {
+  const start = page.indexOf(startMarker);
+  const end = page.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`${configReferencePage} has no ${startMarker} ... ${endMarker} block`);
+  return `${page.slice(0, start + startMarker.length)}\n${configReference()}\n${page.slice(end)}`;
 }
