@@ -182,3 +182,6 @@ export function knownWeightsGiB(model: string): number | undefined {
  * low: a single drive's sequential writes, well under what the multi-disk sizes reach.
  */
 export const instanceStoreWriteMiBps = 1000;
+
+/** The node label a pool whose instance store is one RAID0 volume carries (the report reads it too). */
+export const localNvmeLabel = "llm-platform.io/local-nvme";

@@ -160,3 +160,9 @@ export function hubSyncPlan(weightsGiB: number, rootVolumeMiBps: number = coldSt
     budgetSeconds: Math.max(3600, roundUp(2 * (coldStartFigures.nodeFromZero.value + totalSeconds), 60)),
   };
 }
+
+/** Annotations on the sync Job that the report reads (scripts/lib/deploy-time), so both use one plan. */
+export const hubSyncAnnotations = {
+  weightsGiB: "llm-platform.io/hub-sync-weights-gib",
+  pool: "llm-platform.io/hub-sync-pool",
+} as const;

@@ -3,13 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GpuPool, ObjectStore, WorkloadIdentity } from "../cluster/types";
 import { rcloneRemoteFunction, s3RemoteOptions } from "../rclone";
 import { images } from "../versions";
-import { hubSyncDownloadGiB, hubSyncPlan } from "./cold-start";
-
-/** Annotations on the sync Job that the report reads (scripts/lib/deploy-time), so both use one plan. */
-export const hubSyncAnnotations = {
-  weightsGiB: "llm-platform.io/hub-sync-weights-gib",
-  pool: "llm-platform.io/hub-sync-pool",
-} as const;
+import { hubSyncAnnotations, hubSyncDownloadGiB, hubSyncPlan } from "./cold-start";
 
 export interface HubWeightsSyncArgs {
   /** The release name (names the Job and its service account) and the Hugging Face model id to copy. */

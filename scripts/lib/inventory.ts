@@ -1,5 +1,4 @@
-import { instanceStoreWriteMiBps } from "../../components/cloud-catalog";
-import { localNvmeLabel } from "../../components/cluster/eks/node-groups";
+import { instanceStoreWriteMiBps, localNvmeLabel } from "../../components/cloud-catalog";
 import type { SynthResource } from "./synthesize";
 
 /**

@@ -59,9 +59,6 @@ export function amiReleaseParameter(amiType: EksAmiType, kubernetesVersion: stri
   }
 }
 
-/** The node label a pool whose instance store is one RAID0 volume carries. */
-export const localNvmeLabel = "llm-platform.io/local-nvme";
-
 /**
  * MIME user data with a nodeadm NodeConfig: EKS merges its own cluster details into it (a managed
  * node group takes user data only as MIME multipart). RAID0 puts /var/lib/kubelet, containerd's

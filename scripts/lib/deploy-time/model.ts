@@ -7,8 +7,7 @@ import {
   servedModels,
   type Platform,
 } from "../inventory";
-import { coldStartFigures, hubSyncPlan } from "../../../components/serving/cold-start";
-import { hubSyncAnnotations } from "../../../components/serving/weights-sync";
+import { coldStartFigures, hubSyncAnnotations, hubSyncPlan } from "../../../components/serving/cold-start";
 import { coldStarts } from "../stack-report/cold-start";
 import type { SynthResource } from "../synthesize";
 import {
