@@ -236,7 +236,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     const room = pool.maxNodes * pool.gpusPerNode;
     const one = model.maxReplicas * model.gpuCount;
     if (one <= room && 2 * one > room) {
-      fail(["models", index, "canary"], `the stable and canary versions each run up to ${model.maxReplicas} replicas x ${model.gpuCount} GPUs, ${2 * one} GPUs together, more than pool "${pool.name}" has (${room}): raise the pool's maximum size, or lower maxReplicas`);
+      fail(["models", index, "canary"], `the stable and canary versions each run up to ${model.maxReplicas} replica${model.maxReplicas === 1 ? "" : "s"} x ${model.gpuCount} GPU${model.gpuCount === 1 ? "" : "s"}, ${2 * one} GPUs together, more than pool "${pool.name}" has (${room}): raise the pool's maximum size, or lower maxReplicas`);
     }
   });
 
