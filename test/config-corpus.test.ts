@@ -201,6 +201,7 @@ const canaries: Row[] = [
   ["dev", "GGUF file on a vLLM canary", [roomForCanary, canary({ ggufFile: "m.gguf" })], P("models[0].canary.ggufFile"), /only used with engine "llamacpp"/],
   ["dev", "replica count on the canary", [roomForCanary, canary({}), set(["models", 0, "canary", "maxReplicas"], 1)], P("models[0].canary.maxReplicas"), /unknown key/],
   ["dev", "canary whose model the cache cannot hold", [roomForCanary, canary({ model: "Qwen/Qwen2.5-72B-Instruct" })], P("models[0].cacheGiB"), /cannot hold the model's weights \(\d+(\.\d+)? GiB, bf16 size of Qwen\/Qwen2\.5-72B-Instruct\)/],
+  ["dev", "more canaries than the LLM API's route has rules for", [set(["models"], Array.from({ length: 6 }, (_, index) => ({ name: `m${index}`, model: "Qwen/Qwen2.5-1.5B-Instruct", gpuPool: "l4", canary: { version: "v2", weight: 10 } })))], P("models"), /at most 15 route rules \(AIGatewayRoute maxItems\): one per model and two more per canary; this stack needs 18/],
   ["prod", "canary URL as its model", [canary({ model: "https://huggingface.co/Qwen/Qwen2.5-7B-Instruct" })], P("models[0].canary.model"), /did you mean "Qwen\/Qwen2\.5-7B-Instruct"/],
 ];
 
