@@ -8,10 +8,11 @@ import { LlmDriftRules } from "../components/monitoring/drift-rules";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { ServingSources } from "../components/monitoring/metric-names";
+import { llmRouteRules } from "../components/ingress/ai-gateway-manifests";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import { llmRouteName } from "../components/serving/llm-api";
 import type { LoadedConfig } from "./config";
-import { servingConventions } from "./serving";
+import { llmApiVersions, servingConventions, servingReleases } from "./serving";
 
 /** Names the monitoring stack fixes; NetworkPolicies and the KEDA scaler rely on them. */
 export const monitoringConventions = {
@@ -85,7 +86,9 @@ export function createMonitoring(
       opts,
     );
   }
-  const sources = servingSources(config, ingress?.implementation, ingress?.aiGatewayCrds !== undefined);
+  // The scheduled evaluation runs as an Argo CronWorkflow, so its scores exist only with Argo Workflows.
+  const evaluation = config.addons.argoWorkflows.enabled && config.models.length > 0;
+  const sources = { ...servingSources(config, ingress?.implementation, ingress?.aiGatewayCrds !== undefined), ...(evaluation ? { evaluation } : {}) };
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
   new LlmAlertRules(
     `${name}-llm-alerts`,
@@ -93,7 +96,8 @@ export function createMonitoring(
       provider: cluster.provider,
       namespace,
       slo: settings.slo,
-      served: { namespace: servingConventions.namespace, names: config.models.map((model) => model.name) },
+      // Every release: a canary's Deployment is watched under its own name too.
+      served: { namespace: servingConventions.namespace, names: servingReleases(config.models).map((release) => release.name) },
       sources,
       crds: layer.crds,
     },
@@ -118,7 +122,8 @@ export function createMonitoring(
  */
 export function servingSources(config: Pick<LoadedConfig, "models">, frontDoor: FrontDoorImplementation | undefined, llmApi = false): ServingSources {
   const llamacpp = config.models.filter((model) => model.engine === "llamacpp").map((model) => model.name);
-  const apiRoute = llmApi ? { modelRoutes: false, llmApiRoute: { name: llmRouteName, models: config.models.map((model) => model.name) } } : {};
+  const rules = llmRouteRules(config.models.map((model) => model.name), llmApiVersions(config.models));
+  const apiRoute = llmApi ? { modelRoutes: false, llmApiRoute: { name: llmRouteName, models: rules.map((rule) => rule.model) } } : {};
   return {
     vllm: config.models.length === 0 || config.models.some((model) => model.engine === "vllm"),
     llamacpp,

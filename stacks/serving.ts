@@ -5,7 +5,9 @@ import type { MonitoringLayer } from "../components/monitoring/types";
 import { Keda } from "../components/serving/keda";
 import { LlmApi, llmRouteName } from "../components/serving/llm-api";
 import { llmRouteTimeoutSeconds, LlmServing, servingApiKeySecret, servingPort, servingServiceName } from "../components/serving/llm-serving";
+import { llmRouteRules, type LlmModelVersion } from "../components/ingress/ai-gateway-manifests";
 import { gpuPoolCapacities, type LoadedConfig } from "./config";
+import { modelReleases, type ServedRelease } from "./config/canary";
 import { llmApiEnabled, llmApiService } from "./ingress";
 
 /** Where the serving releases run; the pipeline's deploy step patches Deployments there. */
@@ -23,7 +25,8 @@ export function createServing(
   opts: pulumi.ComponentResourceOptions,
 ): { serving: LlmServing; api?: LlmApi } | undefined {
   if (config.models.length === 0) return undefined;
-  const autoscales = config.models.some((model) => model.maxReplicas > model.minReplicas);
+  const releases = servingReleases(config.models);
+  const autoscales = releases.some((model) => model.maxReplicas > model.minReplicas);
   const keda = autoscales ? new Keda(`${name}-keda`, { provider: cluster.provider }, opts) : undefined;
   const { ingress } = layers;
   const withApi = llmApiEnabled(config) && ingress?.gateway !== undefined && ingress.aiGatewayCrds !== undefined;
@@ -31,7 +34,7 @@ export function createServing(
     `${name}-llm`,
     {
       cluster,
-      models: config.models.map((model) => ({ ...model, rolloutSurge: hasRoomToSurge(config, model) })),
+      models: releases.map((model) => ({ ...model, rolloutSurge: hasRoomToSurge(config, model) })),
       hfToken: config.secrets.hfToken,
       ingress: layers.ingress,
       monitoring: layers.monitoring,
@@ -52,7 +55,9 @@ export function createServing(
       namespace: servingConventions.namespace,
       gateway: { name: ingress.gateway!.name, namespace: ingress.gateway!.namespace, sectionName: ingress.gateway!.listener(host) },
       host,
-      backends: config.models.map((model) => ({ model: model.name, service: servingServiceName(model.name), port: servingPort })),
+      backends: releases.map((model) => ({ name: model.name, service: servingServiceName(model.name), port: servingPort })),
+      models: config.models.map((model) => model.name),
+      versions: llmApiVersions(config.models),
       modelKeySecret: servingApiKeySecret,
       consumers: config.serving.consumers.map(({ name: consumer, ...budget }) => ({ consumer, ...budget })),
       requestTimeoutSeconds: llmRouteTimeoutSeconds,
@@ -61,6 +66,32 @@ export function createServing(
     opts,
   );
   return { serving, api };
+}
+
+/** The versions of each model with a canary, as the LLM API routes them. Pure. */
+export function llmApiVersions(models: LoadedConfig["models"]): Record<string, LlmModelVersion[]> {
+  return Object.fromEntries(
+    models
+      .filter((model) => model.canary)
+      .map((model) => [model.name, modelReleases(model).map(({ release, version, weight }) => ({ version, backend: release.name, weight }))]),
+  );
+}
+
+/**
+ * One serving release per version of each model, in config order (a model's, then its canary's), each
+ * serving the model's name, labelled with its version, and woken by the LLM API rules that send to it
+ * (whatever their weight: a version at 0 stays warm for a rollback). Pure.
+ */
+export function servingReleases(models: LoadedConfig["models"]): (ServedRelease & { servedName: string; version: string; llmApiRules: number[] })[] {
+  const rules = llmRouteRules(models.map((model) => model.name), llmApiVersions(models));
+  return models.flatMap((model) =>
+    modelReleases(model).map(({ release, version }) => ({
+      ...release,
+      servedName: model.name,
+      version,
+      llmApiRules: rules.flatMap((rule, index) => (rule.backendRefs.some((ref) => ref.name === release.name) ? [index] : [])),
+    })),
+  );
 }
 
 /**

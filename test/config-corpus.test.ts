@@ -184,7 +184,28 @@ const hostile: Row[] = [
   ["prod", "path traversal in the model id", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "model"], "../../etc/passwd")], P("models[0].model"), /each starting with a letter or digit/],
 ];
 
-const corpus: Row[] = [...namespaces, ...credentials, ...cloudNames, ...kubernetesNames, ...storage, ...sizes, ...environments, ...structure, ...hostile];
+// A canary needs GPUs for both versions: dev's pool l4 (2 GPUs) holds one qwen-small (maxReplicas 2).
+const roomForCanary = set(["cluster", "gpuPools", 0, "maxSize"], 4);
+const canary = (fields: Record<string, unknown>) => set(["models", 0, "canary"], { version: "v2", weight: 10, ...fields });
+
+const canaries: Row[] = [
+  ["dev", "canary weight above 100 percent", [roomForCanary, canary({}), set(["models", 0, "canary", "weight"], 150)], P("models[0].canary.weight"), /got 150; must be <= 100/],
+  ["dev", "negative canary weight", [roomForCanary, canary({}), set(["models", 0, "canary", "weight"], -5)], P("models[0].canary.weight"), /got -5; must be >= 0/],
+  ["gke-dev", "canary weight as a fraction", [canary({}), set(["models", 0, "canary", "weight"], 0.1)], P("models[0].canary.weight"), /got 0\.1; a whole percentage from 0 to 100/],
+  ["dev", "canary named like the stable version", [roomForCanary, canary({}), set(["models", 0, "canary", "version"], "stable")], P("models[0].canary.version"), /"stable" is also the stable version's name .*two versions of one model need two names/],
+  ["dev", "stable version renamed to the canary's name", [roomForCanary, canary({}), set(["models", 0, "version"], "v2")], P("models[0].canary.version"), /"v2" is also the stable version's name/],
+  ["local", "canary behind ingress-nginx", [canary({ model: "Qwen/Qwen2.5-1.5B-Instruct-GGUF", ggufFile: "qwen2.5-1.5b-instruct-q4_k_m.gguf" })], P("models[0].canary"), /needs the Gateway front door \(addons\.ingress\.enabled with implementation "envoy-gateway"\)/],
+  ["dev", "canary release name over Helm's 53 characters", [roomForCanary, set(["models", 0, "name"], "m".repeat(30)), set(["models", 0, "canary"], { version: long(30), weight: 10 })], P("models[0].canary.version"), /makes the helm release name "m{30}-a{30}" 61 characters long \(stack "dev"\), and the API allows 53: must be at most 22 characters here/],
+  ["dev", "canary release name that is another model's", [roomForCanary, set(["models", 0, "canary"], { version: "large", weight: 10 }), set(["models", 1], { name: "qwen-small-large", model: "Qwen/Qwen2.5-3B-Instruct", gpuPool: "l4" })], P("models[0].canary.version"), /release name "qwen-small-large", which another model \(or canary\) already has/],
+  ["dev", "canary without GPUs left for it", [canary({})], P("models[0].canary"), /each run up to 2 replicas x 1 GPU, 4 GPUs together, more than pool "l4" has \(2\)/],
+  ["dev", "GGUF file on a vLLM canary", [roomForCanary, canary({ ggufFile: "m.gguf" })], P("models[0].canary.ggufFile"), /only used with engine "llamacpp"/],
+  ["dev", "replica count on the canary", [roomForCanary, canary({}), set(["models", 0, "canary", "maxReplicas"], 1)], P("models[0].canary.maxReplicas"), /unknown key/],
+  ["dev", "canary whose model the cache cannot hold", [roomForCanary, canary({ model: "Qwen/Qwen2.5-72B-Instruct" })], P("models[0].cacheGiB"), /cannot hold the model's weights \(\d+(\.\d+)? GiB, bf16 size of Qwen\/Qwen2\.5-72B-Instruct\)/],
+  ["dev", "more canaries than the LLM API's route has rules for", [set(["models"], Array.from({ length: 6 }, (_, index) => ({ name: `m${index}`, model: "Qwen/Qwen2.5-1.5B-Instruct", gpuPool: "l4", canary: { version: "v2", weight: 10 } })))], P("models"), /at most 15 route rules \(AIGatewayRoute maxItems\): one per model and two more per canary; this stack needs 18/],
+  ["prod", "canary URL as its model", [canary({ model: "https://huggingface.co/Qwen/Qwen2.5-7B-Instruct" })], P("models[0].canary.model"), /did you mean "Qwen\/Qwen2\.5-7B-Instruct"/],
+];
+
+const corpus: Row[] = [...namespaces, ...credentials, ...cloudNames, ...kubernetesNames, ...storage, ...sizes, ...environments, ...structure, ...hostile, ...canaries];
 
 describe("the mistake corpus", () => {
   it("holds at least 100 distinct mistakes across all five stack files (with the 63 in config.test.ts)", () => {
@@ -197,6 +218,7 @@ describe("the mistake corpus", () => {
 describe.each([
   ["namespaces", namespaces], ["credentials in values", credentials], ["cloud names", cloudNames], ["Kubernetes and DNS names", kubernetesNames],
   ["object storage", storage], ["sizes", sizes], ["environment vs stack name", environments], ["structure and types", structure], ["hostile strings", hostile],
+  ["canaries", canaries],
 ] as const)("%s are rejected with the key path, the bad value and what is allowed", (_category, rows) => {
   it.each(rows)("%s: %s", (stack, _kind, mutations, path, words, asStack) => {
     const errors = errorsOf(validateStack(stack, mutations, secretsFor(stack), asStack ?? stack));
@@ -242,6 +264,9 @@ const accepted: [string, string, Mutation[], string?][] = [
   ["dev", "a dev copy of a prod stack, with the loud override", [set(["allowEnvironmentNotMatchingStackName"], true)], "prod-copy"],
   ["dev", "a provider setting in its own namespace", [set(["aws:region"], "us-east-1")]],
   ["k3s-lab", "a 20-character stack name with short pool names", [], "k3s-lab-eu-west-rack"],
+  ["dev", "a canary of a bigger model at 10%", [roomForCanary, canary({ model: "Qwen/Qwen2.5-3B-Instruct" })]],
+  ["dev", "a canary rolled back to 0%, still deployed", [roomForCanary, canary({ weight: 0 })]],
+  ["prod", "a canary promoted to 100% with its own context length", [set(["cluster", "gpuPools", 0, "maxSize"], 4), canary({ weight: 100, maxModelLen: 16384 })]],
 ];
 
 describe("legitimate variants of the committed stacks are accepted", () => {

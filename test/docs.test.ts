@@ -12,7 +12,7 @@ const readme = read("README.md");
 const pages = docPages();
 const keys = configKeyPaths();
 /** Pages of issue #21 that its own branch adds; README and the docs index link them already. */
-const pendingPages = ["docs/canary.md", "docs/model-lifecycle.md"] as const;
+const pendingPages = ["docs/model-lifecycle.md"] as const;
 
 describe("the README, the front door", () => {
   it("stays short: at most 200 lines", () => {

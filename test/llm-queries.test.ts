@@ -188,8 +188,8 @@ describe("the LLM alert rules", () => {
     const page = rules.find((rule) => rule.alert === "LlmAvailabilityBudgetFastBurn")!;
     // Error budget 0.5%: 14.4 x 0.005 = 0.072, 6 x 0.005 = 0.03.
     expect(page.expr).toBe(
-      "(llm:request_error_ratio:rate1h > 0.072 and llm:request_error_ratio:rate5m > 0.072 and on (model_name) llm:frontdoor_requests:increase1h >= 100) or " +
-        "(llm:request_error_ratio:rate6h > 0.03 and llm:request_error_ratio:rate30m > 0.03 and on (model_name) llm:frontdoor_requests:increase6h >= 100)",
+      "(llm:request_error_ratio:rate1h > 0.072 and llm:request_error_ratio:rate5m > 0.072 and on (model_name, version) llm:frontdoor_requests:increase1h >= 100) or " +
+        "(llm:request_error_ratio:rate6h > 0.03 and llm:request_error_ratio:rate30m > 0.03 and on (model_name, version) llm:frontdoor_requests:increase6h >= 100)",
     );
     expect(page.labels?.severity).toBe("critical");
     const ticket = rules.find((rule) => rule.alert === "LlmTtftBudgetSlowBurn")!;

@@ -76,11 +76,14 @@ describe("the local stack serves a model on CPU", () => {
     expect(startupProbe.periodSeconds * startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
   });
 
-  it("is scraped by Prometheus with the API key (llama.cpp guards /metrics) and labelled with its model name", () => {
+  it("is scraped by Prometheus with the API key (llama.cpp guards /metrics) and labelled with its model name and version", () => {
     const endpoint = only("ServiceMonitor").spec.endpoints[0];
     expect(endpoint).toMatchObject({ port: "http", path: "/metrics" });
     expect(endpoint.authorization).toEqual({ type: "Bearer", credentials: { name: "llm-api-key", key: "api-key" } });
-    expect(endpoint.relabelings).toEqual([{ targetLabel: "model_name", replacement: "qwen-small" }]);
+    expect(endpoint.relabelings).toEqual([
+      { targetLabel: "model_name", replacement: "qwen-small" },
+      { targetLabel: "version", replacement: "stable" },
+    ]);
     expect(only("NetworkPolicy").spec.ingress[0].ports).toEqual([{ port: 8080, protocol: "TCP" }]);
   });
 

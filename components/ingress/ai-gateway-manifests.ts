@@ -16,15 +16,61 @@ export const backendApiKeyField = "apiKey";
 /** The metadata the AI gateway writes each response's token counts to (api/v1beta1 AIGatewayFilterMetadataNamespace). */
 export const tokenCostMetadata = { namespace: "io.envoy.ai_gateway", key: "llm_total_token" } as const;
 
-/** At most this many rules per AIGatewayRoute (its CRD's maxItems): one per model. */
+/** At most this many rules per AIGatewayRoute (its CRD's maxItems): one per model, two more per canary. */
 export const maxRouteRules = 15;
 
+/**
+ * The header that pins a request to one version of a model with a canary (A/B tests): its value is
+ * the version's name. Without it a request goes to a version by weight.
+ */
+export const versionHeader = "x-llm-version";
+
 export interface LlmBackend {
-  /** The served model name, as clients send it in `model`. */
-  readonly model: string;
-  /** The model's Service (in `namespace`) and port. */
+  /** The backend's name: its release's (a model's, or a canary's `<model>-<version>`). */
+  readonly name: string;
+  /** The release's Service (in `namespace`) and port. */
   readonly service: string;
   readonly port: number;
+}
+
+/** One version of a model behind the LLM API. */
+export interface LlmModelVersion {
+  readonly version: string;
+  /** Its backend (LlmBackend.name). */
+  readonly backend: string;
+  /** Percent of the model's requests it gets (0 to 100; a model's versions add up to 100). */
+  readonly weight: number;
+}
+
+/** One rule of the LLM API's route, as llmRouteRules orders them. */
+export interface LlmRouteRule {
+  readonly name: string;
+  /** The model (request `model`) it serves. */
+  readonly model: string;
+  /** The version header's value it matches too, for a rule that pins one version. */
+  readonly version?: string;
+  readonly backendRefs: readonly { readonly name: string; readonly weight?: number }[];
+}
+
+/**
+ * The route's rules: first one per model, in order (rule i serves model i, so adding a canary never
+ * renumbers another model's rule, which Envoy's per-rule metrics are named by), sending to the model's
+ * versions by weight; then, per version of a model with several, a rule that also matches the version
+ * header. Gateway API prefers the match with more header matches, so a pinned request takes the
+ * latter. A version at weight 0 keeps its backendRef (Gateway API: weight 0 gets no requests by
+ * weight) and its pinned rule, so it stays reachable. Pure.
+ */
+export function llmRouteRules(models: readonly string[], versions: Readonly<Record<string, readonly LlmModelVersion[]>> = {}): LlmRouteRule[] {
+  const several = (model: string) => (versions[model]?.length ?? 0) > 1;
+  const byWeight = models.map((model) => ({
+    name: model,
+    model,
+    backendRefs: several(model) ? versions[model]!.map((version) => ({ name: version.backend, weight: version.weight })) : [{ name: model }],
+  }));
+  const pinned = models.filter(several).flatMap((model) =>
+    versions[model]!.map((version) => ({ name: `${model}.${version.version}`, model, version: version.version, backendRefs: [{ name: version.backend }] })),
+  );
+  return [...byWeight, ...pinned];
 }
 
 /** An Envoy Gateway Backend for a model's Service: the AIServiceBackend must point at a Backend. */
@@ -32,7 +78,7 @@ export function backendManifest(namespace: string, backend: LlmBackend): Record<
   return {
     apiVersion: "gateway.envoyproxy.io/v1alpha1",
     kind: "Backend",
-    metadata: { name: backend.model, namespace },
+    metadata: { name: backend.name, namespace },
     spec: { endpoints: [{ fqdn: { hostname: `${backend.service}.${namespace}.svc.cluster.local`, port: backend.port } }] },
   };
 }
@@ -42,8 +88,8 @@ export function aiServiceBackendManifest(namespace: string, backend: LlmBackend)
   return {
     apiVersion: "aigateway.envoyproxy.io/v1beta1",
     kind: "AIServiceBackend",
-    metadata: { name: backend.model, namespace },
-    spec: { schema: { name: "OpenAI" }, backendRef: { group: "gateway.envoyproxy.io", kind: "Backend", name: backend.model } },
+    metadata: { name: backend.name, namespace },
+    spec: { schema: { name: "OpenAI" }, backendRef: { group: "gateway.envoyproxy.io", kind: "Backend", name: backend.name } },
   };
 }
 
@@ -51,7 +97,7 @@ export function aiServiceBackendManifest(namespace: string, backend: LlmBackend)
  * The key the gateway sends to the models (`Authorization: Bearer <key>`), replacing whatever the
  * client sent: the models keep their own key as a second layer and never see a consumer's.
  */
-export function backendApiKeyPolicyManifest(name: string, namespace: string, secretName: string, models: readonly string[]): Record<string, unknown> {
+export function backendApiKeyPolicyManifest(name: string, namespace: string, secretName: string, backends: readonly string[]): Record<string, unknown> {
   return {
     apiVersion: "aigateway.envoyproxy.io/v1beta1",
     kind: "BackendSecurityPolicy",
@@ -59,7 +105,7 @@ export function backendApiKeyPolicyManifest(name: string, namespace: string, sec
     spec: {
       type: "APIKey",
       apiKey: { secretRef: { name: secretName } },
-      targetRefs: models.map((model) => ({ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: model })),
+      targetRefs: backends.map((backend) => ({ group: "aigateway.envoyproxy.io", kind: "AIServiceBackend", name: backend })),
     },
   };
 }
@@ -69,11 +115,13 @@ export interface LlmRouteInput {
   readonly namespace: string;
   readonly gateway: GatewayListener;
   readonly models: readonly string[];
+  /** The versions of each model with a canary; any other model's one backend is named after it. @default none */
+  readonly versions?: Readonly<Record<string, readonly LlmModelVersion[]>>;
   /** Gateway API duration for a whole request, streamed completions included (the AI gateway's default is 60 s). */
   readonly requestTimeout: string;
 }
 
-/** One rule per model: the request's `model` picks the model's backend. */
+/** The request's `model` (and, for a model with a canary, its weights or the version header) picks the backend. */
 export function llmRouteManifest(input: LlmRouteInput): Record<string, unknown> {
   return {
     apiVersion: "aigateway.envoyproxy.io/v1beta1",
@@ -83,10 +131,17 @@ export function llmRouteManifest(input: LlmRouteInput): Record<string, unknown> 
       parentRefs: [{ name: input.gateway.name, namespace: input.gateway.namespace, sectionName: input.gateway.sectionName }],
       // Each response's total tokens, which the consumers' token budgets are charged with.
       llmRequestCosts: [{ metadataKey: tokenCostMetadata.key, type: "TotalToken" }],
-      rules: input.models.map((model) => ({
-        name: model,
-        matches: [{ headers: [{ type: "Exact", name: modelHeader, value: model }] }],
-        backendRefs: [{ name: model }],
+      rules: llmRouteRules(input.models, input.versions).map((rule) => ({
+        name: rule.name,
+        matches: [
+          {
+            headers: [
+              { type: "Exact", name: modelHeader, value: rule.model },
+              ...(rule.version === undefined ? [] : [{ type: "Exact", name: versionHeader, value: rule.version }]),
+            ],
+          },
+        ],
+        backendRefs: rule.backendRefs.map((ref) => ({ ...ref })),
         timeouts: { request: input.requestTimeout },
       })),
     },

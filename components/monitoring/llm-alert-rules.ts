@@ -74,14 +74,23 @@ const windows = [...new Set(burnRateWindows.flatMap((w) => [w.short, w.long]))];
 interface Sli {
   /** Recording-rule prefix, e.g. `llm:request_error_ratio`. */
   readonly record: string;
-  /** Bad-event ratio over a range; by model_name. */
+  /** Bad-event ratio over a range; by model_name (and version, where the series have one). */
   readonly ratio: (range: string) => string;
   readonly objective: number;
   readonly alert: string;
   readonly summary: string;
-  /** Requests over a range, by model_name; alerts need `minRequestsToAlert` of them in their long window. */
+  /** Requests over a range, by the same labels as the ratio; alerts need `minRequestsToAlert` of them in their long window. */
   readonly volume?: { readonly record: string; readonly increase: (range: string) => string };
 }
+
+/**
+ * The engines' SLIs are per model and version (the ServiceMonitor labels each release's series with
+ * its version), so a canary at a small weight is judged on its own requests, not diluted by the
+ * stable's; the front door counts a model's weighted rule once for both versions, so its SLI is per model.
+ */
+const byVersion = "model_name, version";
+/** "(version v2)" after the model in a summary, when the series has a version. */
+const versionNote = "{{ with $labels.version }} (version {{ . }}){{ end }}";
 
 function sliRules(sli: Sli): RuleGroup {
   const budget = 1 - sli.objective;
@@ -91,7 +100,8 @@ function sliRules(sli: Sli): RuleGroup {
     ...windows.map((range) => ({ record: `${sli.record}:rate${range}`, expr: sli.ratio(range) })),
     ...(volume ? longWindows.map((range) => ({ record: `${volume.record}:increase${range}`, expr: volume.increase(range) })) : []),
   ];
-  const enough = (long: string) => (volume ? ` and on (model_name) ${volume.record}:increase${long} >= ${minRequestsToAlert}` : "");
+  // On the version too: a canary's ratio needs its own requests (series without one match each other).
+  const enough = (long: string) => (volume ? ` and on (model_name, version) ${volume.record}:increase${long} >= ${minRequestsToAlert}` : "");
   const severities = [...new Set(burnRateWindows.map((w) => w.severity))];
   const alerts: Rule[] = severities.map((severity) => {
     const pairs = burnRateWindows.filter((w) => w.severity === severity);
@@ -104,7 +114,7 @@ function sliRules(sli: Sli): RuleGroup {
       expr,
       labels: { severity, slo: sli.record },
       annotations: {
-        summary: `${sli.summary} for model {{ $labels.model_name }} is burning its error budget too fast.`,
+        summary: `${sli.summary} for model {{ $labels.model_name }}${versionNote} is burning its error budget too fast.`,
         description: `Objective ${sli.objective}; windows ${pairs.map((w) => `${w.factor}x over ${w.long}/${w.short}`).join(", ")}.`,
       },
     };
@@ -164,8 +174,8 @@ export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: S
   const ttft = sliRules({
     record: "llm:ttft_slow_ratio",
     ratio: (range) =>
-      `1 - (sum by (model_name) (rate(${vllm.ttftBucket}{le="${le}"}[${range}]))` +
-      ` / sum by (model_name) (rate(${vllm.ttftCount}[${range}])))`,
+      `1 - (sum by (${byVersion}) (rate(${vllm.ttftBucket}{le="${le}"}[${range}]))` +
+      ` / sum by (${byVersion}) (rate(${vllm.ttftCount}[${range}])))`,
     objective: slo.ttftTarget,
     alert: "LlmTtftBudget",
     summary: `Time to first token under ${slo.ttftSeconds}s`,
@@ -229,9 +239,9 @@ function availabilitySli(slo: LlmSlo, served: ServedModels, sources: ServingSour
   return sliRules({
     ...common,
     ratio: (range) =>
-      `sum by (model_name) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
-      ` / sum by (model_name) (rate(${vllm.requestSuccess}[${range}]))`,
-    volume: { record: "llm:engine_requests", increase: (range) => `sum by (model_name) (increase(${vllm.requestSuccess}[${range}]))` },
+      `sum by (${byVersion}) (rate(${vllm.requestSuccess}{finished_reason="error"}[${range}]))` +
+      ` / sum by (${byVersion}) (rate(${vllm.requestSuccess}[${range}]))`,
+    volume: { record: "llm:engine_requests", increase: (range) => `sum by (${byVersion}) (increase(${vllm.requestSuccess}[${range}]))` },
   });
 }
 

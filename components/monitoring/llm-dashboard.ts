@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   dcgmMetrics as dcgm,
   consumerLabel,
+  evaluationMetrics as evaluation,
   envoyMetrics as envoy,
   genAiMetrics as genAi,
   frontDoorMetrics as frontDoor,
@@ -19,7 +20,7 @@ interface Target {
   readonly expr: string;
   readonly legendFormat: string;
   /** What must be served for the query to have data (a front door: only where a llama.cpp model is behind it). */
-  readonly needs: "vllm" | "llamacpp" | "ingress-nginx" | "envoy-gateway" | "llmApi";
+  readonly needs: "vllm" | "llamacpp" | "ingress-nginx" | "envoy-gateway" | "llmApi" | "evaluation";
 }
 
 interface Panel {
@@ -30,6 +31,12 @@ interface Panel {
 
 const model = `model_name=~"$model_name"`;
 const window = "$__rate_interval";
+/**
+ * The engines' series are grouped by version too: every release's ServiceMonitor labels them with its
+ * model version (stacks/serving.ts), so a canary and its stable version are side by side.
+ */
+const byVersion = "model_name, version";
+const named = "{{model_name}} {{version}}";
 
 /** GPUs whose workload pod serves the selected model: dcgm-exporter labels each GPU with its pod. */
 const gpusOfModel = (metric: string) =>
@@ -37,8 +44,8 @@ const gpusOfModel = (metric: string) =>
 
 const percentiles = (bucket: string, what: string): Target[] =>
   [0.5, 0.95, 0.99].map((q) => ({
-    expr: `histogram_quantile(${q}, sum by (model_name, le) (rate(${bucket}{${model}}[${window}])))`,
-    legendFormat: `${what} p${q * 100} {{model_name}}`,
+    expr: `histogram_quantile(${q}, sum by (${byVersion}, le) (rate(${bucket}{${model}}[${window}])))`,
+    legendFormat: `${what} p${q * 100} ${named}`,
     needs: "vllm" as const,
   }));
 
@@ -57,7 +64,7 @@ export const llmPanels: readonly Panel[] = [
     title: "Request rate",
     unit: "reqps",
     targets: [
-      { expr: `sum by (model_name, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: "{{model_name}} {{finished_reason}}", needs: "vllm" },
+      { expr: `sum by (${byVersion}, finished_reason) (rate(${vllm.requestSuccess}{${model}}[${window}]))`, legendFormat: `${named} {{finished_reason}}`, needs: "vllm" },
       // llama.cpp counts no requests by outcome: the front door does, per Ingress or per route (named after the model).
       { expr: `sum by (ingress, status) (rate(${frontDoor.requests}{ingress=~"$model_name"}[${window}]))`, legendFormat: "{{ingress}} HTTP {{status}}", needs: "ingress-nginx" },
       {
@@ -71,10 +78,10 @@ export const llmPanels: readonly Panel[] = [
     title: "Queue depth",
     unit: "short",
     targets: [
-      { expr: `sum by (model_name) (${vllm.requestsWaiting}{${model}})`, legendFormat: "waiting {{model_name}}", needs: "vllm" },
-      { expr: `sum by (model_name) (${vllm.requestsRunning}{${model}})`, legendFormat: "running {{model_name}}", needs: "vllm" },
-      { expr: `sum by (model_name) (${llamacpp.requestsDeferred}{${model}})`, legendFormat: "waiting {{model_name}}", needs: "llamacpp" },
-      { expr: `sum by (model_name) (${llamacpp.requestsProcessing}{${model}})`, legendFormat: "running {{model_name}}", needs: "llamacpp" },
+      { expr: `sum by (${byVersion}) (${vllm.requestsWaiting}{${model}})`, legendFormat: `waiting ${named}`, needs: "vllm" },
+      { expr: `sum by (${byVersion}) (${vllm.requestsRunning}{${model}})`, legendFormat: `running ${named}`, needs: "vllm" },
+      { expr: `sum by (${byVersion}) (${llamacpp.requestsDeferred}{${model}})`, legendFormat: `waiting ${named}`, needs: "llamacpp" },
+      { expr: `sum by (${byVersion}) (${llamacpp.requestsProcessing}{${model}})`, legendFormat: `running ${named}`, needs: "llamacpp" },
     ],
   },
   { title: "Time to first token", unit: "s", targets: percentiles(vllm.ttftBucket, "TTFT") },
@@ -83,16 +90,28 @@ export const llmPanels: readonly Panel[] = [
     title: "Tokens per second",
     unit: "short",
     targets: [
-      { expr: `sum by (model_name) (rate(${vllm.generationTokens}{${model}}[${window}]))`, legendFormat: "generated {{model_name}}", needs: "vllm" },
-      { expr: `sum by (model_name) (rate(${vllm.promptTokens}{${model}}[${window}]))`, legendFormat: "prompt {{model_name}}", needs: "vllm" },
-      { expr: `sum by (model_name) (rate(${llamacpp.generationTokens}{${model}}[${window}]))`, legendFormat: "generated {{model_name}}", needs: "llamacpp" },
-      { expr: `sum by (model_name) (rate(${llamacpp.promptTokens}{${model}}[${window}]))`, legendFormat: "prompt {{model_name}}", needs: "llamacpp" },
+      { expr: `sum by (${byVersion}) (rate(${vllm.generationTokens}{${model}}[${window}]))`, legendFormat: `generated ${named}`, needs: "vllm" },
+      { expr: `sum by (${byVersion}) (rate(${vllm.promptTokens}{${model}}[${window}]))`, legendFormat: `prompt ${named}`, needs: "vllm" },
+      { expr: `sum by (${byVersion}) (rate(${llamacpp.generationTokens}{${model}}[${window}]))`, legendFormat: `generated ${named}`, needs: "llamacpp" },
+      { expr: `sum by (${byVersion}) (rate(${llamacpp.promptTokens}{${model}}[${window}]))`, legendFormat: `prompt ${named}`, needs: "llamacpp" },
     ],
   },
   {
     title: "Generation speed per request (llama.cpp)",
     unit: "short",
-    targets: [{ expr: `avg by (model_name) (${llamacpp.generationSpeed}{${model}})`, legendFormat: "tokens/s {{model_name}}", needs: "llamacpp" }],
+    targets: [{ expr: `avg by (${byVersion}) (${llamacpp.generationSpeed}{${model}})`, legendFormat: `tokens/s ${named}`, needs: "llamacpp" }],
+  },
+  // The scheduled evaluation's score of each version: a canary is promoted when it holds up here too.
+  {
+    title: "Evaluation score, by version",
+    unit: "percentunit",
+    targets: [
+      {
+        expr: `max by (model, version) (${evaluation.score}{model=~"$model_name"})`,
+        legendFormat: "{{model}} {{version}}",
+        needs: "evaluation",
+      },
+    ],
   },
   // Usage of the one LLM API, per consumer and model, as the AI gateway counts it.
   {
@@ -111,7 +130,7 @@ export const llmPanels: readonly Panel[] = [
   {
     title: "KV-cache usage",
     unit: "percentunit",
-    targets: [{ expr: `max by (model_name, pod) (${vllm.kvCacheUsage}{${model}})`, legendFormat: "{{pod}}", needs: "vllm" }],
+    targets: [{ expr: `max by (${byVersion}, pod) (${vllm.kvCacheUsage}{${model}})`, legendFormat: "{{pod}} {{version}}", needs: "vllm" }],
   },
   {
     title: "GPU utilization",
@@ -134,6 +153,7 @@ export function servedPanels(sources: ServingSources = vllmOnly): Panel[] {
     "ingress-nginx": llamacpp && sources.frontDoor?.implementation === "ingress-nginx",
     "envoy-gateway": llamacpp && sources.frontDoor?.implementation === "envoy-gateway",
     llmApi: sources.llmApi === true,
+    evaluation: sources.evaluation === true,
   };
   return llmPanels
     .map((panel) => ({ ...panel, targets: panel.targets.filter((target) => served[target.needs]) }))

@@ -92,6 +92,16 @@ export const kubeStateMetrics = {
   deploymentCondition: "kube_deployment_status_condition",
 } as const;
 
+/**
+ * The scheduled evaluation's score per model version (0 to 1), by convention with the evaluation
+ * CronWorkflow: a custom gauge `llm_platform_eval_score` labelled `model` and `version`, which Argo
+ * Workflows' controller exports with its `argo_workflows_` prefix (docs/telemetry-configuration.md).
+ */
+export const evaluationMetrics = {
+  workflowGauge: "llm_platform_eval_score",
+  score: "argo_workflows_llm_platform_eval_score",
+} as const;
+
 /** Every metric name a dashboard panel or alert may query. */
 export const knownMetricNames: ReadonlySet<string> = new Set([
   ...Object.values(vllmMetrics),
@@ -102,6 +112,7 @@ export const knownMetricNames: ReadonlySet<string> = new Set([
   ...Object.values(genAiMetrics),
   ...Object.values(dcgmMetrics),
   ...Object.values(kubeStateMetrics),
+  evaluationMetrics.score,
 ]);
 
 /** Which engines a stack serves, so that dashboards and alerts query only metrics that can exist. */
@@ -118,6 +129,8 @@ export interface ServingSources {
   readonly frontDoor?: FrontDoorSource;
   /** Whether the LLM API (Envoy AI Gateway) runs and its usage metrics are scraped. @default false */
   readonly llmApi?: boolean;
+  /** Whether the scheduled evaluation can report scores (Argo Workflows runs). @default false */
+  readonly evaluation?: boolean;
 }
 
 /** Where the front door counts each model's requests. */
@@ -127,9 +140,10 @@ export interface FrontDoorSource {
   /** Whether each model has its own host, whose Ingress or HTTPRoute is named after it. @default true */
   readonly modelRoutes?: boolean;
   /**
-   * Envoy only: the LLM API's AIGatewayRoute (in `namespace`) and its models in rule order. The AI
-   * gateway turns it into an HTTPRoute of the same name with rule i for model i (and a last rule
-   * without a backend for unknown models), so Envoy Gateway counts model i on cluster `.../rule/i`.
+   * Envoy only: the LLM API's AIGatewayRoute (in `namespace`) and the model each of its rules serves,
+   * in rule order (a model with a canary has more than one rule: llmRouteRules). The AI gateway turns
+   * it into an HTTPRoute of the same name with the same rules (and a last one without a backend for
+   * unknown models), so Envoy Gateway counts rule i on cluster `.../rule/i`.
    */
   readonly llmApiRoute?: { readonly name: string; readonly models: readonly string[] };
 }
@@ -156,10 +170,16 @@ export function frontDoorRate(
     const responses = (cluster: string) =>
       `${fn}(${envoyMetrics.responses}{envoy_cluster_name${cluster}${options.errorsOnly ? ', envoy_response_code_class="5"' : ""}}[${range}])`;
     const ownRoutes = `label_replace(${responses(`=~"${envoyRouteCluster(namespace, `(?:${names})`)}"`)}, "model_name", "$1", "envoy_cluster_name", "${envoyRouteCluster(namespace, "(.*)")}")`;
-    // One selector per model: its rule's cluster is named by the rule's index, not by the model.
+    // One selector per model: its rules' clusters are named by the rules' indexes, not by the model.
+    const ruleClusters = (model: string) =>
+      (llmApiRoute?.models ?? []).flatMap((ruleModel, rule) => (ruleModel === model ? [envoyRouteCluster(namespace, llmApiRoute!.name, rule)] : []));
     const apiRules = models
-      .filter((model) => llmApiRoute?.models.includes(model))
-      .map((model) => `label_replace(${responses(`="${envoyRouteCluster(namespace, llmApiRoute!.name, llmApiRoute!.models.indexOf(model))}"`)}, "model_name", "${model}", "envoy_cluster_name", ".*")`);
+      .filter((model) => ruleClusters(model).length > 0)
+      .map((model) => {
+        const clusters = ruleClusters(model);
+        const selector = clusters.length === 1 ? `="${clusters[0]}"` : `=~"${clusters.join("|")}"`;
+        return `label_replace(${responses(selector)}, "model_name", "${model}", "envoy_cluster_name", ".*")`;
+      });
     // The series stay apart under `or` (their cluster names differ), so the sum adds both doors up.
     const counted = [...(modelRoutes ? [ownRoutes] : []), ...apiRules];
     if (counted.length === 0) throw new Error(`no Envoy route counts the requests of ${names}`);

@@ -10,6 +10,7 @@ import {
   consumerKeyPolicyManifest,
   llmRouteManifest,
   type LlmBackend,
+  type LlmModelVersion,
 } from "../ingress/ai-gateway-manifests";
 
 export interface LlmApiArgs {
@@ -21,6 +22,10 @@ export interface LlmApiArgs {
   /** The API's public host: the base URL is `https://<host>/v1`. */
   readonly host: string;
   readonly backends: readonly LlmBackend[];
+  /** The models clients ask for, in order (the route's rule i serves model i). */
+  readonly models: readonly string[];
+  /** The versions of each model with a canary, by model; any other model's backend is named after it. @default none */
+  readonly versions?: Readonly<Record<string, readonly LlmModelVersion[]>>;
   /** The models' own key (a Secret in `namespace` with it under `apiKey`), which the gateway sends them. */
   readonly modelKeySecret: string;
   /** Consumers and their budgets; each gets its own key. */
@@ -54,12 +59,23 @@ export class LlmApi extends pulumi.ComponentResource {
       new k8s.apiextensions.CustomResource(`${name}-${suffix}`, manifest as k8s.apiextensions.CustomResourceArgs, k8sOpts);
 
     for (const backend of args.backends) {
-      custom(`${backend.model}-backend`, backendManifest(args.namespace, backend));
-      custom(`${backend.model}-ai-backend`, aiServiceBackendManifest(args.namespace, backend));
+      custom(`${backend.name}-backend`, backendManifest(args.namespace, backend));
+      custom(`${backend.name}-ai-backend`, aiServiceBackendManifest(args.namespace, backend));
     }
-    const models = args.backends.map((backend) => backend.model);
-    custom("model-key", backendApiKeyPolicyManifest("llm-serving-api-key", args.namespace, args.modelKeySecret, models));
-    custom("route", llmRouteManifest({ name: llmRouteName, namespace: args.namespace, gateway: args.gateway, models, requestTimeout: `${args.requestTimeoutSeconds}s` }));
+    const { models } = args;
+    const backends = args.backends.map((backend) => backend.name);
+    custom("model-key", backendApiKeyPolicyManifest("llm-serving-api-key", args.namespace, args.modelKeySecret, backends));
+    custom(
+      "route",
+      llmRouteManifest({
+        name: llmRouteName,
+        namespace: args.namespace,
+        gateway: args.gateway,
+        models,
+        ...(args.versions ? { versions: args.versions } : {}),
+        requestTimeout: `${args.requestTimeoutSeconds}s`,
+      }),
+    );
 
     // Alphanumeric keys, like the models' own: they travel in an Authorization header and in shell snippets.
     const keys = Object.fromEntries(

@@ -40,6 +40,8 @@ export function chartDigest(directory = chartDirectory): string {
 export interface LlmServingModel extends ServedModel {
   /** Name of the GPU pool (PlatformCluster.gpuPools) a vLLM model runs on; absent for a CPU (llama.cpp) model. */
   readonly gpuPool?: string;
+  /** The rules of the LLM API's route (`llmApiRoute`) that send to this release, which wake it from zero. @default none */
+  readonly llmApiRules?: readonly number[];
 }
 
 export interface LlmServingArgs {
@@ -65,8 +67,8 @@ export interface LlmServingArgs {
   /** Throughput of the model cache volumes, which caps Hub downloads and bucket copies. @default the cluster's model cache storage, else gp3's baseline */
   readonly cacheVolumeMiBps?: number;
   /**
-   * The LLM API's AIGatewayRoute in the namespace, when the stack has one: its rule i serves model i, so
-   * its requests wake a model at zero as well. @default none
+   * The LLM API's AIGatewayRoute in the namespace, when the stack has one: the requests of a model's
+   * rules (`llmApiRules`) wake it at zero as well. @default none
    */
   readonly llmApiRoute?: string;
 }
@@ -88,7 +90,7 @@ export const modelHost = (ingress: IngressLayer, model: string) => ingress.host(
  * base URL of each model is `https://<model>.api.<domain>/v1` where models have their own hosts.
  */
 export class LlmServing extends pulumi.ComponentResource {
-  /** The names clients send as "model", one per release. */
+  /** The names clients send as "model", one per model (a canary's release serves its model's). */
   readonly servedModels: readonly string[];
   /** OpenAI base URL per model name (empty without ingress). */
   readonly apiUrls: Readonly<Record<string, string>>;
@@ -153,7 +155,7 @@ export class LlmServing extends pulumi.ComponentResource {
     const digest = chartDigest();
     const urls: Record<string, string> = {};
     const releases: Record<string, k8s.helm.v3.Release> = {};
-    for (const [index, model] of args.models.entries()) {
+    for (const model of args.models) {
       const autoscale = model.maxReplicas > model.minReplicas;
       if (autoscale && (!monitoring || !args.keda)) {
         throw new Error(`model ${model.name} autoscales, which needs the monitoring layer and KEDA`);
@@ -242,7 +244,7 @@ export class LlmServing extends pulumi.ComponentResource {
               model.minReplicas === 0
                 ? frontDoorActivationQuery(ingress!.implementation, args.namespace ?? "llm-serving", {
                     ...(ownHost ? { own: servingServiceName(model.name) } : {}),
-                    ...(args.llmApiRoute ? { llmApi: { route: args.llmApiRoute, rule: index } } : {}),
+                    ...(args.llmApiRoute ? { llmApi: { route: args.llmApiRoute, rules: model.llmApiRules ?? [] } } : {}),
                   })
                 : undefined,
             exposure,
@@ -280,7 +282,8 @@ export class LlmServing extends pulumi.ComponentResource {
         );
       }
     }
-    this.servedModels = args.models.map((model) => model.name);
+    // A canary's release serves its model's name: clients see each model once.
+    this.servedModels = [...new Set(args.models.map((model) => model.servedName ?? model.name))];
     this.apiUrls = urls;
     this.releases = releases;
     this.registerOutputs({ apiUrls: this.apiUrls, apiKey: this.apiKey });

@@ -8,7 +8,12 @@ import { loadPlan, servingBudgets, startupProbePeriodSeconds, type LoadPlan, typ
 
 /** One served model, as the stack config describes it. */
 export interface ServedModel {
+  /** The release's name: the model's, or `<model>-<version>` for a canary. */
   readonly name: string;
+  /** The name clients send as "model", when two releases serve one model (a canary). @default name */
+  readonly servedName?: string;
+  /** The model version this release serves: its metrics' `version` label. @default none */
+  readonly version?: string;
   /** "vllm" on GPUs, or "llamacpp" on CPU (one GGUF file). */
   readonly engine: "vllm" | "llamacpp";
   /** The Hub id (vLLM), or the Hub repository holding `ggufFile` (llama.cpp). */
@@ -146,14 +151,14 @@ export function frontDoorActivationQuery(
   routes: {
     /** The model's own Ingress or HTTPRoute (named after its release); absent behind the Gateway with the LLM API. */
     readonly own?: string;
-    /** Envoy only: the LLM API's AIGatewayRoute and the rule that serves this model (the AI gateway keeps the rule order). */
-    readonly llmApi?: { readonly route: string; readonly rule: number };
+    /** Envoy only: the LLM API's AIGatewayRoute and the rules that send to this release (the AI gateway keeps the rule order). */
+    readonly llmApi?: { readonly route: string; readonly rules: readonly number[] };
   },
 ): string {
   if (implementation === "envoy-gateway") {
     const clusters = [
       ...(routes.own ? [envoyRouteCluster(namespace, routes.own)] : []),
-      ...(routes.llmApi ? [envoyRouteCluster(namespace, routes.llmApi.route, routes.llmApi.rule)] : []),
+      ...(routes.llmApi ? routes.llmApi.rules.map((rule) => envoyRouteCluster(namespace, routes.llmApi!.route, rule)) : []),
     ];
     if (clusters.length === 0) throw new Error("a model behind Envoy Gateway needs a route to wake it: its own or the LLM API's");
     const cluster = clusters.length === 1 ? `envoy_cluster_name="${clusters[0]}"` : `envoy_cluster_name=~"${clusters.join("|")}"`;
@@ -253,7 +258,8 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
       model: {
         name: model.model,
         ggufFile: model.ggufFile,
-        servedModelName: model.name,
+        servedModelName: model.servedName ?? model.name,
+        ...(model.version === undefined ? {} : { version: model.version }),
         ...(model.maxModelLen === undefined ? {} : { maxModelLen: model.maxModelLen }),
       },
     };
@@ -264,7 +270,8 @@ function engineValues(model: ServedModel, scheduling: GpuScheduling | undefined)
     image: imageKeys(images.vllm),
     model: {
       name: model.model,
-      servedModelName: model.name,
+      servedModelName: model.servedName ?? model.name,
+      ...(model.version === undefined ? {} : { version: model.version }),
       gpuMemoryUtilization: model.gpuMemoryUtilization,
       ...(model.maxModelLen === undefined ? {} : { maxModelLen: model.maxModelLen }),
     },

@@ -1,3 +1,4 @@
+import { modelReleases } from "./canary";
 import type { PlatformConfig } from "./schema";
 
 type Segment = string | number;
@@ -66,17 +67,20 @@ export function derivedNames(config: PlatformConfig, stack: string): DerivedName
       names.push({ path: pool.path, what: "EKS node group", name: `${prefix}-gpu-${pool.name}-${"x".repeat(namePrefixSuffixLength)}`, limit: nameLimits.eksNodeGroup });
     }
   }
-  // Each served model's IRSA role, and its weights sync's when it reads the bucket (components/serving).
-  if (cluster.provider === "eks") {
-    config.models.forEach((model, index) => {
-      const path: Segment[] = ["models", index, "name"];
+  // Each serving release (a model's, and its canary's `<name>-<version>`): its Helm release, its IRSA
+  // role, and its weights sync's when it reads the bucket (components/serving).
+  config.models.forEach((model, index) => {
+    for (const { release, canary } of modelReleases(model)) {
+      const path: Segment[] = canary ? ["models", index, "canary", "version"] : ["models", index, "name"];
+      if (canary) names.push({ path, what: "helm release", name: release.name, limit: nameLimits.helmRelease });
+      if (cluster.provider !== "eks") continue;
       const random = "x".repeat(autoNameSuffixLength - 1);
-      names.push({ path, what: "IAM role", name: `${prefix}-llm-${model.name}-identity-role-${random}`, limit: nameLimits.iamRole });
-      if (model.weightsFrom === "bucket" && model.engine === "vllm") {
-        names.push({ path, what: "IAM role", name: `${prefix}-llm-${model.name}-sync-identity-role-${random}`, limit: nameLimits.iamRole });
+      names.push({ path, what: "IAM role", name: `${prefix}-llm-${release.name}-identity-role-${random}`, limit: nameLimits.iamRole });
+      if (release.weightsFrom === "bucket" && release.engine === "vllm") {
+        names.push({ path, what: "IAM role", name: `${prefix}-llm-${release.name}-sync-identity-role-${random}`, limit: nameLimits.iamRole });
       }
-    });
-  }
+    }
+  });
   return names;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { modelLimits } from "../../components/serving/values";
+import { canarySchema, stableVersion } from "./canary";
 import { dnsLabel, gibibytes, nonNegativeInt, numberNotQuantity, positiveInt } from "./common";
 
 /**
@@ -23,20 +24,22 @@ export function modelIdProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** A Hugging Face model id or a path in the bucket, checked by modelIdProblem. */
+const modelId = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const problem = modelIdProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+  });
+
 export const servedModel = z.strictObject({
   name: dnsLabel.describe("Release and route name, e.g. \"qwen-small\"."),
   engine: z
     .enum(["vllm", "llamacpp"])
     .default("vllm")
     .describe("\"vllm\": vLLM on a GPU pool. \"llamacpp\": the llama.cpp server on CPU, serving one GGUF file (no GPU needed; the local stack's default)."),
-  model: z
-    .string()
-    .min(1)
-    .superRefine((value, ctx) => {
-      const problem = modelIdProblem(value);
-      if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
-    })
-    .describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file."),
+  model: modelId.describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file."),
   ggufFile: z
     .string()
     .regex(/^\S+\.gguf$/, "a GGUF file name, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf")
@@ -73,6 +76,9 @@ export const servedModel = z.strictObject({
     .max(100_000)
     .optional()
     .describe("MiB/s the weights reach the GPUs at, when you have measured it. Default: 2000 when streamed from the bucket; otherwise the lower of the source (Hub 200, bucket 2000) and the cache volume's throughput. Sizes the startup probe, the rollout deadline and the release timeout."),
+  // Canary and A/B rollouts (stacks/config/canary.ts).
+  version: stableVersion,
+  canary: canarySchema(modelId).optional(),
 });
 
 export const models = z.array(servedModel).default([]);

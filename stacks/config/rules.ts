@@ -6,6 +6,7 @@ import { poolEphemeralStorageGiB, usesLocalNvme } from "../../components/cluster
 import { knownWeightsGiB } from "../../components/cloud-catalog";
 import { maxRouteRules } from "../../components/ingress/ai-gateway-manifests";
 import { eksGpuInstances } from "./cluster-eks";
+import { checkCanary, modelReleases } from "./canary";
 import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
 import { checkK3sProvisionRules, k3sGpuPools } from "./rules-k3s";
@@ -71,6 +72,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     ctx.addIssue({ code: "custom", path, message, input: undefined, params: { value } });
   };
   const { cluster } = config;
+  const failOnce = fail;
 
   // The LLM API (Envoy AI Gateway): one route rule per model, consumer keys checked at the Gateway.
   const consumers = config.serving.consumers.map((consumer) => consumer.name);
@@ -80,8 +82,11 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
   if (consumers.length > 0 && (!config.addons.ingress.enabled || config.addons.ingress.implementation !== "envoy-gateway")) {
     fail(["serving", "consumers"], 'per-consumer keys need the Gateway front door: set addons.ingress.implementation to "envoy-gateway" (ingress-nginx keeps one host per model and the shared key llmApiKey)');
   }
-  if (config.addons.ingress.enabled && config.addons.ingress.implementation === "envoy-gateway" && config.models.length > maxRouteRules) {
-    fail(["models"], `the LLM API routes at most ${maxRouteRules} models (one AIGatewayRoute rule each); this stack has ${config.models.length}`);
+  const gatewayFrontDoor = config.addons.ingress.enabled && config.addons.ingress.implementation === "envoy-gateway";
+  // A rule per model, and a canary's model two more: one per version, pinned by the version header.
+  const routeRules = config.models.length + 2 * config.models.filter((model) => model.canary).length;
+  if (gatewayFrontDoor && routeRules > maxRouteRules) {
+    fail(["models"], `the LLM API has at most ${maxRouteRules} route rules (AIGatewayRoute maxItems): one per model and two more per canary; this stack needs ${routeRules}`);
   }
 
   const pools: { name: string; minSize: number; maxSize: number }[] =
@@ -144,9 +149,26 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
 
   const capacities = gpuPoolCapacities(cluster);
   const modelNames = config.models.map((model) => model.name);
+  const releaseNames = config.models.flatMap((model) => modelReleases(model).map(({ release }) => release.name));
   config.models.forEach((model, index) => {
-    const at = (key: string): Path => ["models", index, key];
-    if (modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
+    checkCanary(model, { gatewayFrontDoor, releaseNames }, (path, message) => fail(["models", index, ...path], message));
+  });
+  // Each version of a model is checked as the release it becomes. A canary's problem is reported at
+  // its own key when it has one (canary.model, ...), else at the model's (the key to change), once.
+  const reported = new Set<string>();
+  const releases = config.models.flatMap((model, index) =>
+    modelReleases(model).map(({ release, canary }) => ({ model: release, index, canary })),
+  );
+  releases.forEach(({ model, index, canary }) => {
+    const canaryKeys = new Set(Object.keys(config.models[index]!.canary ?? {}));
+    const at = (key: string): Path => (canary && canaryKeys.has(key) ? ["models", index, "canary", key] : ["models", index, key]);
+    const fail = (path: Path, message: string) => {
+      const key = `${path.join(".")}\0${message}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      failOnce(path, message);
+    };
+    if (!canary && modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
     if (model.minReplicas > model.maxReplicas) fail(at("minReplicas"), `must be <= maxReplicas (${model.maxReplicas})`);
     // From zero no pod reports a queue: only requests counted at the front door can wake the model.
     if (model.minReplicas === 0 && !(config.addons.ingress.enabled && config.addons.monitoring.enabled)) {
@@ -159,7 +181,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     if (model.weightsFrom === "hub" && config.hfToken === undefined) {
       const gated = gatedModelPrefixes.find((prefix) => model.model.startsWith(prefix));
       if (gated) {
-        fail(["hfToken"], `required because models[${index}].model "${model.model}" is gated on Hugging Face (${gated}): without a token vLLM gets 401 and the release rolls back; ` +
+        fail(["hfToken"], `required because models[${index}].${at("model").slice(2).join(".")} "${model.model}" is gated on Hugging Face (${gated}): without a token vLLM gets 401 and the release rolls back; ` +
           "accept the licence on the model's page, then: pulumi config set --secret hfToken hf_... (or serve it with weightsFrom: bucket)");
       }
     }
@@ -203,6 +225,18 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       fail(at("gpuCount"), `${model.gpuCount} GPUs do not fit on one node of pool "${pool.name}" (${pool.gpusPerNode} per node)`);
     } else if (pool.gpusPerNode > 0 && model.maxReplicas * model.gpuCount > pool.maxNodes * pool.gpusPerNode) {
       fail(at("maxReplicas"), `${model.maxReplicas} replicas x ${model.gpuCount} GPUs exceed pool "${pool.name}" (at most ${pool.maxNodes * pool.gpusPerNode} GPUs)`);
+    }
+  });
+
+  // Both versions of a model run at once, on its pool: a canary that cannot be scheduled would roll
+  // its release back after the whole release timeout.
+  config.models.forEach((model, index) => {
+    const pool = capacities.find((candidate) => candidate.name === model.gpuPool);
+    if (!model.canary || model.engine !== "vllm" || !pool || pool.gpusPerNode <= 0) return;
+    const room = pool.maxNodes * pool.gpusPerNode;
+    const one = model.maxReplicas * model.gpuCount;
+    if (one <= room && 2 * one > room) {
+      fail(["models", index, "canary"], `the stable and canary versions each run up to ${model.maxReplicas} replica${model.maxReplicas === 1 ? "" : "s"} x ${model.gpuCount} GPU${model.gpuCount === 1 ? "" : "s"}, ${2 * one} GPUs together, more than pool "${pool.name}" has (${room}): raise the pool's maximum size, or lower maxReplicas`);
     }
   });
 
