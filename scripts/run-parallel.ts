@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 
 /**
- * Runs npm scripts side by side and fails if any of them fails: `tsx scripts/run-parallel.ts unit typecheck lint`.
+ * Runs npm scripts side by side and fails if any of them fails: `tsx scripts/run-parallel.ts unit check`.
  * The unit tests leave part of the machine idle (their slowest files run alone at the end), and the type
- * check and the type-aware lint each build their own TypeScript program on one core, so together they
- * finish in about the time of the unit tests alone. The first script's output streams as it runs; each
+ * check with the type-aware lint (one TypeScript program, on one core) fills it, so together they finish
+ * in about the time of the unit tests alone. The first script's output streams as it runs; each
  * other script's output is printed whole when it ends, so no two logs interleave line by line.
  */
 function runScript(script: string, stream: boolean): Promise<number> {

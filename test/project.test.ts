@@ -65,3 +65,22 @@ describe("the Pulumi project", () => {
     expect(pkg.engines.node).toMatch(/^>=22/);
   });
 });
+
+describe("npm test", () => {
+  const scripts = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+  const staticChecks = readFileSync(join(repoRoot, "scripts", "static-checks.ts"), "utf8");
+
+  it("runs the unit tests and, beside them, the type check and the type-aware lint", () => {
+    expect(scripts.test).toBe("tsx scripts/run-parallel.ts unit check");
+    expect(scripts.unit).toBe("vitest run");
+    expect(scripts.check).toBe("tsx scripts/static-checks.ts");
+  });
+
+  it("checks types and lints over the same program as tsc and eslint would, and fails on either", () => {
+    // The whole tsconfig (its files and options), all of tsc's pre-emit diagnostics, ESLint over every file it lints.
+    expect(staticChecks).toMatch(/ts\.getParsedCommandLineOfConfigFile\(configFile/);
+    expect(staticChecks).toMatch(/ts\.getPreEmitDiagnostics\(program\)/);
+    expect(staticChecks).toMatch(/eslint\.lintFiles\(\["\."\]\)/);
+    expect(staticChecks).toMatch(/return diagnostics\.length > 0 \|\| lintErrors > 0 \? 1 : 0;/);
+  });
+});
