@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // vitest's default is one worker fewer than the cores, which on a 2-core CI machine is a single worker
+    // running every file in turn; most of a file's time is its own CPU or a child process's (helm,
+    // promtool), so a worker per core finishes in about half the time.
+    maxWorkers: availableParallelism(),
     // One worker per core runs many files: @pulumi/aws and @pulumi/gcp load once per worker, not once per file.
     isolate: false,
     // Synthesizes every committed stack once, for all test files (test/support/synth-cache.ts).
