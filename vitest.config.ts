@@ -16,7 +16,7 @@ export default defineConfig({
     maxWorkers: availableParallelism(),
     // One worker per core runs many files: @pulumi/aws and @pulumi/gcp load once per worker, not once per file.
     isolate: false,
-    // Synthesizes every committed stack once, for all test files (test/support/synth-cache.ts).
+    // A folder per run where the first worker to need a committed stack leaves its synthesis for the others (test/support/synth-cache.ts).
     globalSetup: ["test/support/synth-cache.ts"],
   },
 });
