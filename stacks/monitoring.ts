@@ -101,7 +101,17 @@ export function createMonitoring(
   );
   // Drift needs vLLM's per-request histograms: llama.cpp models have none.
   if (settings.drift.enabled && config.models.some((model) => model.engine === "vllm")) {
-    new LlmDriftRules(`${name}-llm-drift`, { provider: cluster.provider, namespace, thresholds: settings.drift, crds: layer.crds }, opts);
+    const { shortWindow, baselineWindow, promptTokensRatio, completionTokensRatio, errorRateIncrease, ttftRatio, minRequests } = settings.drift;
+    const thresholds = { promptTokensRatio, completionTokensRatio, errorRateIncrease, ttftRatio, minRequests };
+    // A model's own thresholds (models[].drift) over the stack's, each key falling back to the stack's.
+    const models = config.models
+      .filter((model) => model.engine === "vllm" && model.drift !== undefined)
+      .map((model) => ({ model: model.name, thresholds: { ...thresholds, ...model.drift } }));
+    new LlmDriftRules(
+      `${name}-llm-drift`,
+      { provider: cluster.provider, namespace, thresholds, models, windows: { short: shortWindow, baseline: baselineWindow }, crds: layer.crds },
+      opts,
+    );
   }
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),

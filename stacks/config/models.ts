@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { modelLimits } from "../../components/serving/values";
 import { dnsLabel, gibibytes, nonNegativeInt, numberNotQuantity, positiveInt } from "./common";
+import { modelDrift, modelEvaluation, modelRegistry } from "./lifecycle";
 
 /**
  * Why `value` is neither a Hugging Face model id nor a path under the bucket's models/ folder, or
@@ -36,7 +37,8 @@ export const servedModel = z.strictObject({
       const problem = modelIdProblem(value);
       if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
     })
-    .describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file."),
+    .describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file. With `registry`: the base model its versions were trained from, which sizes the cache and load budgets."),
+  registry: modelRegistry,
   ggufFile: z
     .string()
     .regex(/^\S+\.gguf$/, "a GGUF file name, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf")
@@ -73,6 +75,8 @@ export const servedModel = z.strictObject({
     .max(100_000)
     .optional()
     .describe("MiB/s the weights reach the GPUs at, when you have measured it. Default: 2000 when streamed from the bucket; otherwise the lower of the source (Hub 200, bucket 2000) and the cache volume's throughput. Sizes the startup probe, the rollout deadline and the release timeout."),
+  drift: modelDrift,
+  evaluation: modelEvaluation,
 });
 
 export const models = z.array(servedModel).default([]);

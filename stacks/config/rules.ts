@@ -8,6 +8,7 @@ import { maxRouteRules } from "../../components/ingress/ai-gateway-manifests";
 import { eksGpuInstances } from "./cluster-eks";
 import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
+import { checkLifecycleRules } from "./rules-lifecycle";
 import { checkK3sProvisionRules, k3sGpuPools } from "./rules-k3s";
 import type { platformSchema } from "./schema";
 
@@ -243,6 +244,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     // Its artifacts live in the bucket, reached through workload identity, which k3s has not.
     fail(["addons", "mlflow", "enabled"], "needs a cloud cluster (eks or gke): the registry keeps its artifacts in the stack's bucket through workload identity, which a k3s cluster has none of; set enabled: false");
   }
+  checkLifecycleRules(config, fail);
   if (addons.logging.enabled) {
     if (addons.logging.elasticsearchNodes === 2) {
       fail(["addons", "logging", "elasticsearchNodes"], "2 Elasticsearch nodes cannot keep a quorum when one fails; use 1 or 3+");
