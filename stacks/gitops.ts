@@ -2,12 +2,15 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import { ArgoCd } from "../components/gitops/argo-cd";
+import { ModelEvaluation } from "../components/gitops/evaluation";
 import { argoWorkflowsConventions, ArgoWorkflows } from "../components/gitops/argo-workflows";
 import { Mlflow } from "../components/gitops/mlflow";
 import { MlPipeline } from "../components/gitops/ml-pipeline";
 import type { IngressLayer } from "../components/ingress/types";
+import type { MonitoringLayer } from "../components/monitoring/types";
+import { servingPort, servingServiceName } from "../components/serving/llm-serving";
 import type { LoadedConfig } from "./config";
-import { mlflowEnabled } from "./config/addons";
+import { evaluationEnabled, mlflowEnabled } from "./config/addons";
 import { servingConventions } from "./serving";
 import type { PlatformOutputs } from "./platform";
 
@@ -30,6 +33,9 @@ export function createGitops(
     ingress: IngressLayer | undefined;
     /** The serving namespace, when this stack serves models; the pipeline's deploy Role lives there. */
     servingNamespace: k8s.core.v1.Namespace | undefined;
+    /** The models' API key (secret), for the scheduled evaluation. */
+    servingApiKey?: pulumi.Output<string>;
+    monitoring?: MonitoringLayer;
   },
   opts: pulumi.ComponentResourceOptions,
 ): PlatformOutputs {
@@ -56,7 +62,8 @@ export function createGitops(
           objectStore: cluster.objectStore,
           storageClassName: cluster.storageClassName,
           databaseStorageGiB: config.addons.mlflow.databaseStorageGiB,
-          clientNamespaces: [gitopsConventions.pipelineNamespace],
+          // The serving pods resolve registry references (models[].registry) when they start.
+          clientNamespaces: [gitopsConventions.pipelineNamespace, ...(config.models.some((model) => model.registry) ? [servingConventions.namespace] : [])],
           ...exposed,
         },
         opts,
@@ -76,9 +83,30 @@ export function createGitops(
         ...exposed,
         namespace: gitopsConventions.workflowsNamespace,
         workflowNamespace: gitopsConventions.pipelineNamespace,
+        ...(layers.monitoring ? { monitoringCrds: layers.monitoring.crds } : {}),
       },
       opts,
     );
+    const targets = evaluationTargets(config);
+    if (evaluationEnabled(config.addons) && layers.servingApiKey && targets.length > 0) {
+      const { schedule, timezone, concurrencyPolicy } = config.addons.evaluation;
+      new ModelEvaluation(
+        `${name}-evaluation`,
+        {
+          provider: cluster.provider,
+          namespace: gitopsConventions.pipelineNamespace,
+          serviceAccount: argoWorkflowsConventions.runnerServiceAccount,
+          schedule,
+          timezone,
+          concurrencyPolicy,
+          targets,
+          apiKey: layers.servingApiKey,
+          workflowsRelease: workflows.release,
+          ...(registry ? { trackingUri: registry.trackingUri } : {}),
+        },
+        opts,
+      );
+    }
     outputs.argoWorkflowsUrl = workflows.url ?? pulumi.output(null);
     // Config validation guarantees a GPU pool and object storage when the pipeline is on.
     const gpuPool = cluster.gpuPools[0];
@@ -106,4 +134,19 @@ export function createGitops(
     }
   }
   return outputs;
+}
+
+/**
+ * The model versions the scheduled evaluation scores: each served model (unless its evaluation is
+ * off), reached at its Service inside the cluster. Its only release is version "stable".
+ */
+export function evaluationTargets(config: Pick<LoadedConfig, "models">) {
+  return config.models
+    .filter((model) => model.evaluation?.enabled !== false)
+    .map((model) => ({
+      model: model.name,
+      version: "stable",
+      baseUrl: `http://${servingServiceName(model.name)}.${servingConventions.namespace}.svc.cluster.local:${servingPort}`,
+      ...(model.registry ? { registry: model.registry } : {}),
+    }));
 }

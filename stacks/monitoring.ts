@@ -5,12 +5,14 @@ import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
 import { LlmDriftRules } from "../components/monitoring/drift-rules";
+import { LlmEvaluationRules } from "../components/monitoring/evaluation-rules";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { ServingSources } from "../components/monitoring/metric-names";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import { llmRouteName } from "../components/serving/llm-api";
 import type { LoadedConfig } from "./config";
+import { evaluationEnabled } from "./config/addons";
 import { servingConventions } from "./serving";
 
 /** Names the monitoring stack fixes; NetworkPolicies and the KEDA scaler rely on them. */
@@ -112,6 +114,11 @@ export function createMonitoring(
       { provider: cluster.provider, namespace, thresholds, models, windows: { short: shortWindow, baseline: baselineWindow }, crds: layer.crds },
       opts,
     );
+  }
+  if (evaluationEnabled(config.addons) && config.models.length > 0) {
+    const { minScore, maxDropFromBaseline } = config.addons.evaluation;
+    const models = config.models.flatMap((model) => (model.evaluation?.minScore === undefined ? [] : [{ model: model.name, minScore: model.evaluation.minScore }]));
+    new LlmEvaluationRules(`${name}-llm-evaluation`, { provider: cluster.provider, namespace, thresholds: { minScore, maxDropFromBaseline }, models, crds: layer.crds }, opts);
   }
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),

@@ -101,7 +101,7 @@ export const evaluation = z
       .describe("Send a fixed prompt set to every served model on schedule, record the score in MLflow and alert when it drops. Unset: on where Argo Workflows, the model registry and monitoring all are."),
     schedule: z
       .string()
-      .regex(/^(\S+\s+){4}\S+$/, "a five-field cron schedule such as \"0 * * * *\" (minute hour day month weekday)")
+      .regex(/^([0-9*,/?-]+\s+){4}[0-9*,/?-]+$/, "a five-field cron schedule of digits and * , / - such as \"0 * * * *\" (minute hour day month weekday), as Argo Workflows accepts it")
       .default("17 * * * *")
       .describe("Cron schedule of the CronWorkflow. Default: hourly, at minute 17."),
     timezone: z
@@ -119,7 +119,7 @@ export const evaluation = z
       .gt(0)
       .refine((drop) => drop < 1, "must be < 1: a score drops by at most 1 (from 1 to 0), so the alert could never fire")
       .default(0.2)
-      .describe("Alert when a model's score is this much (a fraction of the prompt set) below its best in the last 7 days."),
+      .describe("Alert when a model version's score is this much (a fraction of the prompt set) below its own mean over the day before the last hour."),
   })
   .prefault({})
   .describe("Scheduled evaluation of the served models (docs/model-lifecycle.md).");

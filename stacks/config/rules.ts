@@ -322,7 +322,8 @@ function checkNodeDisk(model: Parsed["models"][number], index: number, cluster: 
     fail(["models", index, "cacheGiB"], `${model.cacheGiB} GiB plus ${vllmHomeLimitGiB} GiB for vLLM's home do not fit a node of pool "${pool.name}", which offers pods ${offered} GiB (${where}): lower cacheGiB or pick larger instance types`);
   }
   const weights = model.weightsGiB ?? knownWeightsGiB(model.model);
-  if (model.weightsFrom === "bucket" && weights !== undefined && hubSyncDownloadGiB(weights) > offered) {
+  // A registry version is never downloaded from the Hub: no weights sync runs for it.
+  if (model.weightsFrom === "bucket" && model.registry === undefined && weights !== undefined && hubSyncDownloadGiB(weights) > offered) {
     fail(["cluster", "gpuPools", poolIndex, usesLocalNvme(pool) ? "instanceTypes" : "diskSizeGiB"],
       `the weights sync of models[${index}] downloads ${hubSyncDownloadGiB(weights)} GiB onto a node of this pool, which offers pods ${offered} GiB (${where})`);
   }
