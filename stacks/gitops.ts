@@ -2,12 +2,16 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformCluster } from "../components/cluster/types";
 import { ArgoCd } from "../components/gitops/argo-cd";
+import { ModelEvaluation } from "../components/gitops/evaluation";
 import { argoWorkflowsConventions, ArgoWorkflows } from "../components/gitops/argo-workflows";
 import { Mlflow } from "../components/gitops/mlflow";
 import { MlPipeline } from "../components/gitops/ml-pipeline";
 import type { IngressLayer } from "../components/ingress/types";
+import type { MonitoringLayer } from "../components/monitoring/types";
+import { servingPort, servingServiceName } from "../components/serving/llm-serving";
 import type { LoadedConfig } from "./config";
-import { mlflowEnabled } from "./config/addons";
+import { evaluationEnabled, mlflowEnabled } from "./config/addons";
+import { modelReleases } from "./config/canary";
 import { servingConventions } from "./serving";
 import type { PlatformOutputs } from "./platform";
 
@@ -30,6 +34,9 @@ export function createGitops(
     ingress: IngressLayer | undefined;
     /** The serving namespace, when this stack serves models; the pipeline's deploy Role lives there. */
     servingNamespace: k8s.core.v1.Namespace | undefined;
+    /** The models' API key (secret), for the scheduled evaluation. */
+    servingApiKey?: pulumi.Output<string>;
+    monitoring?: MonitoringLayer;
   },
   opts: pulumi.ComponentResourceOptions,
 ): PlatformOutputs {
@@ -56,7 +63,8 @@ export function createGitops(
           objectStore: cluster.objectStore,
           storageClassName: cluster.storageClassName,
           databaseStorageGiB: config.addons.mlflow.databaseStorageGiB,
-          clientNamespaces: [gitopsConventions.pipelineNamespace],
+          // The serving pods resolve registry references (models[].registry) when they start.
+          clientNamespaces: [gitopsConventions.pipelineNamespace, ...(config.models.some((model) => model.registry) ? [servingConventions.namespace] : [])],
           ...exposed,
         },
         opts,
@@ -76,9 +84,30 @@ export function createGitops(
         ...exposed,
         namespace: gitopsConventions.workflowsNamespace,
         workflowNamespace: gitopsConventions.pipelineNamespace,
+        ...(layers.monitoring ? { monitoringCrds: layers.monitoring.crds } : {}),
       },
       opts,
     );
+    const targets = evaluationTargets(config);
+    if (evaluationEnabled(config.addons) && layers.servingApiKey && targets.length > 0) {
+      const { schedule, timezone, concurrencyPolicy } = config.addons.evaluation;
+      new ModelEvaluation(
+        `${name}-evaluation`,
+        {
+          provider: cluster.provider,
+          namespace: gitopsConventions.pipelineNamespace,
+          serviceAccount: argoWorkflowsConventions.runnerServiceAccount,
+          schedule,
+          timezone,
+          concurrencyPolicy,
+          targets,
+          apiKey: layers.servingApiKey,
+          workflowsRelease: workflows.release,
+          ...(registry ? { trackingUri: registry.trackingUri } : {}),
+        },
+        opts,
+      );
+    }
     outputs.argoWorkflowsUrl = workflows.url ?? pulumi.output(null);
     // Config validation guarantees a GPU pool and object storage when the pipeline is on.
     const gpuPool = cluster.gpuPools[0];
@@ -106,4 +135,22 @@ export function createGitops(
     }
   }
   return outputs;
+}
+
+/**
+ * The model versions the scheduled evaluation scores: each release of each served model (unless its
+ * evaluation is off), the stable one and a canary alike, reached at its own Service inside the cluster,
+ * so that their scores sit side by side under the versions' names.
+ */
+export function evaluationTargets(config: Pick<LoadedConfig, "models">) {
+  return config.models
+    .filter((model) => model.evaluation?.enabled !== false)
+    .flatMap((model) =>
+      modelReleases(model).map(({ release, version }) => ({
+        model: model.name,
+        version,
+        baseUrl: `http://${servingServiceName(release.name)}.${servingConventions.namespace}.svc.cluster.local:${servingPort}`,
+        ...(model.registry ? { registry: model.registry } : {}),
+      })),
+    );
 }

@@ -5,6 +5,7 @@ import { DcgmExporter, gkeNvidiaDriverHostPath } from "../components/monitoring/
 import { KubePrometheusStack } from "../components/monitoring/kube-prometheus-stack";
 import { LlmAlertRules } from "../components/monitoring/llm-alert-rules";
 import { LlmDriftRules } from "../components/monitoring/drift-rules";
+import { LlmEvaluationRules } from "../components/monitoring/evaluation-rules";
 import { LlmDashboard } from "../components/monitoring/llm-dashboard";
 import { PrometheusOperatorCrds } from "../components/monitoring/prometheus-operator-crds";
 import type { ServingSources } from "../components/monitoring/metric-names";
@@ -12,6 +13,7 @@ import { llmRouteRules } from "../components/ingress/ai-gateway-manifests";
 import type { MonitoringLayer } from "../components/monitoring/types";
 import { llmRouteName } from "../components/serving/llm-api";
 import type { LoadedConfig } from "./config";
+import { evaluationEnabled } from "./config/addons";
 import { llmApiVersions, servingConventions, servingReleases } from "./serving";
 
 /** Names the monitoring stack fixes; NetworkPolicies and the KEDA scaler rely on them. */
@@ -86,8 +88,8 @@ export function createMonitoring(
       opts,
     );
   }
-  // The scheduled evaluation runs as an Argo CronWorkflow, so its scores exist only with Argo Workflows.
-  const evaluation = config.addons.argoWorkflows.enabled && config.models.length > 0;
+  // The scores exist only where the scheduled evaluation runs.
+  const evaluation = evaluationEnabled(config.addons) && config.models.length > 0;
   const sources = { ...servingSources(config, ingress?.implementation, ingress?.aiGatewayCrds !== undefined), ...(evaluation ? { evaluation } : {}) };
   new LlmDashboard(`${name}-llm-dashboard`, { provider: cluster.provider, namespace, sources }, opts);
   new LlmAlertRules(
@@ -105,7 +107,22 @@ export function createMonitoring(
   );
   // Drift needs vLLM's per-request histograms: llama.cpp models have none.
   if (settings.drift.enabled && config.models.some((model) => model.engine === "vllm")) {
-    new LlmDriftRules(`${name}-llm-drift`, { provider: cluster.provider, namespace, thresholds: settings.drift, crds: layer.crds }, opts);
+    const { shortWindow, baselineWindow, promptTokensRatio, completionTokensRatio, errorRateIncrease, ttftRatio, minRequests } = settings.drift;
+    const thresholds = { promptTokensRatio, completionTokensRatio, errorRateIncrease, ttftRatio, minRequests };
+    // A model's own thresholds (models[].drift) over the stack's, each key falling back to the stack's.
+    const models = config.models
+      .filter((model) => model.engine === "vllm" && model.drift !== undefined)
+      .map((model) => ({ model: model.name, thresholds: { ...thresholds, ...model.drift } }));
+    new LlmDriftRules(
+      `${name}-llm-drift`,
+      { provider: cluster.provider, namespace, thresholds, models, windows: { short: shortWindow, baseline: baselineWindow }, crds: layer.crds },
+      opts,
+    );
+  }
+  if (evaluationEnabled(config.addons) && config.models.length > 0) {
+    const { minScore, maxDropFromBaseline } = config.addons.evaluation;
+    const models = config.models.flatMap((model) => (model.evaluation?.minScore === undefined ? [] : [{ model: model.name, minScore: model.evaluation.minScore }]));
+    new LlmEvaluationRules(`${name}-llm-evaluation`, { provider: cluster.provider, namespace, thresholds: { minScore, maxDropFromBaseline }, models, crds: layer.crds }, opts);
   }
   return {
     grafanaUrl: pulumi.output(stack.grafanaUrl ?? null),

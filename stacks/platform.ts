@@ -42,7 +42,7 @@ export function createPlatform(config: LoadedConfig): PlatformOutputs {
   const served = createServing(name, config, cluster, { ingress, monitoring }, addonOptions);
   const serving = served?.serving;
   const api = served?.api;
-  const gitops = createGitops(name, config, cluster, { ingress, servingNamespace: serving?.namespace }, addonOptions);
+  const gitops = createGitops(name, config, cluster, { ingress, servingNamespace: serving?.namespace, servingApiKey: serving?.apiKey, monitoring }, addonOptions);
   const firstModel = config.models[0]?.name;
 
   return {

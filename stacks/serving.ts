@@ -5,9 +5,13 @@ import type { MonitoringLayer } from "../components/monitoring/types";
 import { Keda } from "../components/serving/keda";
 import { LlmApi, llmRouteName } from "../components/serving/llm-api";
 import { llmRouteTimeoutSeconds, LlmServing, servingApiKeySecret, servingPort, servingServiceName } from "../components/serving/llm-serving";
+import { evaluationPodLabels } from "../components/gitops/evaluation";
+import { mlflowTrackingUri } from "../components/gitops/mlflow";
 import { llmRouteRules, type LlmModelVersion } from "../components/ingress/ai-gateway-manifests";
 import { gpuPoolCapacities, type LoadedConfig } from "./config";
+import { evaluationEnabled, mlflowEnabled } from "./config/addons";
 import { modelReleases, type ServedRelease } from "./config/canary";
+import { gitopsConventions } from "./gitops";
 import { llmApiEnabled, llmApiService } from "./ingress";
 
 /** Where the serving releases run; the pipeline's deploy step patches Deployments there. */
@@ -43,6 +47,11 @@ export function createServing(
       // Behind the Gateway the models are reached only through the LLM API, with a consumer's key: a
       // host per model with the models' shared key would bypass the consumers' keys and budgets.
       ...(withApi ? { llmApiRoute: llmRouteName, modelHosts: false } : {}),
+      ...(mlflowEnabled(config.addons) ? { registryTrackingUri: mlflowTrackingUri() } : {}),
+      // The scheduled evaluation calls each model at its Service, from the pipeline namespace.
+      ...(evaluationEnabled(config.addons)
+        ? { clientPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gitopsConventions.pipelineNamespace } }, podSelector: { matchLabels: { ...evaluationPodLabels } } }] }
+        : {}),
     },
     opts,
   );

@@ -137,8 +137,13 @@ describe("a variant of dev with a canary at 10%", () => {
     }
     // Errors: vLLM's finished_reason="error", per version.
     expect(panel("Request rate").targets[0].expr).toContain("finished_reason");
+    // The score as Prometheus stores it: the evaluation's gauge, after the controller's ServiceMonitor strips Argo's prefix.
     const score = panel("Evaluation score, by version").targets[0];
-    expect(score.expr).toBe(`max by (model, version) (${evaluationMetrics.score}{model=~"$model_name"})`);
+    expect(score.expr).toBe(`max by (model, version) (llm_platform_eval_score{model=~"$model_name"})`);
+    const argoRelease = ofType(variants[10]!, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "argo-workflows")!;
+    const relabel = (argoRelease.inputs.values as Values).controller.metricsConfig.metricRelabelings[0];
+    expect("argo_workflows_llm_platform_eval_score".replace(new RegExp(`^${relabel.regex}$`), relabel.replacement)).toBe("llm_platform_eval_score");
+    expect(evaluationMetrics.score).toBe("llm_platform_eval_score");
     for (const p of dashboard.panels as Values[]) {
       for (const target of p.targets as Values[]) {
         const parsed = parsePromql(target.expr.replaceAll("$__rate_interval", "5m").replaceAll("$model_name", ".+"));
@@ -194,5 +199,16 @@ describe("promotion and rollback are one config change", () => {
     expect(changed(from, to)).toEqual(["kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"]);
     expect(withoutWeights(to)).toEqual(withoutWeights(from));
     expect(routeOf(to).spec.rules[0].backendRefs).toEqual([{ name: "qwen-small", weight: stable }, { name: "qwen-small-v2", weight: canary }]);
+  });
+});
+
+describe("the scheduled evaluation of a canary", () => {
+  it("scores each version at its own Service, under its version's name, so that the dashboard shows them side by side", () => {
+    const cron = objectsOf(variants[10]!, "argoproj.io/v1alpha1:CronWorkflow").find((c) => c.metadata.name === "model-evaluation")!;
+    const tasks = (cron.spec.workflowSpec.templates as Values[])[0]!.dag.tasks as Values[];
+    expect(tasks.map((task) => Object.fromEntries((task.arguments.parameters as Values[]).map((p) => [p.name, p.value])))).toEqual([
+      expect.objectContaining({ model: "qwen-small", version: "stable", "base-url": "http://qwen-small.llm-serving.svc.cluster.local:8000" }),
+      expect.objectContaining({ model: "qwen-small", version: "v2", "base-url": "http://qwen-small-v2.llm-serving.svc.cluster.local:8000" }),
+    ]);
   });
 });

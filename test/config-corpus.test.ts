@@ -202,10 +202,34 @@ const canaries: Row[] = [
   ["dev", "replica count on the canary", [roomForCanary, canary({}), set(["models", 0, "canary", "maxReplicas"], 1)], P("models[0].canary.maxReplicas"), /unknown key/],
   ["dev", "canary whose model the cache cannot hold", [roomForCanary, canary({ model: "Qwen/Qwen2.5-72B-Instruct" })], P("models[0].cacheGiB"), /cannot hold the model's weights \(\d+(\.\d+)? GiB, bf16 size of Qwen\/Qwen2\.5-72B-Instruct\)/],
   ["dev", "more canaries than the LLM API's route has rules for", [set(["models"], Array.from({ length: 6 }, (_, index) => ({ name: `m${index}`, model: "Qwen/Qwen2.5-1.5B-Instruct", gpuPool: "l4", canary: { version: "v2", weight: 10 } })))], P("models"), /at most 15 route rules \(AIGatewayRoute maxItems\): one per model and two more per canary; this stack needs 18/],
+  ["dev", "canary of a model served from the registry", [roomForCanary, set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "registry"], "models:/qwen-small@champion"), canary({})], P("models[0].canary"), /a model served from the registry \(registry models:\/qwen-small@champion\) takes no canary here/],
   ["prod", "canary URL as its model", [canary({ model: "https://huggingface.co/Qwen/Qwen2.5-7B-Instruct" })], P("models[0].canary.model"), /did you mean "Qwen\/Qwen2\.5-7B-Instruct"/],
 ];
 
-const corpus: Row[] = [...namespaces, ...credentials, ...cloudNames, ...kubernetesNames, ...storage, ...sizes, ...environments, ...structure, ...hostile, ...canaries];
+const lifecycle: Row[] = [
+  ["dev", "registry version written as a stage", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "registry"], "models:/qwen-small/Production")], P("models[0].registry"), /not a version number; MLflow stages are deprecated: use an alias instead \(models:\/qwen-small@<alias>\)/],
+  ["gke-dev", "run URI as the registry reference", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "registry"], "runs:/0a1b2c/model")], P("models[0].registry"), /an MLflow model URI: models:\/<registered model>\/<version>/],
+  ["dev", "registry pinned to latest", [set(["models", 0, "weightsFrom"], "bucket"), set(["models", 0, "registry"], "models:/qwen-small/latest")], P("models[0].registry"), /"latest" moves with every registration/],
+  ["prod", "reserved alias", [set(["models", 0, "bucketLoad"], "copy"), set(["models", 0, "registry"], "models:/llama-70b@v3")], P("models[0].registry"), /reserved by MLflow/],
+  ["dev", "registry version with the Hub as source", [set(["models", 0, "registry"], "models:/qwen-small@champion"), set(["models", 0, "weightsFrom"], "hub")], P("models[0].weightsFrom"), /conflicts with registry models:\/qwen-small@champion: .*set weightsFrom: bucket/],
+  ["prod", "registry version streamed", [set(["models", 0, "registry"], "models:/llama-70b/4"), set(["models", 0, "bucketLoad"], "stream")], P("models[0].bucketLoad"), /registry models:\/llama-70b\/4 is resolved when a pod starts; use "copy"/],
+  ["local", "registry version on llama.cpp", [set(["models", 0, "registry"], "models:/qwen-tiny@champion")], P("models[0].registry"), /llama\.cpp cannot load/],
+  ["dev", "registry version without the registry", [set(["models", 0, "weightsFrom"], "bucket"), set(["addons", "mlflow"], { enabled: false }), set(["models", 0, "registry"], "models:/qwen-small@champion")], P("models[0].registry"), /this stack does not run: enable addons\.mlflow/],
+  ["gke-dev", "drift ratio of 1 for one model", [set(["models", 0, "drift"], { ttftRatio: 1 })], P("models[0].drift.ttftRatio"), /must be > 1: a ratio of 1 is no change/],
+  ["dev", "error-rate rise of 100% for one model", [set(["models", 0, "drift"], { errorRateIncrease: 1 })], P("models[0].drift.errorRateIncrease"), /must be < 1: .*could never fire/],
+  ["local", "drift thresholds on a llama.cpp model", [set(["models", 0, "drift"], { promptTokensRatio: 3 })], P("models[0].drift"), /exports no per-request token histograms .*could never fire/],
+  ["dev", "short drift window as long as the baseline", [set(["addons", "monitoring", "drift", "shortWindow"], "1d")], P("addons.monitoring.drift.shortWindow"), /not shorter than baselineWindow 1d/],
+  ["dev", "drift baseline longer than Prometheus keeps samples", [set(["addons", "monitoring", "drift", "baselineWindow"], "30d")], P("addons.monitoring.drift.baselineWindow"), /reaches past Prometheus's retention \(addons\.monitoring\.retentionDays \d+\)/],
+  ["prod", "drift window in seconds", [set(["addons", "monitoring", "drift", "shortWindow"], "3600s")], P("addons.monitoring.drift.shortWindow"), /a duration such as 30m, 1h or 1d/],
+  ["gke-dev", "evaluation score above 1", [set(["addons", "evaluation"], { minScore: 80 })], P("addons.evaluation.minScore"), /must be <= 1: the score is the fraction of prompts answered right/],
+  ["dev", "evaluation score of 0 for one model", [set(["models", 0, "evaluation"], { minScore: 0 })], P("models[0].evaluation.minScore"), /must be > 0: a score is never below 0, so the alert could never fire/],
+  ["prod", "evaluation drop of the whole score", [set(["addons", "evaluation"], { maxDropFromBaseline: 1 })], P("addons.evaluation.maxDropFromBaseline"), /must be < 1: .*could never fire/],
+  ["dev", "evaluation schedule with seconds", [set(["addons", "evaluation"], { schedule: "0 0 * * * *" })], P("addons.evaluation.schedule"), /a five-field cron schedule/],
+  ["k3s-lab", "evaluation on a stack without the registry", [set(["addons", "evaluation"], { enabled: true })], P("addons.evaluation.enabled"), /needs .*addons\.mlflow \(records the scores\)/],
+];
+
+
+const corpus: Row[] = [...namespaces, ...credentials, ...cloudNames, ...kubernetesNames, ...storage, ...sizes, ...environments, ...structure, ...hostile, ...canaries, ...lifecycle];
 
 describe("the mistake corpus", () => {
   it("holds at least 100 distinct mistakes across all five stack files (with the 63 in config.test.ts)", () => {
@@ -218,7 +242,7 @@ describe("the mistake corpus", () => {
 describe.each([
   ["namespaces", namespaces], ["credentials in values", credentials], ["cloud names", cloudNames], ["Kubernetes and DNS names", kubernetesNames],
   ["object storage", storage], ["sizes", sizes], ["environment vs stack name", environments], ["structure and types", structure], ["hostile strings", hostile],
-  ["canaries", canaries],
+  ["canaries", canaries], ["model lifecycle", lifecycle],
 ] as const)("%s are rejected with the key path, the bad value and what is allowed", (_category, rows) => {
   it.each(rows)("%s: %s", (stack, _kind, mutations, path, words, asStack) => {
     const errors = errorsOf(validateStack(stack, mutations, secretsFor(stack), asStack ?? stack));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { driftRuleGroups, type DriftThresholds } from "../components/monitoring/drift-rules";
+import { driftRuleGroups, type DriftThresholds, type ModelDriftThresholds } from "../components/monitoring/drift-rules";
 import { knownMetricNames } from "../components/monitoring/metric-names";
 import { errorsOf, secretsFor, validateStack } from "./support/config";
 import { parsePromql } from "./support/promql";
@@ -46,18 +46,18 @@ interface Traffic {
 
 const ttftBuckets = ["0.5", "1.0", "2.5", "5.0", "+Inf"];
 
-function series(traffic: Traffic) {
+function series(traffic: Traffic, seriesLabels = labels) {
   const perMinute = 10;
   const bucketRate = (le: string, landed: string) => (ttftBuckets.indexOf(le) >= ttftBuckets.indexOf(landed) ? perMinute : 0);
   return [
-    counter(`vllm:request_prompt_tokens_sum{${labels}}`, perMinute * traffic.promptTokens[0], perMinute * traffic.promptTokens[1]),
-    counter(`vllm:request_prompt_tokens_count{${labels}}`, perMinute, perMinute),
-    counter(`vllm:request_generation_tokens_sum{${labels}}`, perMinute * traffic.completionTokens[0], perMinute * traffic.completionTokens[1]),
-    counter(`vllm:request_generation_tokens_count{${labels}}`, perMinute, perMinute),
-    counter(`vllm:request_success_total{${labels},finished_reason="stop"}`, perMinute - traffic.errors[0], perMinute - traffic.errors[1]),
-    counter(`vllm:request_success_total{${labels},finished_reason="error"}`, traffic.errors[0], traffic.errors[1]),
+    counter(`vllm:request_prompt_tokens_sum{${seriesLabels}}`, perMinute * traffic.promptTokens[0], perMinute * traffic.promptTokens[1]),
+    counter(`vllm:request_prompt_tokens_count{${seriesLabels}}`, perMinute, perMinute),
+    counter(`vllm:request_generation_tokens_sum{${seriesLabels}}`, perMinute * traffic.completionTokens[0], perMinute * traffic.completionTokens[1]),
+    counter(`vllm:request_generation_tokens_count{${seriesLabels}}`, perMinute, perMinute),
+    counter(`vllm:request_success_total{${seriesLabels},finished_reason="stop"}`, perMinute - traffic.errors[0], perMinute - traffic.errors[1]),
+    counter(`vllm:request_success_total{${seriesLabels},finished_reason="error"}`, traffic.errors[0], traffic.errors[1]),
     ...ttftBuckets.map((le) =>
-      counter(`vllm:time_to_first_token_seconds_bucket{${labels},le="${le}"}`, bucketRate(le, traffic.ttftLe[0]), bucketRate(le, traffic.ttftLe[1])),
+      counter(`vllm:time_to_first_token_seconds_bucket{${seriesLabels},le="${le}"}`, bucketRate(le, traffic.ttftLe[0]), bucketRate(le, traffic.ttftLe[1])),
     ),
   ];
 }
@@ -69,17 +69,17 @@ const alerts = ["LlmPromptLengthDrift", "LlmCompletionLengthDrift", "LlmErrorRat
  * promtool's verdict 90 minutes after the shift: the alerts in `firing` fire, with their description,
  * and all others stay quiet.
  */
-function runPromtool(traffic: Traffic, firing: readonly string[]): void {
+function runPromtool(traffic: Traffic, firing: readonly string[], models: readonly ModelDriftThresholds[] = []): void {
   const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
   // The summaries print the ratio, whose last digit moves with promtool's rate extrapolation: compared
   // here are the labels and the description, which hold the thresholds.
-  const groups = driftRuleGroups(thresholds).map((group) => ({
+  const groups = driftRuleGroups(thresholds, models).map((group) => ({
     ...group,
     rules: group.rules.map(({ annotations, ...rule }) => (annotations ? { ...rule, annotations: { description: annotations.description! } } : rule)),
   }));
   writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
   const evalTime = `${baselineMinutes + shiftedMinutes}m`;
-  const rules = driftRuleGroups(thresholds).flatMap((group) => group.rules);
+  const rules = driftRuleGroups(thresholds, models).flatMap((group) => group.rules);
   const test = {
     interval: `${stepMinutes}m`,
     input_series: series(traffic),
@@ -89,14 +89,14 @@ function runPromtool(traffic: Traffic, firing: readonly string[]): void {
       exp_alerts: firing.includes(alertname)
         ? [{
             exp_labels: { severity: "warning", category: "drift", model_name: "qwen-small" },
-            exp_annotations: { description: rules.find((r) => r.alert === alertname)!.annotations!.description },
+            exp_annotations: { description: rules.find((r) => r.alert === alertname && (models.length === 0 || r.expr.includes('model_name="qwen-small"')))!.annotations!.description },
           }]
         : [],
     })),
   };
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
   // The rules as deployed, summaries included, still pass promtool's checks (expressions and templates).
-  writeFileSync(join(dir, "full.yaml"), stringify({ groups: driftRuleGroups(thresholds) }));
+  writeFileSync(join(dir, "full.yaml"), stringify({ groups: driftRuleGroups(thresholds, models) }));
   execFileSync(promtool!, ["check", "rules", join(dir, "full.yaml")], { encoding: "utf8" });
   execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
 }
@@ -108,6 +108,21 @@ describe("the drift rules", () => {
       expect(parsed.errors, rule.expr).toEqual([]);
       for (const name of parsed.metricNames.filter((n) => !n.startsWith("llm_drift:"))) expect(knownMetricNames.has(name), name).toBe(true);
     }
+  });
+
+  it("give a model with its own thresholds rules of its own, and leave it out of the stack's", () => {
+    const rules = driftRuleGroups(thresholds, [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 4 } }]).flatMap((group) => group.rules);
+    const prompt = rules.filter((r) => r.alert === "LlmPromptLengthDrift");
+    expect(prompt).toHaveLength(2);
+    expect(prompt[0]!.expr).toContain('llm_drift:prompt_tokens_mean:rate1h{model_name!~"qwen-small"} / llm_drift:prompt_tokens_mean:baseline1d{model_name!~"qwen-small"} > 2 or');
+    expect(prompt[1]!.expr).toContain('llm_drift:prompt_tokens_mean:rate1h{model_name="qwen-small"} / llm_drift:prompt_tokens_mean:baseline1d{model_name="qwen-small"} > 4 or');
+    for (const rule of rules) expect(parsePromql(rule.expr).errors, rule.expr).toEqual([]);
+  });
+
+  it("compare the windows from config: the baseline ends where the short window starts", () => {
+    const recordings = driftRuleGroups(thresholds, [], { short: "30m", baseline: "6h" })[0]!.rules;
+    expect(recordings.find((r) => r.record === "llm_drift:requests:baseline6h")!.expr).toContain("[6h] offset 30m");
+    expect(recordings.find((r) => r.record === "llm_drift:requests:rate30m")!.expr).toContain("[30m])");
   });
 
   it("take their thresholds from config", () => {
@@ -124,11 +139,36 @@ describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promto
 
   it("fire when prompts get three times longer", () => runPromtool({ ...stable, promptTokens: [400, 1200] }, ["LlmPromptLengthDrift"]));
 
+  it("stay quiet on prompts three times longer for a model whose own threshold is 4x (models[].drift)", () =>
+    runPromtool({ ...stable, promptTokens: [400, 1200] }, [], [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 4 } }]));
+
+  it("fire on a model's own, lower threshold that the stack's would not reach (1.5x against 1.3x)", () =>
+    runPromtool({ ...stable, promptTokens: [400, 600] }, ["LlmPromptLengthDrift"], [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 1.3 } }]));
+
   it("fire when completions get three times shorter (either way)", () => runPromtool({ ...stable, completionTokens: [300, 100] }, ["LlmCompletionLengthDrift"]));
 
   it("fire when one request in five starts failing", () => runPromtool({ ...stable, errors: [0, 2] }, ["LlmErrorRateDrift"]));
 
   it("fire when time to first token goes from under 0.5 s to 1-2.5 s", () => runPromtool({ ...stable, ttftLe: ["0.5", "2.5"] }, ["LlmTtftDrift"]));
+
+  it("compare each version of a model with its own baseline: a canary's longer prompts alert for it alone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
+    const groups = driftRuleGroups(thresholds);
+    const description = groups[1]!.rules.find((r) => r.alert === "LlmPromptLengthDrift")!.annotations!.description!;
+    // Descriptions only: the summaries print a ratio whose last digit moves with rate extrapolation.
+    const rules = groups.map((group) => ({ ...group, rules: group.rules.map(({ annotations, ...rule }) => (annotations ? { ...rule, annotations: { description: annotations.description! } } : rule)) }));
+    writeFileSync(join(dir, "rules.yaml"), stringify({ groups: rules }));
+    const version = (name: string) => `model_name="qwen-small",version="${name}",namespace="llm-serving",pod="qwen-small-${name}-0"`;
+    const firing = { exp_labels: { severity: "warning", category: "drift", model_name: "qwen-small", version: "v2" }, exp_annotations: { description } };
+    const test = {
+      interval: `${stepMinutes}m`,
+      // The stable version keeps its traffic; the canary's prompts get three times longer.
+      input_series: [...series(stable, version("stable")), ...series({ ...stable, promptTokens: [400, 1200] }, version("v2"))],
+      alert_rule_test: [{ eval_time: `${baselineMinutes + shiftedMinutes}m`, alertname: "LlmPromptLengthDrift", exp_alerts: [firing] }],
+    };
+    writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
+    execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
+  });
 
   it("stay quiet on a shifted model with too few requests to compare", () => {
     const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));

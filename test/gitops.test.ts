@@ -313,7 +313,7 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
     const resources = byUrn();
     let resource = resources.get(urn)!;
     while (resource.parent && resources.get(resource.parent)?.type !== "pulumi:pulumi:Stack") resource = resources.get(resource.parent)!;
-    if (resource.type === "llm-platform:gitops:MlPipeline") return "llm-platform:gitops:ArgoWorkflows";
+    if (resource.type === "llm-platform:gitops:MlPipeline" || resource.type === "llm-platform:gitops:ModelEvaluation") return "llm-platform:gitops:ArgoWorkflows";
     // The cluster is what every add-on stands on (IAM roles for service accounts live there), not an add-on.
     if (resource.type.startsWith("llm-platform:cluster:")) return "cluster";
     return resource.type.startsWith("llm-platform:gitops:") ? resource.type : resource.type.split(":").slice(0, 2).join(":");
@@ -343,6 +343,8 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
       "llm-dev-argocd-release -> llm-dev-ingress-nginx-release",
       // PodMonitor and ServiceMonitor CRDs of the ECK operator and Fluent Bit.
       "llm-dev-eck-release -> llm-dev-prometheus-crds-release",
+      // The scheduled evaluation's copy of the models' API key: data, read from the serving key's value.
+      "llm-dev-evaluation-api-key -> llm-dev-llm-api-key",
       "llm-dev-fluent-bit-release -> llm-dev-prometheus-crds-release",
       // ServiceMonitor CRD for the controller's metrics.
       "llm-dev-ingress-nginx-release -> llm-dev-prometheus-crds-release",
@@ -356,6 +358,8 @@ describe("ordering: add-ons wait on one another only for CRDs and webhooks", () 
       // The Role that lets deploy patch serving lives in the serving namespace.
       "llm-dev-pipeline-deployer -> llm-dev-llm-ns",
       "llm-dev-workflows-release -> llm-dev-ingress-nginx-release",
+      // ServiceMonitor CRD for the controller's metrics (the evaluation score among them).
+      "llm-dev-workflows-release -> llm-dev-prometheus-crds-release",
     ]);
   });
 

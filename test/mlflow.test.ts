@@ -1,9 +1,6 @@
 import { WorkflowTemplate } from "@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { htpasswdLine, mlflowConventions, mlflowTrackingUri } from "../components/gitops/mlflow";
@@ -14,6 +11,7 @@ import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { errorsOf, secretsFor, validateStack } from "./support/config";
 import { validateManifest } from "./support/kube-models";
 import { ofType, synthStack } from "./support/synth";
+import { runWithStub } from "./support/python-stub";
 import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -255,34 +253,11 @@ describe("the pipeline with the registry (dev)", () => {
   });
 });
 
-/** Runs a registry script with python3 against a stub tracking server; returns the calls it made. */
+/** Runs a registry script with python3 against a stub tracking server; returns the calls it made (paths under /api/2.0/mlflow/). */
 async function runAgainstStub(source: string, env: Record<string, string>, answers: Record<string, [number, unknown]>) {
-  const calls: { path: string; body: Values }[] = [];
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    request.on("end", () => {
-      const path = (request.url ?? "").replace("/api/2.0/mlflow/", "");
-      calls.push({ path, body: body ? (JSON.parse(body) as Values) : {} });
-      const [status, answer] = answers[path] ?? [200, {}];
-      response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(answer));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const dir = mkdtempSync(join(tmpdir(), "registry-"));
-  try {
-    const code = await new Promise<number>((resolve) => {
-      const child = spawn("python3", ["-c", source.replaceAll("/tmp/", `${dir}/`)], {
-        env: { PATH: process.env.PATH ?? "", MLFLOW_TRACKING_URI: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ...env },
-        // Quiet: the refusal test makes the script print its traceback, as it should.
-        stdio: ["ignore", "ignore", "ignore"],
-      });
-      child.on("exit", (status) => resolve(status ?? 1));
-    });
-    return { code, calls, dir };
-  } finally {
-    server.close();
-  }
+  const prefix = "/api/2.0/mlflow/";
+  const run = await runWithStub(source, { MLFLOW_TRACKING_URI: "STUB", ...env }, (path) => answers[path.replace(prefix, "")] ?? [200, {}]);
+  return { ...run, calls: run.calls.map((call) => ({ ...call, path: call.path.replace(prefix, "") })) };
 }
 
 describe("the registry steps against a tracking server", () => {

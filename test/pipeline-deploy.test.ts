@@ -49,6 +49,7 @@ const valid = {
   SERVING_NAMESPACE: "llm-serving",
   BUCKET_MODELS: "qwen-small",
   HUB_MODELS: "qwen-hub",
+  REGISTRY_MODELS: "",
 };
 
 type Template = { name: string; resource?: { action: string; mergeStrategy: string; flags: string[]; manifest: string }; [key: string]: unknown };
@@ -114,6 +115,10 @@ describe("the pipeline's deploy step", () => {
     expect(hub.blocker).toMatch(/models\[\] entry qwen-hub loads its weights from the Hugging Face Hub \(weightsFrom: hub\).*set weightsFrom: bucket/);
     expect(validate({ MODEL_NAME: "other" }).blocker).toMatch(/model-name other is not a models\[\]\.name of this stack \(qwen-small loaded from the bucket\)/);
     expect(validate({ SERVING_NAMESPACE: "", BUCKET_MODELS: "", HUB_MODELS: "" }).blocker).toMatch(/this stack serves no models \(models: \[\]\)/);
+    // A model served from a registry reference follows its alias: the pipeline registers, never patches it.
+    const registry = validate({ MODEL_NAME: "qwen-reg", REGISTRY_MODELS: "qwen-reg" });
+    expect([registry.status, registry.deployable]).toEqual([0, "false"]);
+    expect(registry.blocker).toMatch(/models\[\] entry qwen-reg serves a registry reference \(models\[\]\.registry\), which the pipeline does not patch: .*point the reference's alias at it/);
     const dag = (templates.find((t) => t.name === "pipeline")!.dag as { tasks: { name: string; when?: string }[] }).tasks;
     expect(dag.filter((t) => t.when).map((t) => [t.name, t.when])).toEqual([
       ["deploy", "{{tasks.validate-parameters.outputs.parameters.deployable}} == true"],

@@ -168,7 +168,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(vllm().env.find((e: Obj) => e.name === "HF_TOKEN")).toBeUndefined();
   });
 
-  it("lets only the ingress controller and Prometheus reach the server", () => {
+  it("lets only the ingress controller, Prometheus and the scheduled evaluation reach the server", () => {
     const policy = s().kind("NetworkPolicy");
     expect(policy.spec.policyTypes).toEqual(["Ingress"]);
     expect(policy.spec.ingress).toHaveLength(1);
@@ -181,6 +181,11 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
       {
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
         podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+      },
+      // The scheduled evaluation's pods only (docs/model-lifecycle.md), not the whole pipeline namespace.
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ml-pipelines" } },
+        podSelector: { matchLabels: { "llm-platform.io/role": "model-evaluation" } },
       },
     ]);
   });

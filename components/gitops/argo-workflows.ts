@@ -17,6 +17,11 @@ export interface ArgoWorkflowsArgs {
   readonly namespace?: string;
   /** Where pipelines run, under a service account of their own. @default "ml-pipelines" */
   readonly workflowNamespace?: string;
+  /**
+   * The Prometheus Operator CRDs: with them the controller serves its metrics (and the workflows'
+   * custom metrics, such as the evaluation score) and a ServiceMonitor scrapes them. @default not scraped
+   */
+  readonly monitoringCrds?: pulumi.Resource;
 }
 
 /** Names other components rely on. */
@@ -58,6 +63,8 @@ export function argoWorkflowsValues(args: {
   ingress: IngressRouting | undefined;
   objectStore: ObjectStore | undefined;
   serverAnnotations: pulumi.Input<Record<string, string>>;
+  /** Serve the controller's metrics and scrape them with a ServiceMonitor. @default false */
+  scraped?: boolean;
 }): Record<string, unknown> {
   const host = args.ingress?.host(argoWorkflowsConventions.host);
   return {
@@ -69,7 +76,20 @@ export function argoWorkflowsValues(args: {
     // Credentials come from the pods' cloud identity, never from static keys in a Secret.
     useStaticCredentials: false,
     ...artifactRepositoryValues(args.objectStore),
-    controller: { workflowNamespaces: [args.workflowNamespace] },
+    controller: {
+      workflowNamespaces: [args.workflowNamespace],
+      ...(args.scraped
+        ? {
+            metricsConfig: {
+              enabled: true,
+              // Argo's Prometheus exporter puts "argo_workflows_" before custom metric names: the
+              // platform's own (llm_platform_*) are stored under the names its rules and dashboards read.
+              metricRelabelings: [{ sourceLabels: ["__name__"], regex: "argo_workflows_(llm_platform_.+)", targetLabel: "__name__", replacement: "$1", action: "replace" }],
+            },
+            serviceMonitor: { enabled: true },
+          }
+        : {}),
+    },
     // The runner service account and its Role are ours (least privilege, cloud identity annotations).
     workflow: { serviceAccount: { create: false }, rbac: { create: false } },
     server: {
@@ -159,10 +179,12 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
           ingress: args.ingress,
           objectStore: args.objectStore,
           serverAnnotations,
+          scraped: args.monitoringCrds !== undefined,
         }),
       },
-      // The chart's Ingress needs the ingress controller's admission webhook to answer.
-      { ...k8sOpts, dependsOn: usesIngressObjects(args.ingress) ? [args.ingress.ready] : [] },
+      // The chart's Ingress needs the ingress controller's admission webhook to answer; its
+      // ServiceMonitor is rendered only once the cluster knows the kind (Capabilities).
+      { ...k8sOpts, dependsOn: [...(usesIngressObjects(args.ingress) ? [args.ingress.ready] : []), ...(args.monitoringCrds ? [args.monitoringCrds] : [])] },
     );
     if (args.ingress) {
       const host = args.ingress.host(argoWorkflowsConventions.host);

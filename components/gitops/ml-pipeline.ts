@@ -22,7 +22,7 @@ export interface MlPipelineArgs {
    */
   readonly servingNamespace?: string;
   /** The stack's models[]: each is a serving Deployment of that name; deploy may patch only those. */
-  readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket" }[];
+  readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket"; readonly registry?: string }[];
   /** The resource that creates that namespace, when this stack creates it: the deploy Role waits for it. */
   readonly servingNamespaceResource?: pulumi.Resource;
   /** Secret webhook URL; without it the pipeline has no failure notice. */
@@ -70,7 +70,7 @@ export class MlPipeline extends pulumi.ComponentResource {
     const deployerAccount = new k8s.core.v1.ServiceAccount(`${name}-deployer`, { metadata: { name: deployer, namespace: args.namespace } }, k8sOpts);
     const subject = { kind: "ServiceAccount", name: deployerAccount.metadata.name, namespace: args.namespace };
     const servingNamespace = args.servingNamespace;
-    const deployable = args.servedModels.filter((model) => model.weightsFrom === "bucket").map((model) => model.name);
+    const deployable = args.servedModels.filter((model) => model.weightsFrom === "bucket" && model.registry === undefined).map((model) => model.name);
     if (servingNamespace !== undefined && deployable.length > 0) {
       // Only the Role and its binding live in the serving namespace, so only they wait for it.
       const inServingNamespace = { ...k8sOpts, dependsOn: args.servingNamespaceResource ? [args.servingNamespaceResource] : [] };

@@ -43,6 +43,13 @@ def tracking(path, body=None):
     raise RuntimeError(f"MLflow {path}: no answer from {url}")
 def now_ms():
     return int(time.time() * 1000)
+def experiment_id(name):
+    try:
+        return tracking("experiments/get-by-name?experiment_name=" + name)["experiment"]["experiment_id"]
+    except MlflowError as error:
+        if error.code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        return tracking("experiments/create", {"name": name})["experiment_id"]
 registry_on = bool(os.environ.get("MLFLOW_TRACKING_URI"))
 `;
 
@@ -53,12 +60,7 @@ registry_on = bool(os.environ.get("MLFLOW_TRACKING_URI"))
 export const trainRunStart = `run_id = ""
 if registry_on:
     name = os.environ["MODEL_NAME"]
-    try:
-        experiment = tracking("experiments/get-by-name?experiment_name=" + name)["experiment"]["experiment_id"]
-    except MlflowError as error:
-        if error.code != "RESOURCE_DOES_NOT_EXIST":
-            raise
-        experiment = tracking("experiments/create", {"name": name})["experiment_id"]
+    experiment = experiment_id(name)
     tags = [{"key": "mlflow.runName", "value": os.environ["MODEL_VERSION"]}, {"key": "argo.workflow", "value": os.environ["WORKFLOW_NAME"]}]
     run_id = tracking("runs/create", {"experiment_id": experiment, "run_name": os.environ["MODEL_VERSION"], "start_time": now_ms(), "tags": tags})["run"]["info"]["run_id"]
     params = {"base_model": os.environ["BASE_MODEL"], "dataset_uri": os.environ["DATASET_URI"], "gpu_count": os.environ["GPU_COUNT"], "learning_rate": "1e-5"}

@@ -73,8 +73,8 @@ export interface PipelineTemplateArgs {
   readonly s3RemoteOptions: string;
   /** Where the serving Deployments live; absent when the stack serves no models (the pipeline then stops saying so). */
   readonly servingNamespace?: string;
-  /** The stack's models[]: only bucket-loaded ones can be deployed; each is a Deployment of that name. */
-  readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket" }[];
+  /** The stack's models[]: only bucket-loaded ones without a registry reference can be deployed; each is a Deployment of that name. */
+  readonly servedModels: readonly { readonly name: string; readonly weightsFrom: "hub" | "bucket"; readonly registry?: string }[];
   /** Adds the exit handler that reports failures (needs the webhook Secret). */
   readonly notifyOnFailure: boolean;
   /** The model registry's in-cluster tracking URI: train and evaluate log to it, and the pipeline registers and records versions. */
@@ -203,7 +203,10 @@ else
   case " $HUB_MODELS " in *" $MODEL_NAME "*)
     blocker="models[] entry $MODEL_NAME loads its weights from the Hugging Face Hub (weightsFrom: hub), so it has no model loader to point at the bucket; set weightsFrom: bucket for it and run pulumi up first" ;;
   esac
-  case " $BUCKET_MODELS $HUB_MODELS " in *" $MODEL_NAME "*) ;; *)
+  case " $REGISTRY_MODELS " in *" $MODEL_NAME "*)
+    blocker="models[] entry $MODEL_NAME serves a registry reference (models[].registry), which the pipeline does not patch: once this run's model is a registry version (register-model), point the reference's alias at it (or name the version in models[].registry) and restart the Deployment (docs/model-lifecycle.md)" ;;
+  esac
+  case " $BUCKET_MODELS $HUB_MODELS $REGISTRY_MODELS " in *" $MODEL_NAME "*) ;; *)
     blocker="model-name $MODEL_NAME is not a models[].name of this stack (\${BUCKET_MODELS:-none} loaded from the bucket)" ;;
   esac
 fi
@@ -281,7 +284,8 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
     containers: [{ name: "main", resources: { limits: { "nvidia.com/gpu": "{{inputs.parameters.gpu-count}}" } } }],
   };
   const modelUri = `${args.bucketUrl}/models/${param("model-name")}/${param("model-version")}`;
-  const modelsLoadedFrom = (from: "hub" | "bucket") => args.servedModels.filter((m) => m.weightsFrom === from).map((m) => m.name).join(" ");
+  const modelsLoadedFrom = (from: "hub" | "bucket" | "registry") =>
+    args.servedModels.filter((m) => (from === "registry" ? m.registry !== undefined : m.registry === undefined && m.weightsFrom === from)).map((m) => m.name).join(" ");
   const artifact = (name: string, path: string) => ({ name, path, archive: { none: {} } });
   const registry = args.trackingUri !== undefined;
   // What every step that talks to the registry gets; validate-parameters has checked each value.
@@ -357,6 +361,7 @@ export function llmPipelineTemplate(args: PipelineTemplateArgs): Record<string, 
           SERVING_NAMESPACE: args.servingNamespace ?? "",
           BUCKET_MODELS: modelsLoadedFrom("bucket"),
           HUB_MODELS: modelsLoadedFrom("hub"),
+          REGISTRY_MODELS: modelsLoadedFrom("registry"),
         }),
         resources: smallStep,
       },

@@ -17,91 +17,118 @@ export interface DriftThresholds {
   readonly minRequests: number;
 }
 
+/** The windows compared: the short one against the baseline, which ends where the short one starts. */
+export interface DriftWindows {
+  /** A Prometheus duration, e.g. "1h". */
+  readonly short: string;
+  /** A Prometheus duration longer than `short`, e.g. "1d". */
+  readonly baseline: string;
+}
+
 /**
- * The windows: the last hour against the day before it. The baseline ends where the short window
- * starts, so a shift under way does not pull its own baseline along; Prometheus keeps at least 3 days
- * (config rule), more than the 25 hours this reads.
+ * The last hour against the day before it. The baseline ends where the short window starts, so a
+ * shift under way does not pull its own baseline along; a config rule checks that Prometheus keeps both.
  */
-export const driftWindows = { short: "1h", baseline: "1d", baselineOffset: "1h" } as const;
+export const defaultDriftWindows: DriftWindows = { short: "1h", baseline: "1d" };
 
 /** How long a shift must hold before it alerts. */
 export const driftFor = "15m";
 
-const byModel = (expr: string) => `sum by (model_name) (${expr})`;
-const over = (metric: string, window: "short" | "baseline") =>
-  window === "short" ? `${metric}[${driftWindows.short}]` : `${metric}[${driftWindows.baseline}] offset ${driftWindows.baselineOffset}`;
-const record = (name: string, window: "short" | "baseline") => `llm_drift:${name}:${window === "short" ? `rate${driftWindows.short}` : `baseline${driftWindows.baseline}`}`;
+/** A model whose thresholds differ from the stack's (models[].drift over addons.monitoring.drift). */
+export interface ModelDriftThresholds {
+  /** The served model name (vLLM's model_name label). */
+  readonly model: string;
+  readonly thresholds: DriftThresholds;
+}
 
-/** Mean of a vLLM per-request histogram (its _sum over its _count) in a window, by model. */
-const mean = (histogram: string, window: "short" | "baseline") =>
-  `${byModel(`rate(${over(`${histogram}_sum`, window)})`)} / ${byModel(`rate(${over(`${histogram}_count`, window)})`)}`;
+type Window = "short" | "baseline";
 
 /**
- * The drift rules for vLLM models; pure. Each signal is recorded over both windows, and an alert
- * compares the two only for a model with `minRequests` requests in each. llama.cpp exports no
- * per-request histograms or error counts, so its models have no drift rules.
+ * The drift rules for vLLM models; pure. Each signal is recorded over both windows, by model version, and an
+ * alert compares the two only for a model with `minRequests` requests in each. Every model gets the
+ * stack's thresholds but those in `models`, whose rules are their own, selected by model_name.
+ * llama.cpp exports no per-request histograms or error counts, so its models have no drift rules.
  */
-export function driftRuleGroups(thresholds: DriftThresholds): RuleGroup[] {
-  const windows = ["short", "baseline"] as const;
-  const signals: Record<string, (window: "short" | "baseline") => string> = {
+export function driftRuleGroups(thresholds: DriftThresholds, models: readonly ModelDriftThresholds[] = [], windows: DriftWindows = defaultDriftWindows): RuleGroup[] {
+  // By version as well as model: a canary of another model (or a new stable version) is compared with its
+  // own baseline, not the model's mix, and a version with no baseline yet stays quiet under minRequests.
+  const byModel = (expr: string) => `sum by (model_name, version) (${expr})`;
+  const over = (metric: string, window: Window) => (window === "short" ? `${metric}[${windows.short}]` : `${metric}[${windows.baseline}] offset ${windows.short}`);
+  const record = (name: string, window: Window) => `llm_drift:${name}:${window === "short" ? `rate${windows.short}` : `baseline${windows.baseline}`}`;
+  /** Mean of a vLLM per-request histogram (its _sum over its _count) in a window, by model. */
+  const mean = (histogram: string, window: Window) =>
+    `${byModel(`rate(${over(`${histogram}_sum`, window)})`)} / ${byModel(`rate(${over(`${histogram}_count`, window)})`)}`;
+  const signals: Record<string, (window: Window) => string> = {
     prompt_tokens_mean: (window) => mean(vllm.requestPromptTokens, window),
     completion_tokens_mean: (window) => mean(vllm.requestGenerationTokens, window),
     error_ratio: (window) =>
       `${byModel(`rate(${over(`${vllm.requestSuccess}{finished_reason="error"}`, window)})`)} / ${byModel(`rate(${over(vllm.requestSuccess, window)})`)}`,
-    ttft_p90: (window) => `histogram_quantile(0.9, sum by (model_name, le) (rate(${over(vllm.ttftBucket, window)})))`,
+    ttft_p90: (window) => `histogram_quantile(0.9, sum by (model_name, version, le) (rate(${over(vllm.ttftBucket, window)})))`,
     requests: (window) => byModel(`increase(${over(vllm.requestSuccess, window)})`),
   };
-  const recordings: Rule[] = Object.entries(signals).flatMap(([name, expr]) => windows.map((window) => ({ record: record(name, window), expr: expr(window) })));
-  const short = (name: string) => record(name, "short");
-  const baseline = (name: string) => record(name, "baseline");
-  const enough = `and on (model_name) ${short("requests")} >= ${thresholds.minRequests} and on (model_name) ${baseline("requests")} >= ${thresholds.minRequests}`;
-  const eitherWay = (name: string, ratio: number) => `(${short(name)} / ${baseline(name)} > ${ratio} or ${baseline(name)} / ${short(name)} > ${ratio}) ${enough}`;
-  const alert = (name: string, expr: string, summary: string, description: string): Rule => ({
-    alert: name,
-    expr,
-    for: driftFor,
-    labels: { severity: "warning", category: "drift" },
-    annotations: { summary, description },
+  const recordings: Rule[] = Object.entries(signals).flatMap(([name, expr]) => (["short", "baseline"] as const).map((window) => ({ record: record(name, window), expr: expr(window) })));
+  const compared = `over the last ${windows.short} against the ${windows.baseline} before it`;
+  const own = models.map((model) => model.model);
+  const targets = [
+    // The stack's thresholds for every model without its own (for all of them when none has).
+    { matcher: own.length === 0 ? "" : `{model_name!~"${own.join("|")}"}`, thresholds, labels: {} },
+    // A model's own: its label on the rule too, so that no two rules of one name have the same labels.
+    ...models.map((model) => ({ matcher: `{model_name="${model.model}"}`, thresholds: model.thresholds, labels: { model_name: model.model } })),
+  ];
+  const alerts = targets.flatMap(({ matcher, thresholds: t, labels }) => {
+    const alert = (name: string, expr: string, summary: string, description: string): Rule => ({
+      alert: name,
+      expr,
+      for: driftFor,
+      labels: { severity: "warning", category: "drift", ...labels },
+      annotations: { summary, description },
+    });
+    const short = (name: string) => `${record(name, "short")}${matcher}`;
+    const baseline = (name: string) => `${record(name, "baseline")}${matcher}`;
+    const enough = `and on (model_name, version) ${short("requests")} >= ${t.minRequests} and on (model_name, version) ${baseline("requests")} >= ${t.minRequests}`;
+    const eitherWay = (name: string, ratio: number) => `(${short(name)} / ${baseline(name)} > ${ratio} or ${baseline(name)} / ${short(name)} > ${ratio}) ${enough}`;
+    return [
+      alert(
+        "LlmPromptLengthDrift",
+        eitherWay("prompt_tokens_mean", t.promptTokensRatio),
+        "Prompts to {{ $labels.model_name }} ({{ $labels.version }}) changed length: {{ $value | printf \"%.2f\" }}x their baseline.",
+        `Mean prompt tokens ${compared} moved by more than ${t.promptTokensRatio}x: the traffic is not what the model was evaluated on (new clients, a new prompt template, truncation upstream).`,
+      ),
+      alert(
+        "LlmCompletionLengthDrift",
+        eitherWay("completion_tokens_mean", t.completionTokensRatio),
+        "Completions from {{ $labels.model_name }} ({{ $labels.version }}) changed length: {{ $value | printf \"%.2f\" }}x their baseline.",
+        `Mean completion tokens ${compared} moved by more than ${t.completionTokensRatio}x: the model answers differently (a new version, a changed sampling setting, degenerate or cut-off output).`,
+      ),
+      alert(
+        "LlmErrorRateDrift",
+        `${short("error_ratio")} - ${baseline("error_ratio")} > ${t.errorRateIncrease} ${enough}`,
+        "{{ $labels.model_name }} ({{ $labels.version }}) fails a larger share of requests than its baseline: {{ $value | printf \"%.2f\" }} more.",
+        `vLLM's error ratio (finished_reason="error") ${compared} rose by more than ${t.errorRateIncrease}.`,
+      ),
+      alert(
+        "LlmTtftDrift",
+        `${short("ttft_p90")} / ${baseline("ttft_p90")} > ${t.ttftRatio} ${enough}`,
+        "Time to first token of {{ $labels.model_name }} ({{ $labels.version }}) is {{ $value | printf \"%.2f\" }}x its baseline (p90).",
+        `p90 time to first token ${compared} is more than ${t.ttftRatio}x slower: longer prompts, a fuller KV cache or a slower version.`,
+      ),
+    ];
   });
-  const compared = `over the last ${driftWindows.short} against the ${driftWindows.baseline} before it`;
   return [
     { name: "llm_drift_recordings", rules: recordings },
-    {
-      name: "llm_drift",
-      rules: [
-        alert(
-          "LlmPromptLengthDrift",
-          eitherWay("prompt_tokens_mean", thresholds.promptTokensRatio),
-          "Prompts to {{ $labels.model_name }} changed length: {{ $value | printf \"%.2f\" }}x their baseline.",
-          `Mean prompt tokens ${compared} moved by more than ${thresholds.promptTokensRatio}x: the traffic is not what the model was evaluated on (new clients, a new prompt template, truncation upstream).`,
-        ),
-        alert(
-          "LlmCompletionLengthDrift",
-          eitherWay("completion_tokens_mean", thresholds.completionTokensRatio),
-          "Completions from {{ $labels.model_name }} changed length: {{ $value | printf \"%.2f\" }}x their baseline.",
-          `Mean completion tokens ${compared} moved by more than ${thresholds.completionTokensRatio}x: the model answers differently (a new version, a changed sampling setting, degenerate or cut-off output).`,
-        ),
-        alert(
-          "LlmErrorRateDrift",
-          `${short("error_ratio")} - ${baseline("error_ratio")} > ${thresholds.errorRateIncrease} ${enough}`,
-          "{{ $labels.model_name }} fails a larger share of requests than its baseline: {{ $value | printf \"%.2f\" }} more.",
-          `vLLM's error ratio (finished_reason="error") ${compared} rose by more than ${thresholds.errorRateIncrease}.`,
-        ),
-        alert(
-          "LlmTtftDrift",
-          `${short("ttft_p90")} / ${baseline("ttft_p90")} > ${thresholds.ttftRatio} ${enough}`,
-          "Time to first token of {{ $labels.model_name }} is {{ $value | printf \"%.2f\" }}x its baseline (p90).",
-          `p90 time to first token ${compared} is more than ${thresholds.ttftRatio}x slower: longer prompts, a fuller KV cache or a slower version.`,
-        ),
-      ],
-    },
+    { name: "llm_drift", rules: alerts },
   ];
 }
 
 export interface LlmDriftRulesArgs {
   readonly provider: k8s.Provider;
   readonly namespace: pulumi.Input<string>;
+  /** The stack's thresholds (addons.monitoring.drift). */
   readonly thresholds: DriftThresholds;
+  /** Models with thresholds of their own (models[].drift). @default none */
+  readonly models?: readonly ModelDriftThresholds[];
+  /** @default defaultDriftWindows */
+  readonly windows?: DriftWindows;
   /** The Prometheus Operator CRDs release (PrometheusRule). */
   readonly crds: pulumi.Resource;
 }
@@ -116,7 +143,7 @@ export class LlmDriftRules extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "llm-serving-drift", namespace: args.namespace },
-        spec: { groups: driftRuleGroups(args.thresholds) },
+        spec: { groups: driftRuleGroups(args.thresholds, args.models, args.windows) },
       },
       { parent: this, provider: args.provider, dependsOn: [args.crds] },
     );

@@ -93,13 +93,12 @@ export const kubeStateMetrics = {
 } as const;
 
 /**
- * The scheduled evaluation's score per model version (0 to 1), by convention with the evaluation
- * CronWorkflow: a custom gauge `llm_platform_eval_score` labelled `model` and `version`, which Argo
- * Workflows' controller exports with its `argo_workflows_` prefix (docs/telemetry-configuration.md).
+ * The scheduled evaluation's score per model version (0 to 1): the evaluation CronWorkflow's custom
+ * gauge, labelled `model` and `version`. Argo's exporter prefixes it with `argo_workflows_`; the
+ * controller's ServiceMonitor strips that again (components/gitops/argo-workflows.ts).
  */
 export const evaluationMetrics = {
-  workflowGauge: "llm_platform_eval_score",
-  score: "argo_workflows_llm_platform_eval_score",
+  score: "llm_platform_eval_score",
 } as const;
 
 /** Every metric name a dashboard panel or alert may query. */

@@ -71,6 +71,10 @@ export interface LlmServingArgs {
    * rules (`llmApiRules`) wake it at zero as well. @default none
    */
   readonly llmApiRoute?: string;
+  /** The model registry's in-cluster tracking URI: models with `registry` resolve their version there. */
+  readonly registryTrackingUri?: string;
+  /** NetworkPolicy peers that may call every model in-cluster (the scheduled evaluation's pods). @default none */
+  readonly clientPeers?: readonly Record<string, unknown>[];
 }
 
 /** The Service the llm-serving chart makes for a model (its fullname: `fullnameOverride` is the model's name), and its port. */
@@ -191,7 +195,11 @@ export class LlmServing extends pulumi.ComponentResource {
       // Per-pod caches go on the nodes' NVMe instance store where the pool has one set up.
       const cacheOnNode = pool?.localNvme === true && perPodCache(model);
       const modelCacheMiBps = cacheOnNode ? pool.rootVolumeMiBps : cacheVolumeMiBps;
-      const modelSource = model.weightsFrom === "bucket" ? pulumi.interpolate`${cluster.objectStore!.url}/models/${model.model}` : undefined;
+      if (model.registry !== undefined && (!args.registryTrackingUri || !cluster.objectStore)) {
+        throw new Error(`model ${model.name} serves ${model.registry}, which needs the model registry and the cluster's object store`);
+      }
+      // A registry version has no fixed prefix: its resolver finds it when the pod starts.
+      const modelSource = model.weightsFrom === "bucket" && model.registry === undefined ? pulumi.interpolate`${cluster.objectStore!.url}/models/${model.model}` : undefined;
 
       // Each release waits only on what it uses: its Secrets, and the CRDs of the kinds it ships.
       const dependsOn: pulumi.Resource[] = [apiKeySecret, priority, ...(hfTokenSecret ? [hfTokenSecret] : [])];
@@ -248,6 +256,8 @@ export class LlmServing extends pulumi.ComponentResource {
                   })
                 : undefined,
             exposure,
+            ...(args.clientPeers ? { clientPeers: args.clientPeers } : {}),
+            ...(model.registry !== undefined ? { registry: { trackingUri: args.registryTrackingUri!, bucketUrl: cluster.objectStore!.url } } : {}),
             monitoring: monitoring && {
               prometheusUrl: monitoring.prometheusUrl,
               prometheusNamespace: monitoring.prometheusNamespace,

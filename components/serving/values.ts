@@ -42,6 +42,8 @@ export interface ServedModel {
   readonly loadThroughputMiBps?: number;
   /** Roll out with one extra pod (maxSurge 1, maxUnavailable 0): set when the GPU pool has room for it. */
   readonly rolloutSurge?: boolean;
+  /** A registry reference (models:/<name>/<version> or @<alias>) resolved when a pod starts; `model` then only sizes. */
+  readonly registry?: string;
 }
 
 /** How this model's weights reach the GPUs. */
@@ -105,6 +107,8 @@ export interface ServingValuesInput {
   readonly secretsChecksum?: pulumi.Input<string>;
   /** `s3://` or `gs://` prefix the loader copies or the streamer reads; set only for `weightsFrom: "bucket"`. */
   readonly modelSource?: pulumi.Input<string>;
+  /** With `model.registry`: where its resolver asks (MLflow) and the bucket the versions must be in. */
+  readonly registry?: { readonly trackingUri: string; readonly bucketUrl: pulumi.Input<string> };
   /** Throughput of the cache volume (its StorageClass), which caps Hub downloads and bucket copies. @default gp3's baseline */
   readonly cacheVolumeMiBps?: number;
   /**
@@ -116,6 +120,8 @@ export interface ServingValuesInput {
   readonly activationQuery?: string;
   readonly exposure?: ServingExposure;
   readonly monitoring?: ServingMonitoring;
+  /** NetworkPolicy peers that may call the model in-cluster besides the front door (the scheduled evaluation). @default none */
+  readonly clientPeers?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -322,7 +328,8 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
   const { plan, budgets } = servingPlan(model, input.cacheVolumeMiBps);
   const stream = input.modelSource !== undefined && plan.path === "bucket-stream";
   const onNode = input.cacheOnNode === true && perPodCache(model);
-  const loader = input.modelSource === undefined || stream ? undefined : imageKeys(images.rclone);
+  const fromRegistry = model.registry !== undefined && input.registry !== undefined;
+  const loader = (input.modelSource === undefined && !fromRegistry) || stream ? undefined : imageKeys(images.rclone);
   return {
     fullnameOverride: model.name,
     ...engineValues(model, scheduling),
@@ -335,7 +342,9 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
       ? {
           modelLoader: {
             enabled: true,
-            source: input.modelSource,
+            ...(fromRegistry
+              ? { registry: { uri: model.registry, trackingUri: input.registry!.trackingUri, bucketUrl: input.registry!.bucketUrl } }
+              : { source: input.modelSource }),
             image: loader,
             ...(model.engine === "llamacpp" && model.ggufFile ? { extraArgs: ggufInclude(model.ggufFile) } : {}),
           },
@@ -387,6 +396,7 @@ export function servingValues(input: ServingValuesInput): Record<string, unknown
       enabled: true,
       allowIngressController: exposure !== undefined,
       allowPrometheus: monitoring !== undefined,
+      ...(input.clientPeers && input.clientPeers.length > 0 ? { additionalPeers: input.clientPeers.map((peer) => ({ ...peer })) } : {}),
       ...(exposure
         ? {
             ingressControllerNamespaceSelector: namespaceSelector(exposure.controllerNamespace),

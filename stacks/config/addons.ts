@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { leLabel, vllmTtftBuckets } from "../../components/monitoring/metric-names";
 import { gibibytes, positiveInt } from "./common";
+import { driftThresholdFields, driftWindowFields, evaluation } from "./lifecycle";
 
 const enabled = (byDefault: boolean) => z.boolean().default(byDefault);
-/** A drift factor: 1 is no change at all (it would always fire), and beyond 100x nothing real moves. */
-const driftRatio = (byDefault: number) =>
-  z.number().max(100).refine((ratio) => ratio > 1, "must be > 1: a ratio of 1 is no change, so every model would alert all the time").default(byDefault);
 
 export const addons = z
   .strictObject({
@@ -74,21 +72,18 @@ export const addons = z
           .prefault({}).describe("SLO targets the alerts burn against."),
         drift: z
           .strictObject({
-            enabled: enabled(true).describe("Quality drift alerts for vLLM models: the last hour against the day before it."),
-            promptTokensRatio: driftRatio(2).describe("Alert when a model's mean prompt length moves by more than this factor (> 1), either way."),
-            completionTokensRatio: driftRatio(2).describe("Alert when a model's mean completion length moves by more than this factor (> 1), either way."),
-            errorRateIncrease: z
-              .number()
-              .gt(0)
-              .refine((increase) => increase < 1, "must be < 1: an error ratio rises by at most 1, so the alert could never fire")
-              .default(0.05)
-              .describe("Alert when a model's error ratio rises by more than this (< 1; 0.05: five more failed requests in a hundred)."),
-            ttftRatio: driftRatio(2).describe("Alert when a model's p90 time to first token is more than this factor (> 1) slower."),
-            minRequests: positiveInt.default(100).describe("Requests a model needs in each window before it is compared."),
+            enabled: enabled(true).describe("Quality drift alerts for vLLM models: the short window against the baseline before it. A model may override the thresholds (models[].drift)."),
+            ...driftWindowFields,
+            promptTokensRatio: driftThresholdFields.promptTokensRatio.default(2).describe(driftThresholdFields.promptTokensRatio.description!),
+            completionTokensRatio: driftThresholdFields.completionTokensRatio.default(2).describe(driftThresholdFields.completionTokensRatio.description!),
+            errorRateIncrease: driftThresholdFields.errorRateIncrease.default(0.05).describe(driftThresholdFields.errorRateIncrease.description!),
+            ttftRatio: driftThresholdFields.ttftRatio.default(2).describe(driftThresholdFields.ttftRatio.description!),
+            minRequests: driftThresholdFields.minRequests.default(100).describe(driftThresholdFields.minRequests.description!),
           })
           .prefault({}).describe("Quality drift alerts (PrometheusRule llm-serving-drift)."),
       })
       .prefault({}),
+    evaluation,
     logging: z
       .strictObject({
         enabled: enabled(true),
@@ -106,3 +101,7 @@ export type AddonsConfig = z.infer<typeof addons>;
 /** Whether the stack runs the model registry: as configured, else wherever the pipeline runs. */
 export const mlflowEnabled = (addonsConfig: Pick<AddonsConfig, "mlflow" | "argoWorkflows">): boolean =>
   addonsConfig.mlflow.enabled ?? (addonsConfig.argoWorkflows.enabled && addonsConfig.argoWorkflows.pipeline);
+
+/** Whether the stack evaluates its models on schedule: as configured, else where its three parts run (Argo Workflows, the registry, monitoring). */
+export const evaluationEnabled = (addonsConfig: Pick<AddonsConfig, "mlflow" | "argoWorkflows" | "monitoring" | "evaluation">): boolean =>
+  addonsConfig.evaluation.enabled ?? (addonsConfig.argoWorkflows.enabled && mlflowEnabled(addonsConfig) && addonsConfig.monitoring.enabled);

@@ -90,6 +90,10 @@ export function checkCanary(
   if (canary.version === model.version) {
     fail(["canary", "version"], `"${canary.version}" is also the stable version's name (models[].version): two versions of one model need two names, e.g. "v2"`);
   }
+  // The canary's release would resolve the stable's registry reference and serve the same version.
+  if (model.registry !== undefined) {
+    fail(["canary"], `a model served from the registry (registry ${model.registry}) takes no canary here: serve the new version as a second model with its own registry reference, or move the alias`);
+  }
   if (!context.gatewayFrontDoor) {
     fail(["canary"], "needs the Gateway front door (addons.ingress.enabled with implementation \"envoy-gateway\"): the LLM API's weighted route and its x-llm-version header split the traffic. ingress-nginx, retired upstream, is not given canaries here");
   }

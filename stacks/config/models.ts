@@ -2,6 +2,7 @@ import { z } from "zod";
 import { modelLimits } from "../../components/serving/values";
 import { canarySchema, stableVersion } from "./canary";
 import { dnsLabel, gibibytes, nonNegativeInt, numberNotQuantity, positiveInt } from "./common";
+import { modelDrift, modelEvaluation, modelRegistry } from "./lifecycle";
 
 /**
  * Why `value` is neither a Hugging Face model id nor a path under the bucket's models/ folder, or
@@ -39,7 +40,8 @@ export const servedModel = z.strictObject({
     .enum(["vllm", "llamacpp"])
     .default("vllm")
     .describe("\"vllm\": vLLM on a GPU pool. \"llamacpp\": the llama.cpp server on CPU, serving one GGUF file (no GPU needed; the local stack's default)."),
-  model: modelId.describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file."),
+  model: modelId.describe("Hugging Face model id or a path in the stack's bucket; for llamacpp the Hub repository holding the GGUF file. With `registry`: the base model its versions were trained from, which sizes the cache and load budgets."),
+  registry: modelRegistry,
   ggufFile: z
     .string()
     .regex(/^\S+\.gguf$/, "a GGUF file name, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf")
@@ -79,6 +81,8 @@ export const servedModel = z.strictObject({
   // Canary and A/B rollouts (stacks/config/canary.ts).
   version: stableVersion,
   canary: canarySchema(modelId).optional(),
+  drift: modelDrift,
+  evaluation: modelEvaluation,
 });
 
 export const models = z.array(servedModel).default([]);

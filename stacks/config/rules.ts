@@ -9,6 +9,7 @@ import { eksGpuInstances } from "./cluster-eks";
 import { checkCanary, modelReleases } from "./canary";
 import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
+import { checkLifecycleRules } from "./rules-lifecycle";
 import { checkK3sProvisionRules, k3sGpuPools } from "./rules-k3s";
 import type { platformSchema } from "./schema";
 
@@ -277,6 +278,7 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     // Its artifacts live in the bucket, reached through workload identity, which k3s has not.
     fail(["addons", "mlflow", "enabled"], "needs a cloud cluster (eks or gke): the registry keeps its artifacts in the stack's bucket through workload identity, which a k3s cluster has none of; set enabled: false");
   }
+  checkLifecycleRules(config, fail);
   if (addons.logging.enabled) {
     if (addons.logging.elasticsearchNodes === 2) {
       fail(["addons", "logging", "elasticsearchNodes"], "2 Elasticsearch nodes cannot keep a quorum when one fails; use 1 or 3+");
@@ -354,7 +356,8 @@ function checkNodeDisk(model: Parsed["models"][number], index: number, cluster: 
     fail(["models", index, "cacheGiB"], `${model.cacheGiB} GiB plus ${vllmHomeLimitGiB} GiB for vLLM's home do not fit a node of pool "${pool.name}", which offers pods ${offered} GiB (${where}): lower cacheGiB or pick larger instance types`);
   }
   const weights = model.weightsGiB ?? knownWeightsGiB(model.model);
-  if (model.weightsFrom === "bucket" && weights !== undefined && hubSyncDownloadGiB(weights) > offered) {
+  // A registry version is never downloaded from the Hub: no weights sync runs for it.
+  if (model.weightsFrom === "bucket" && model.registry === undefined && weights !== undefined && hubSyncDownloadGiB(weights) > offered) {
     fail(["cluster", "gpuPools", poolIndex, usesLocalNvme(pool) ? "instanceTypes" : "diskSizeGiB"],
       `the weights sync of models[${index}] downloads ${hubSyncDownloadGiB(weights)} GiB onto a node of this pool, which offers pods ${offered} GiB (${where})`);
   }

@@ -56,7 +56,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* Where the model loader puts the weights: one directory per source, so a new source never reuses old files. */}}
 {{- define "llm-serving.preloadedDir" -}}
+{{- if .Values.modelLoader.registry.uri }}
+{{- /* One directory whatever version the reference resolves to: the loader replaces its contents when it changes. */}}
+{{- printf "%s/preloaded/registry" (include "llm-serving.cacheDir" .) }}
+{{- else }}
 {{- printf "%s/preloaded/%s" (include "llm-serving.cacheDir" .) (sha256sum .Values.modelLoader.source | trunc 16) }}
+{{- end }}
 {{- end }}
 
 {{/* What vLLM loads: the bucket URI it streams from, the local copy when the loader runs, the Hub id or path otherwise. */}}
@@ -102,8 +107,11 @@ so `helm template` and `helm install` stop with a message naming both fields.
 {{- if .Values.ingress.enabled }}
 {{- $_ = required "ingress.host is required when ingress.enabled=true (TLS needs a host name)" .Values.ingress.host }}
 {{- end }}
-{{- if .Values.modelLoader.enabled }}
-{{- $_ = required "modelLoader.source is required when modelLoader.enabled=true (s3://bucket/prefix or gs://bucket/prefix)" .Values.modelLoader.source }}
+{{- if and .Values.modelLoader.enabled (not .Values.modelLoader.registry.uri) }}
+{{- $_ = required "modelLoader.source (or modelLoader.registry.uri) is required when modelLoader.enabled=true (s3://bucket/prefix or gs://bucket/prefix)" .Values.modelLoader.source }}
+{{- end }}
+{{- if and .Values.modelLoader.registry.uri .Values.modelLoader.source }}
+{{- fail "modelLoader.source and modelLoader.registry.uri exclude each other: copy a fixed bucket prefix, or the version a registry reference resolves to" }}
 {{- end }}
 {{- if .Values.modelStreamer.enabled }}
 {{- $_ = required "modelStreamer.uri is required when modelStreamer.enabled=true (s3://bucket/prefix or gs://bucket/prefix)" .Values.modelStreamer.uri }}

@@ -104,6 +104,7 @@ export const createDurations: Readonly<Record<string, Duration>> = {
   "kubernetes:aigateway.envoyproxy.io/v1beta1:BackendSecurityPolicy": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PodMonitor": apiCall,
   "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate": apiCall,
+  "kubernetes:argoproj.io/v1alpha1:CronWorkflow": apiCall,
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": apiCall,
   // The model registry: the provider awaits a Deployment's rollout and a StatefulSet's ready replicas,
   // and a Service until it has a ready endpoint (as long as its workload).
