@@ -32,8 +32,14 @@ const routeOf = (result: SynthResult) => objectsOf(result, "aigateway.envoyproxy
 const variants: Record<number, SynthResult> = {};
 /** The canary variant's llm-serving objects, rendered by real helm once. */
 let rendered: Values[];
+let stableOnCanaryModel: SynthResult;
 beforeAll(async () => {
   for (const weight of [10, 100, 0]) variants[weight] = await synthVariant("dev", withCanary(weight));
+  // Promotion's second step (docs/canary.md): the stable takes the canary's model while the canary has all the traffic.
+  stableOnCanaryModel = await synthVariant("dev", (config) => {
+    withCanary(100)(config);
+    (config.models as Values[])[0]!.model = "Qwen/Qwen2.5-3B-Instruct";
+  });
   rendered = manifestsOf(servingReleases(variants[10]!)).map((manifest) => manifest.object as Values);
 });
 
@@ -205,6 +211,17 @@ describe("a variant of dev with a canary at 10%", () => {
 });
 
 describe("promotion and rollback are one config change", () => {
+  it("promotion's second step (the stable takes the canary's model at weight 100) leaves the canary, its backends and the route untouched, and rolls only the stable", () => {
+    const byUrn = (result: SynthResult) => new Map(result.resources.map((r) => [r.urn, JSON.stringify(r)]));
+    const before = byUrn(variants[100]!);
+    const after = byUrn(stableOnCanaryModel);
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    const changed = [...after].filter(([urn, json]) => before.get(urn) !== json).map(([urn]) => stableOnCanaryModel.resources.find((r) => r.urn === urn)!);
+    expect(changed.map((r) => [r.type, r.name])).toEqual([["kubernetes:helm.sh/v3:Release", servingReleases(variants[100]!)[0]!.name]]);
+    expect((servingReleases(stableOnCanaryModel)[0]!.inputs.values as Values).model.name).toBe("Qwen/Qwen2.5-3B-Instruct");
+  });
+
+
   /** Every resource by URN, the route's weights blanked. */
   const withoutWeights = (result: SynthResult) =>
     Object.fromEntries(
