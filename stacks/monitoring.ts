@@ -99,7 +99,11 @@ export function createMonitoring(
       namespace,
       slo: settings.slo,
       // Every release: a canary's Deployment is watched under its own name too.
-      served: { namespace: servingConventions.namespace, names: servingReleases(config.models).map((release) => release.name) },
+      served: {
+        namespace: servingConventions.namespace,
+        names: servingReleases(config.models).map((release) => release.name),
+        versions: Object.fromEntries(servingReleases(config.models).map((release) => [release.name, { model: release.servedName, version: release.version }])),
+      },
       sources,
       crds: layer.crds,
     },

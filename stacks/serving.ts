@@ -10,7 +10,7 @@ import { mlflowTrackingUri } from "../components/gitops/mlflow";
 import { llmRouteRules, type LlmModelVersion } from "../components/ingress/ai-gateway-manifests";
 import { gpuPoolCapacities, type LoadedConfig } from "./config";
 import { evaluationEnabled, mlflowEnabled } from "./config/addons";
-import { modelReleases, type ServedRelease } from "./config/canary";
+import { modelReleases, poolGpuDemand, type ServedRelease } from "./config/canary";
 import { gitopsConventions } from "./gitops";
 import { llmApiEnabled, llmApiService } from "./ingress";
 
@@ -71,6 +71,11 @@ export function createServing(
       consumers: config.serving.consumers.map(({ name: consumer, ...budget }) => ({ consumer, ...budget })),
       requestTimeoutSeconds: llmRouteTimeoutSeconds,
       dependsOn: [ingress.ready, ingress.aiGatewayCrds!, serving.namespace, serving.apiKeySecret],
+      // A canary's share of the traffic waits for its (atomic) release to be ready: a route updated in
+      // seconds would send it requests through its whole download and load, each a 503. The stable
+      // versions are not waited for: on a first deploy the API would wait for every model's load, and a
+      // stable release's own rollout keeps serving (or, from zero, its activation wakes it).
+      routeDependsOn: releases.filter((release) => release.name !== release.servedName).map((release) => serving.releases[release.name]!),
     },
     opts,
   );
@@ -104,7 +109,8 @@ export function servingReleases(models: LoadedConfig["models"]): (ServedRelease 
 }
 
 /**
- * Whether the model's GPU pool can hold one pod more than its most replicas: then a rollout starts the
+ * Whether the model's GPU pool can hold one pod more than its most replicas, with every other release
+ * on the pool at its most too (a canary's sibling version, another model): then a rollout starts the
  * new pod beside the old one (maxSurge 1, maxUnavailable 0) and no replica stops serving. Otherwise a
  * surge pod could stay Pending forever, so the rollout replaces pods one at a time. A single-replica
  * model keeps its weights on one ReadWriteOnce claim, which a surge pod on another node cannot attach:
@@ -114,5 +120,6 @@ export function hasRoomToSurge(config: LoadedConfig, model: LoadedConfig["models
   if (model.engine !== "vllm" || model.gpuPool === undefined || model.maxReplicas < 2) return false;
   const pool = gpuPoolCapacities(config.cluster).find((candidate) => candidate.name === model.gpuPool);
   if (!pool || pool.gpusPerNode <= 0) return false;
-  return Math.floor(pool.gpusPerNode / model.gpuCount) * pool.maxNodes >= model.maxReplicas + 1;
+  const podsAlone = Math.floor(pool.gpusPerNode / model.gpuCount) * pool.maxNodes >= model.maxReplicas + 1;
+  return podsAlone && poolGpuDemand(config.models, pool.name) + model.gpuCount <= pool.maxNodes * pool.gpusPerNode;
 }

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { llmRouteRules, maxRouteRules, modelHeader, versionHeader } from "../components/ingress/ai-gateway-manifests";
+import { llmRouteRules, maxRouteRules, modelHeader, reservedRouteRuleName, versionHeader } from "../components/ingress/ai-gateway-manifests";
 import { envoyMetrics, envoyRouteCluster, evaluationMetrics, knownMetricNames } from "../components/monitoring/metric-names";
 import { manifestsOf } from "../scripts/lib/manifests";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { policies } from "../policy/policies";
 import { assertMatchesCrd, crdSchema } from "./support/crd-schema";
+import { dependsOnNames } from "./support/dependencies";
 import { validateManifest } from "./support/kube-models";
 import { fromSynth, verdictsOnStack } from "./support/policy";
 import { parsePromql } from "./support/promql";
@@ -31,8 +32,14 @@ const routeOf = (result: SynthResult) => objectsOf(result, "aigateway.envoyproxy
 const variants: Record<number, SynthResult> = {};
 /** The canary variant's llm-serving objects, rendered by real helm once. */
 let rendered: Values[];
+let stableOnCanaryModel: SynthResult;
 beforeAll(async () => {
   for (const weight of [10, 100, 0]) variants[weight] = await synthVariant("dev", withCanary(weight));
+  // Promotion's second step (docs/canary.md): the stable takes the canary's model while the canary has all the traffic.
+  stableOnCanaryModel = await synthVariant("dev", (config) => {
+    withCanary(100)(config);
+    (config.models as Values[])[0]!.model = "Qwen/Qwen2.5-3B-Instruct";
+  });
   rendered = manifestsOf(servingReleases(variants[10]!)).map((manifest) => manifest.object as Values);
 });
 
@@ -69,7 +76,7 @@ describe("a variant of dev with a canary at 10%", () => {
     expect(versionHeader).toBe("x-llm-version");
   });
 
-  it("makes LLM API objects that match the pinned Envoy AI Gateway and Envoy Gateway CRDs, with the CRD's CEL rules (unique rule names, at most 15 rules)", () => {
+  it("makes LLM API objects that match the pinned Envoy AI Gateway and Envoy Gateway CRDs' OpenAPI schemas (Ajv), and keeps by hand what their CEL rules ask (unique rule names, at most 15 rules, no reserved name)", () => {
     const schemas: Record<string, ReturnType<typeof crdSchema>> = {
       AIGatewayRoute: crdSchema("aigatewayroute-v1beta1.schema.json"),
       AIServiceBackend: crdSchema("aiservicebackend-v1beta1.schema.json"),
@@ -86,7 +93,17 @@ describe("a variant of dev with a canary at 10%", () => {
     const names = (routeOf(variants[10]!).spec.rules as Values[]).map((rule) => rule.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names.length).toBeLessThanOrEqual(maxRouteRules);
-    expect(names).not.toContain("route-not-found");
+    expect(names).not.toContain(reservedRouteRuleName);
+  });
+
+  it("sends the canary its share only once its release is ready: the route waits for the canary's release, not the stable's", () => {
+    const route = ofType(variants[10]!, "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute")[0]!;
+    const [stable, canary] = servingReleases(variants[10]!).map((release) => release.name);
+    expect(dependsOnNames(variants[10]!, route)).toContain(canary);
+    expect(dependsOnNames(variants[10]!, route)).not.toContain(stable);
+    // Only the route waits: the other LLM API objects carry no traffic by themselves.
+    const backend = variants[10]!.resources.find((r) => r.type.endsWith(":AIServiceBackend"))!;
+    expect(dependsOnNames(variants[10]!, backend)).not.toContain(canary);
   });
 
   it("gives the canary its own Backend (its release's Service) and AIServiceBackend, and sends it the models' key too", () => {
@@ -115,6 +132,21 @@ describe("a variant of dev with a canary at 10%", () => {
       ["qwen-small-v2", [{ targetLabel: "version", replacement: "v2" }]],
     ]);
     for (const monitor of monitors) validateManifest(monitor);
+  });
+
+  it("scales each version on its own queue only: both releases serve one model_name, so the query selects its version too", () => {
+    const queue = (release: string) =>
+      (rendered.find((o) => o.kind === "ScaledObject" && o.metadata.name === release)!.spec.triggers as Values[])[0]!.metadata.query as string;
+    expect(queue("qwen-small")).toBe('sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="qwen-small", version="stable"})');
+    expect(queue("qwen-small-v2")).toBe('sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="qwen-small", version="v2"})');
+  });
+
+  it("rolls each version out without a surge pod: the pool (4 GPUs) holds both versions at their most (2 x 2 x 1 GPU), no fifth", () => {
+    const strategies = rendered.filter((o) => o.kind === "Deployment").map((d) => [d.metadata.name, d.spec.strategy.rollingUpdate]);
+    expect(strategies).toEqual([
+      ["qwen-small", { maxSurge: 0, maxUnavailable: 1 }],
+      ["qwen-small-v2", { maxSurge: 0, maxUnavailable: 1 }],
+    ]);
   });
 
   it("wakes each version from zero on the requests of the rules that send to it: the weighted one and its pinned one", () => {
@@ -156,7 +188,14 @@ describe("a variant of dev with a canary at 10%", () => {
   it("alerts on the canary without double-counting it: its Deployment is watched by name, its front-door requests count once for the model, its engine SLIs are its own", () => {
     const [rule] = objectsOf(variants[10]!, "monitoring.coreos.com/v1:PrometheusRule").filter((r) => r.metadata.name === "llm-serving-slo");
     const rules = (rule!.spec.groups as Values[]).flatMap((group) => group.rules as Values[]);
-    expect(rules.filter((r) => r.alert === "LlmModelMissing").map((r) => r.labels.model_name)).toEqual(["qwen-small", "qwen-small-v2"]);
+    // Labelled as the engine's series are: the model's name and the version, not the release's name.
+    expect(rules.filter((r) => r.alert === "LlmModelMissing").map((r) => [r.expr, r.labels.model_name, r.labels.version])).toEqual([
+      ['absent(kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small"})', "qwen-small", "stable"],
+      ['absent(kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small-v2"})', "qwen-small", "v2"],
+    ]);
+    const down = rules.find((r) => r.alert === "LlmModelDown")!.expr as string;
+    expect(down).toContain('"model_name", "qwen-small", "deployment", "qwen-small-v2"), "version", "v2", "deployment", "qwen-small-v2")');
+    expect(down).toContain("and on (model_name, version)");
     // The model's three rules, each once: the weighted one and the two pinned ones.
     const errors = rules.find((r) => r.record === "llm:request_error_ratio:rate5m")!.expr as string;
     const cluster = `envoy_cluster_name=~"${[0, 1, 2].map((index) => envoyRouteCluster("llm-serving", "llm-api", index)).join("|")}"`;
@@ -177,6 +216,17 @@ describe("a variant of dev with a canary at 10%", () => {
 });
 
 describe("promotion and rollback are one config change", () => {
+  it("promotion's second step (the stable takes the canary's model at weight 100) leaves the canary, its backends and the route untouched, and rolls only the stable", () => {
+    const byUrn = (result: SynthResult) => new Map(result.resources.map((r) => [r.urn, JSON.stringify(r)]));
+    const before = byUrn(variants[100]!);
+    const after = byUrn(stableOnCanaryModel);
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    const changed = [...after].filter(([urn, json]) => before.get(urn) !== json).map(([urn]) => stableOnCanaryModel.resources.find((r) => r.urn === urn)!);
+    expect(changed.map((r) => [r.type, r.name])).toEqual([["kubernetes:helm.sh/v3:Release", servingReleases(variants[100]!)[0]!.name]]);
+    expect((servingReleases(stableOnCanaryModel)[0]!.inputs.values as Values).model.name).toBe("Qwen/Qwen2.5-3B-Instruct");
+  });
+
+
   /** Every resource by URN, the route's weights blanked. */
   const withoutWeights = (result: SynthResult) =>
     Object.fromEntries(

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { llmAlertRuleGroups, type LlmSlo } from "../components/monitoring/llm-alert-rules";
+import { llmAlertRuleGroups, type LlmSlo, type ServedModels } from "../components/monitoring/llm-alert-rules";
 import { vllmOnly, type ServingSources } from "../components/monitoring/metric-names";
 import { promtool } from "./support/promtool";
 
@@ -24,9 +24,9 @@ const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoo
 /** Rule files promtool has already checked: most tests share one of a few rule sets, and each check is a process. */
 const checkedRules = new Set<string>();
 
-function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor, names: readonly string[] = ["qwen-small"]): string {
+function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor, names: readonly string[] = ["qwen-small"], versions?: ServedModels["versions"]): string {
   const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
-  const rules = stringify({ groups: llmAlertRuleGroups(slo, { namespace: "llm-serving", names }, sources) });
+  const rules = stringify({ groups: llmAlertRuleGroups(slo, { namespace: "llm-serving", names, ...(versions ? { versions } : {}) }, sources) });
   writeFileSync(join(dir, "rules.yaml"), rules);
   writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
   if (!checkedRules.has(rules)) {
@@ -296,6 +296,48 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       ],
     };
     expect(runPromtool([slow])).toMatch(/SUCCESS/);
+  });
+
+  it("with a canary, judges each version on its own series: TTFT and LlmModelDown only for v2; the front door's ratio (no version) still joins its volume", () => {
+    // 5-minute samples for two hours: the 6h/30m pair of windows judges (the 5m window needs two samples).
+    const every5m = (series: string, per5m: number) => ({ series, values: `0+${per5m}x24` });
+    const engine = (version: string) => `model_name="qwen-small",namespace="serving",pod="qwen-small-${version}-0",version="${version}"`;
+    const deployment = (release: string) => `namespace="llm-serving",deployment="${release}"`;
+    const canary = {
+      interval: "5m",
+      input_series: [
+        every5m(`vllm:time_to_first_token_seconds_bucket{le="2.5",${engine("stable")}}`, 495),
+        every5m(`vllm:time_to_first_token_seconds_count{${engine("stable")}}`, 500),
+        every5m(`vllm:time_to_first_token_seconds_bucket{le="2.5",${engine("v2")}}`, 25),
+        every5m(`vllm:time_to_first_token_seconds_count{${engine("v2")}}`, 50),
+        every5m(frontDoor("200"), 450),
+        every5m(frontDoor("503"), 50),
+        { series: `kube_deployment_status_replicas_available{${deployment("qwen-small")}}`, values: "1x24" },
+        { series: `kube_deployment_spec_replicas{${deployment("qwen-small")}}`, values: "1x24" },
+        { series: `kube_deployment_status_replicas_available{${deployment("qwen-small-v2")}}`, values: "0x24" },
+        { series: `kube_deployment_spec_replicas{${deployment("qwen-small-v2")}}`, values: "1x24" },
+      ],
+      alert_rule_test: [
+        alertsAt("90m", "LlmTtftBudgetFastBurn", [{
+          exp_labels: { severity: "critical", slo: "llm:ttft_slow_ratio", model_name: "qwen-small", version: "v2" },
+          exp_annotations: {
+            summary: "Time to first token under 2.5s for model qwen-small (version v2) is burning its error budget too fast.",
+            description: "Objective 0.95; windows 14.4x over 1h/5m, 6x over 6h/30m.",
+          },
+        }]),
+        alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page),
+        alertsAt("30m", "LlmModelDown", [{
+          exp_labels: { severity: "critical", model_name: "qwen-small", version: "v2", namespace: "llm-serving", deployment: "qwen-small-v2" },
+          exp_annotations: {
+            summary: "Model qwen-small (version v2) has no available replica.",
+            description: "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
+          },
+        }]),
+        alertsAt("30m", "LlmModelMissing", []),
+      ],
+    };
+    const versions = { "qwen-small": { model: "qwen-small", version: "stable" }, "qwen-small-v2": { model: "qwen-small", version: "v2" } };
+    expect(runPromtool([canary], vllmBehindFrontDoor, ["qwen-small", "qwen-small-v2"], versions)).toMatch(/SUCCESS/);
   });
 
   it("warn on a saturated queue and on GPU memory pressure after their hold times", () => {

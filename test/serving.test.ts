@@ -215,7 +215,7 @@ describe.each(["dev", "prod"] as const)("serving in %s", (stack) => {
     expect(scaled.spec.triggers).toEqual([
       {
         type: "prometheus",
-        metadata: { serverAddress: server, query: `sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="${model}"})`, threshold: "5" },
+        metadata: { serverAddress: server, query: `sum(vllm:num_requests_waiting{namespace="llm-serving", model_name="${model}", version="stable"})`, threshold: "5" },
       },
       // With no replica there is no queue: requests counted by the ingress controller for this model's Ingress wake it.
       ...(stack === "dev"

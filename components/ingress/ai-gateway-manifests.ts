@@ -19,6 +19,9 @@ export const tokenCostMetadata = { namespace: "io.envoy.ai_gateway", key: "llm_t
 /** At most this many rules per AIGatewayRoute (its CRD's maxItems): one per model, two more per canary. */
 export const maxRouteRules = 15;
 
+/** The one rule name the AIGatewayRoute CRD refuses (a CEL rule of v1beta1): the AI gateway's own fallback route. */
+export const reservedRouteRuleName = "route-not-found";
+
 /**
  * The header that pins a request to one version of a model with a canary (A/B tests): its value is
  * the version's name. Without it a request goes to a version by weight.

@@ -29,6 +29,12 @@ export interface LlmSlo {
 export interface ServedModels {
   readonly namespace: string;
   readonly names: readonly string[];
+  /**
+   * The model name and version each release (of `names`) serves, so that its Deployment's alerts carry
+   * the labels its engine series have (a canary `m-v2` is model_name="m", version="v2").
+   * @default each release is its own model_name, with no version label
+   */
+  readonly versions?: Readonly<Record<string, { readonly model: string; readonly version: string }>>;
 }
 
 /**
@@ -133,8 +139,15 @@ export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: S
   const byModel = (metric: string) => {
     // A selector of its own gets the namespace matcher added inside its braces.
     const selector = metric.includes("{") ? metric.replace("{", `{namespace="${served.namespace}",`) : `${metric}{namespace="${served.namespace}"}`;
-    return `label_replace(${selector}, "model_name", "$1", "deployment", "(.+)")`;
+    const byDeployment = `label_replace(${selector}, "model_name", "$1", "deployment", "(.+)")`;
+    // Release names are DNS labels: no regex metacharacter but "-", literal outside brackets.
+    return Object.entries(served.versions ?? {}).reduce(
+      (expr, [release, { model, version }]) =>
+        `label_replace(${model === release ? expr : `label_replace(${expr}, "model_name", "${model}", "deployment", "${release}")`}, "version", "${version}", "deployment", "${release}")`,
+      byDeployment,
+    );
   };
+  const servedAs = (release: string) => served.versions?.[release] ?? { model: release, version: undefined };
   const down: RuleGroup = {
     name: "llm_down",
     rules: [
@@ -146,27 +159,30 @@ export function llmAlertRuleGroups(slo: LlmSlo, served: ServedModels, sources: S
         // a crash after a completed rollout leaves NewReplicaSetAvailable, so that still pages.
         alert: "LlmModelDown",
         expr:
-          `(${byModel(ksm.deploymentAvailable)} == 0 and on (model_name) ${byModel(ksm.deploymentDesired)} > 0)` +
-          ` unless on (model_name) (${byModel(`${ksm.deploymentCondition}{condition="Progressing",status="true",reason=~"${rolloutReasons}"}`)} == 1)`,
+          `(${byModel(ksm.deploymentAvailable)} == 0 and on (model_name, version) ${byModel(ksm.deploymentDesired)} > 0)` +
+          ` unless on (model_name, version) (${byModel(`${ksm.deploymentCondition}{condition="Progressing",status="true",reason=~"${rolloutReasons}"}`)} == 1)`,
         for: "5m",
         labels: { severity: "critical" },
         annotations: {
-          summary: "Model {{ $labels.model_name }} has no available replica.",
+          summary: "Model {{ $labels.model_name }}{{ with $labels.version }} (version {{ . }}){{ end }} has no available replica.",
           description:
             "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
         },
       },
       // A model whose Deployment is gone (a failed release, a deleted object) has no series at all.
-      ...served.names.map((model) => ({
-        alert: "LlmModelMissing",
-        expr: `absent(${ksm.deploymentAvailable}{namespace="${served.namespace}",deployment="${model}"})`,
-        for: "10m",
-        labels: { severity: "critical", model_name: model },
-        annotations: {
-          summary: `Model ${model} has no Deployment in ${served.namespace}.`,
-          description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
-        },
-      })),
+      ...served.names.map((release) => {
+        const { model, version } = servedAs(release);
+        return {
+          alert: "LlmModelMissing",
+          expr: `absent(${ksm.deploymentAvailable}{namespace="${served.namespace}",deployment="${release}"})`,
+          for: "10m",
+          labels: { severity: "critical", model_name: model, ...(version === undefined ? {} : { version }) },
+          annotations: {
+            summary: `Model ${model}${version === undefined ? "" : ` (version ${version})`} has no Deployment${release === model ? "" : ` ${release}`} in ${served.namespace}.`,
+            description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
+          },
+        };
+      }),
     ],
   };
   // TTFT: the fraction of requests slower than the threshold, read from the cumulative bucket at it.

@@ -34,6 +34,11 @@ export interface LlmApiArgs {
   readonly requestTimeoutSeconds: number;
   /** The CRDs of the kinds created here (Envoy Gateway's, the AI gateway's), the models' namespace and Secret. */
   readonly dependsOn: readonly pulumi.Resource[];
+  /**
+   * What the route (only it) also waits for: the releases that must be ready before it sends them
+   * traffic, e.g. a new canary's, whose atomic release waits through its download and load. @default none
+   */
+  readonly routeDependsOn?: readonly pulumi.Resource[];
 }
 
 /** Name of the route, and of the HTTPRoute the AI gateway makes from it (its rule i serves model i). */
@@ -55,8 +60,11 @@ export class LlmApi extends pulumi.ComponentResource {
   constructor(name: string, args: LlmApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llm-platform:serving:LlmApi", name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: [...args.dependsOn] };
-    const custom = (suffix: string, manifest: Record<string, unknown>) =>
-      new k8s.apiextensions.CustomResource(`${name}-${suffix}`, manifest as k8s.apiextensions.CustomResourceArgs, k8sOpts);
+    const custom = (suffix: string, manifest: Record<string, unknown>, dependsOn: readonly pulumi.Resource[] = []) =>
+      new k8s.apiextensions.CustomResource(`${name}-${suffix}`, manifest as k8s.apiextensions.CustomResourceArgs, {
+        ...k8sOpts,
+        dependsOn: [...k8sOpts.dependsOn, ...dependsOn],
+      });
 
     for (const backend of args.backends) {
       custom(`${backend.name}-backend`, backendManifest(args.namespace, backend));
@@ -75,6 +83,7 @@ export class LlmApi extends pulumi.ComponentResource {
         ...(args.versions ? { versions: args.versions } : {}),
         requestTimeout: `${args.requestTimeoutSeconds}s`,
       }),
+      args.routeDependsOn,
     );
 
     // Alphanumeric keys, like the models' own: they travel in an Authorization header and in shell snippets.

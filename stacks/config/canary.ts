@@ -76,6 +76,18 @@ export function modelReleases(model: ServedModelConfig): ModelRelease[] {
 }
 
 /**
+ * GPUs that every vLLM release on GPU pool `pool` holds at its most replicas, every model's and every
+ * canary's: they may all run at once. The canary rule (rules.ts) and the rollout surge
+ * (stacks/serving.ts) both count this way. Pure.
+ */
+export function poolGpuDemand(models: readonly ServedModelConfig[], pool: string): number {
+  return models
+    .filter((model) => model.gpuPool === pool && model.engine === "vllm")
+    .flatMap(modelReleases)
+    .reduce((sum, { release }) => sum + release.maxReplicas * release.gpuCount, 0);
+}
+
+/**
  * The canary's own rules; `fail(path, message)` reports under `models[i]`. `allReleases` names every
  * release of the stack (each model's and each canary's), so that a canary's release name cannot be
  * another model's.

@@ -4,9 +4,9 @@ import { replicaRequests, requestPerGpu, servingPlan, vllmHomeLimitGiB, weightsP
 import { hubSyncDownloadGiB } from "../../components/serving/cold-start";
 import { poolEphemeralStorageGiB, usesLocalNvme } from "../../components/cluster/eks/policies";
 import { knownWeightsGiB } from "../../components/cloud-catalog";
-import { maxRouteRules } from "../../components/ingress/ai-gateway-manifests";
+import { maxRouteRules, reservedRouteRuleName } from "../../components/ingress/ai-gateway-manifests";
 import { eksGpuInstances } from "./cluster-eks";
-import { checkCanary, modelReleases } from "./canary";
+import { checkCanary, modelReleases, poolGpuDemand } from "./canary";
 import { checkModelEngine } from "./models";
 import { checkGkeRules } from "./rules-gke";
 import { checkLifecycleRules } from "./rules-lifecycle";
@@ -170,6 +170,10 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
       failOnce(path, message);
     };
     if (!canary && modelNames.indexOf(model.name) !== index) fail(at("name"), `duplicate model name "${model.name}"`);
+    // The LLM API's route names its rule after the model, and the AI gateway's CRD refuses this one.
+    if (!canary && model.name === reservedRouteRuleName) {
+      fail(at("name"), `"${reservedRouteRuleName}" is reserved by the AI gateway (the LLM API's route rule named after the model would be refused): pick another name`);
+    }
     if (model.minReplicas > model.maxReplicas) fail(at("minReplicas"), `must be <= maxReplicas (${model.maxReplicas})`);
     // From zero no pod reports a queue: only requests counted at the front door can wake the model.
     if (model.minReplicas === 0 && !(config.addons.ingress.enabled && config.addons.monitoring.enabled)) {
@@ -229,15 +233,18 @@ export function checkCrossFieldRules(config: Parsed, ctx: z.RefinementCtx): void
     }
   });
 
-  // Both versions of a model run at once, on its pool: a canary that cannot be scheduled would roll
-  // its release back after the whole release timeout.
+  // Both versions of a model run at once, on its pool, next to the pool's other releases: a canary
+  // that cannot be scheduled would roll its release back after the whole release timeout.
   config.models.forEach((model, index) => {
     const pool = capacities.find((candidate) => candidate.name === model.gpuPool);
     if (!model.canary || model.engine !== "vllm" || !pool || pool.gpusPerNode <= 0) return;
     const room = pool.maxNodes * pool.gpusPerNode;
     const one = model.maxReplicas * model.gpuCount;
-    if (one <= room && 2 * one > room) {
-      fail(["models", index, "canary"], `the stable and canary versions each run up to ${model.maxReplicas} replica${model.maxReplicas === 1 ? "" : "s"} x ${model.gpuCount} GPU${model.gpuCount === 1 ? "" : "s"}, ${2 * one} GPUs together, more than pool "${pool.name}" has (${room}): raise the pool's maximum size, or lower maxReplicas`);
+    const demand = poolGpuDemand(config.models, pool.name);
+    if (one <= room && demand > room) {
+      const others = demand - 2 * one;
+      fail(["models", index, "canary"], `the stable and canary versions each run up to ${model.maxReplicas} replica${model.maxReplicas === 1 ? "" : "s"} x ${model.gpuCount} GPU${model.gpuCount === 1 ? "" : "s"}, ${2 * one} GPUs together` +
+        `${others > 0 ? ` (${demand} with the pool's other releases)` : ""}, more than pool "${pool.name}" has (${room}): raise the pool's maximum size, or lower maxReplicas`);
     }
   });
 
