@@ -142,6 +142,8 @@ describe("the scheduled evaluation", () => {
     const controller = (ofType(dev, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "argo-workflows")!.inputs.values as Values).controller;
     expect(controller.serviceMonitor).toEqual({ enabled: true });
     expect(controller.metricsConfig.enabled).toBe(true);
+    // A removed version's last score, or a broken evaluation's, must not stand for ever.
+    expect(controller.metricsConfig.metricsTTL).toBe("25h");
     const [relabel] = controller.metricsConfig.metricRelabelings as Values[];
     expect(`argo_workflows_${evalScoreMetric}`.replace(new RegExp(`^${relabel.regex}$`), relabel.replacement)).toBe(evalScoreMetric);
   });
@@ -180,6 +182,14 @@ describe("the scheduled evaluation", () => {
     expect(down.code).toBe(0);
     expect(readFileSync(join(down.dir, "evaluated"), "utf8")).toBe("false");
     expect(down.calls).toEqual([]);
+
+    // Scaled to zero (503): skipped. A refused key (401) is a broken evaluation: the step fails, no score.
+    const asleep = await runWithStub(evaluationScript, env, () => [503, { error: "no healthy upstream" }]);
+    expect([asleep.code, readFileSync(join(asleep.dir, "evaluated"), "utf8")]).toEqual([0, "false"]);
+    const refused = await runWithStub(evaluationScript, env, () => [401, { error: "invalid api key" }]);
+    expect(refused.code).not.toBe(0);
+    expect(readFileSync(join(refused.dir, "evaluated"), "utf8")).toBe("false");
+    expect(refused.calls.filter((c) => c.path.includes("mlflow"))).toEqual([]);
   });
 });
 
@@ -229,6 +239,18 @@ describe("the evaluation alerts", () => {
       scenario("weak", 0.7, 0.7, ["LlmEvalScoreLow"]),
       // 0.9 is below this model's own minimum (0.95).
       scenario("strict", 1, 0.9, ["LlmEvalScoreLow"]),
+      // The controller restarted 4 hours ago: the baseline day holds the old pod's series next to the new one's.
+      {
+        interval: "5m",
+        input_series: [
+          { series: `${evalScoreMetric}{model="restarted",version="stable",pod="controller-a"}`, values: `1x${steps - 48}` },
+          { series: `${evalScoreMetric}{model="restarted",version="stable",pod="controller-b"}`, values: `_x${steps - 47} 1x35 0.5x12` },
+        ],
+        alert_rule_test: [
+          { eval_time: `${26 * 60}m`, alertname: "LlmEvalScoreDropped", exp_alerts: [{ exp_labels: { severity: "warning", category: "evaluation", model: "restarted", version: "stable" } }] },
+          { eval_time: `${26 * 60}m`, alertname: "LlmEvalScoreLow", exp_alerts: [{ exp_labels: { severity: "warning", category: "evaluation", model: "restarted", version: "stable", pod: "controller-b" } }] },
+        ],
+      },
     ];
     writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "5m", tests }));
     execFileSync(promtool!, ["check", "rules", join(dir, "full.yaml")], { encoding: "utf8" });

@@ -85,6 +85,10 @@ export function argoWorkflowsValues(args: {
               // Argo's Prometheus exporter puts "argo_workflows_" before custom metric names: the
               // platform's own (llm_platform_*) are stored under the names its rules and dashboards read.
               metricRelabelings: [{ sourceLabels: ["__name__"], regex: "argo_workflows_(llm_platform_.+)", targetLabel: "__name__", replacement: "$1", action: "replace" }],
+              // Unset, a custom metric lives until the controller restarts: a removed version's last score
+              // would alert forever, and a broken evaluation would leave an old score standing. A day and
+              // an hour keeps a daily evaluation's score between its runs.
+              metricsTTL: "25h",
             },
             serviceMonitor: { enabled: true },
           }

@@ -78,7 +78,14 @@ pathlib.Path("/tmp/score").write_text("0")
 pathlib.Path("/tmp/evaluated").write_text("false")
 try:
     answers = [ask(item["prompt"]) for item in prompts]
-except (OSError, KeyError, IndexError, ValueError) as error:
+except urllib.error.HTTPError as error:
+    # 503: no replica yet (scaled to zero). Any other status is a broken evaluation (a rotated key, a
+    # wrong model name), which must fail the step rather than leave the last score standing.
+    if error.code != 503:
+        raise
+    print(f"evaluation: {model} ({version}) is not serving at {base} (HTTP 503); skipped, no score recorded", flush=True)
+    sys.exit(0)
+except OSError as error:
     print(f"evaluation: {model} ({version}) did not answer at {base}: {error}; skipped, no score recorded", flush=True)
     sys.exit(0)
 passed = sum(1 for answer, item in zip(answers, prompts) if right(answer, item))

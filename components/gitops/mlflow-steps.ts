@@ -49,7 +49,13 @@ def experiment_id(name):
     except MlflowError as error:
         if error.code != "RESOURCE_DOES_NOT_EXIST":
             raise
+    try:
         return tracking("experiments/create", {"name": name})["experiment_id"]
+    except MlflowError as error:
+        # Another step of the same run (a canary's evaluation, say) created it first.
+        if error.code != "RESOURCE_ALREADY_EXISTS":
+            raise
+        return tracking("experiments/get-by-name?experiment_name=" + name)["experiment"]["experiment_id"]
 registry_on = bool(os.environ.get("MLFLOW_TRACKING_URI"))
 `;
 

@@ -41,10 +41,12 @@ export function evaluationRuleGroups(thresholds: EvaluationThresholds, models: r
       `The last scheduled evaluation of this model version answered fewer than ${minScore} of its fixed prompts right: a broken version, template or sampling setting; see docs/model-lifecycle.md.`,
     ),
   );
-  const baseline = `avg_over_time(${evalScoreMetric}[${evalBaseline.window}] offset ${evalBaseline.offset})`;
+  // One series per version on each side: the scrape adds pod and instance, and a restarted controller
+  // pod leaves the old pod's series in the baseline window, which a plain match would refuse as many-to-many.
+  const baseline = `max by (model, version) (avg_over_time(${evalScoreMetric}[${evalBaseline.window}] offset ${evalBaseline.offset}))`;
   const dropped = alert(
     "LlmEvalScoreDropped",
-    `${evalScoreMetric} < on (model, version) ${baseline} - ${thresholds.maxDropFromBaseline}`,
+    `max by (model, version) (${evalScoreMetric}) < on (model, version) ${baseline} - ${thresholds.maxDropFromBaseline}`,
     {},
     "{{ $labels.model }} ({{ $labels.version }}) scores {{ $value | printf \"%.2f\" }}, well below its own baseline.",
     `The last scheduled evaluation scored more than ${thresholds.maxDropFromBaseline} below this model version's mean over the ${evalBaseline.window} before the last ${evalBaseline.offset}; see docs/model-lifecycle.md.`,
