@@ -50,7 +50,7 @@ export const servedModel = z.strictObject({
   threads: positiveInt.max(256).optional().describe("llamacpp only: CPU threads (--threads), at most the replica's CPU limit (twice requests.cpu). Default: that limit; llama.cpp itself would count the node's cores."),
   gpuPool: dnsLabel.optional().describe("vllm only, required there: name of the GPU pool (cluster.gpuPools[].name) the model runs on."),
   gpuCount: z.literal([1, 2, 4, 8]).default(1).describe("vllm: GPUs per replica; also the tensor-parallel size. Ignored by llamacpp."),
-  minReplicas: nonNegativeInt.max(100).default(1).describe("0 lets the model scale to zero when idle (KEDA): its GPU node can go, and the first request after idle gets 503 until a replica has started (see README, LLM serving). Needs the ingress and monitoring add-ons."),
+  minReplicas: nonNegativeInt.max(100).default(1).describe("0 lets the model scale to zero when idle (KEDA): its GPU node can go, and the first request after idle gets 503 until a replica has started (see docs/serving.md). Needs the ingress and monitoring add-ons."),
   maxReplicas: positiveInt.max(100).default(1).describe("At most 100: more replicas of one model belong in another cluster."),
   maxModelLen: z.int({ error: numberNotQuantity("a number of tokens such as 131072 (for 128k)") }).min(256).max(1_048_576).optional().describe("Maximum context length (vLLM --max-model-len, llama.cpp --ctx-size); vllm default: the model's own; required with llamacpp, which would size its KV cache for the model's whole trained context."),
   gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
