@@ -226,6 +226,8 @@ const lifecycle: Row[] = [
   ["gke-dev", "evaluation score above 1", [set(["addons", "evaluation"], { minScore: 80 })], P("addons.evaluation.minScore"), /must be <= 1: the score is the fraction of prompts answered right/],
   ["dev", "evaluation score of 0 for one model", [set(["models", 0, "evaluation"], { minScore: 0 })], P("models[0].evaluation.minScore"), /must be > 0: a score is never below 0, so the alert could never fire/],
   ["prod", "evaluation drop of the whole score", [set(["addons", "evaluation"], { maxDropFromBaseline: 1 })], P("addons.evaluation.maxDropFromBaseline"), /must be < 1: .*could never fire/],
+  ["prod", "evaluation schedule at minute 99", [set(["addons", "evaluation"], { schedule: "99 */2 * * *" })], P("addons.evaluation.schedule"), /99 is not a minute \(0 to 59\) in "99"/],
+  ["dev", "evaluation schedule in month 13", [set(["addons", "evaluation"], { schedule: "0 6 1 1-13 *" })], P("addons.evaluation.schedule"), /13 is not a month \(1 to 12\) in "1-13"/],
   ["dev", "evaluation schedule with seconds", [set(["addons", "evaluation"], { schedule: "0 0 * * * *" })], P("addons.evaluation.schedule"), /a five-field cron schedule/],
   ["k3s-lab", "evaluation on a stack without the registry", [set(["addons", "evaluation"], { enabled: true })], P("addons.evaluation.enabled"), /needs .*addons\.mlflow \(records the scores\)/],
 ];

@@ -115,6 +115,9 @@ describe("the scheduled evaluation", () => {
     expect(() => (new CronWorkflow(cron as never) as unknown as { validate(): void }).validate()).not.toThrow();
     expect(cron.metadata.namespace).toBe("ml-pipelines");
     expect(cron.spec).toMatchObject({ schedules: ["17 * * * *"], timezone: "UTC", concurrencyPolicy: "Forbid" });
+    // What Pod Security "restricted" asks, although ml-pipelines does not enforce it.
+    expect(cron.spec.workflowSpec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect((cron.spec.workflowSpec.templates as Values[])[1]!.script.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     const changed = cronOf(lifecycle)!;
     expect(changed.spec).toMatchObject({ schedules: ["*/30 * * * *"], timezone: "Europe/Berlin", concurrencyPolicy: "Replace" });
     expect(() => (new CronWorkflow(changed as never) as unknown as { validate(): void }).validate()).not.toThrow();

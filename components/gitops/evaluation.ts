@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { evaluationMetrics } from "../monitoring/metric-names";
 import { images } from "../versions";
 import { mlflowRestClient } from "./mlflow-steps";
+import { restrictedContainerSecurity } from "../addons/pod-security";
 
 /**
  * The scheduled evaluation: a CronWorkflow sends a small fixed prompt set to every served model
@@ -145,7 +146,7 @@ export function evaluationCronWorkflow(args: EvaluationManifestArgs): Record<str
         entrypoint: "evaluate",
         serviceAccountName: args.serviceAccount,
         podMetadata: { labels: { ...evaluationPodLabels } },
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
         // Well inside an hourly schedule: a model that hangs does not hold the next run back.
         activeDeadlineSeconds: 1800,
         ttlStrategy: { secondsAfterCompletion: 24 * 3600 },
@@ -190,6 +191,7 @@ export function evaluationCronWorkflow(args: EvaluationManifestArgs): Record<str
                 { name: "API_KEY", valueFrom: { secretKeyRef: { name: evaluationNames.apiKeySecret, key: "api-key" } } },
               ],
               resources: small,
+              securityContext: restrictedContainerSecurity(),
               volumeMounts: [{ name: "prompts", mountPath: "/prompts", readOnly: true }],
             },
             outputs: {

@@ -8,6 +8,7 @@ import { gatewayRoute } from "../ingress/route";
 import type { IngressLayer } from "../ingress/types";
 import { images } from "../versions";
 import { Postgres } from "./postgres";
+import { restrictedContainerSecurity } from "../addons/pod-security";
 
 export interface MlflowArgs {
   readonly provider: k8s.Provider;
@@ -146,7 +147,7 @@ export class Mlflow extends pulumi.ComponentResource {
                   livenessProbe: { httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: serviceHost }] }, periodSeconds: 20, failureThreshold: 6 },
                   startupProbe: { httpGet: { path: "/health", port: "http", httpHeaders: [{ name: "Host", value: serviceHost }] }, periodSeconds: 10, failureThreshold: 30 },
                   resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
-                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                  securityContext: restrictedContainerSecurity(),
                   volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 },
               ],

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { onlyClientsSpec } from "../addons/network-policy";
 import { images } from "../versions";
+import { restrictedContainerSecurity } from "../addons/pod-security";
 
 export interface PostgresArgs {
   readonly provider: k8s.Provider;
@@ -84,7 +85,7 @@ export class Postgres extends pulumi.ComponentResource {
                   readinessProbe: { exec: { command: ["pg_isready", "-U", args.database, "-d", args.database] }, periodSeconds: 10 },
                   livenessProbe: { tcpSocket: { port: "postgres" }, periodSeconds: 20, failureThreshold: 6 },
                   resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                  securityContext: restrictedContainerSecurity(),
                   // The image's PGDATA (18+) is a subdirectory of this mount, so a volume's lost+found does not stop initdb.
                   volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql" }, { name: "run", mountPath: "/var/run/postgresql" }],
                 },

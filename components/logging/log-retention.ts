@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../versions";
+import { restrictedContainerSecurity } from "../addons/pod-security";
 
 export interface LogRetentionArgs {
   readonly provider: k8s.Provider;
@@ -111,7 +112,7 @@ export class LogRetention extends pulumi.ComponentResource {
                     { name: "ELASTICSEARCH_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "elastic" } } },
                   ],
                   volumeMounts: [{ name: "ca", mountPath: "/certs", readOnly: true }],
-                  securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                  securityContext: { ...restrictedContainerSecurity(), readOnlyRootFilesystem: true },
                   resources: {
                     requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "10Mi" },
                     limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "10Mi" },

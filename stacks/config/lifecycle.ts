@@ -92,6 +92,30 @@ export const driftWindowFields = {
   baselineWindow: window.default("1d").describe("The baseline: this long, ending where the short window starts. Must be longer than shortWindow, and both within Prometheus's retention."),
 };
 
+/** Each cron field's allowed values: the controller refuses others only once the CronWorkflow is applied, and then never runs it. */
+const cronFields = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of week", min: 0, max: 7 },
+] as const;
+
+/** Why a five-field cron schedule names a value outside its field's range, or undefined. */
+export function cronRangeProblem(schedule: string): string | undefined {
+  const fields = schedule.trim().split(/\s+/);
+  for (const [index, field] of fields.entries()) {
+    const { name, min, max } = cronFields[index] ?? cronFields[0];
+    for (const part of field.split(",")) {
+      // The values of a range ("1-5") or a start ("5/15"); a step after "/" is a count, not a value.
+      const values = part.split("/")[0]!.split("-").filter((v) => /^\d+$/.test(v)).map(Number);
+      const outside = values.find((v) => v < min || v > max);
+      if (outside !== undefined) return `${outside} is not a ${name} (${min} to ${max}) in "${field}"`;
+    }
+  }
+  return undefined;
+}
+
 /** The stack's scheduled evaluation (an Argo CronWorkflow) and its alerts. */
 export const evaluation = z
   .strictObject({
@@ -102,6 +126,10 @@ export const evaluation = z
     schedule: z
       .string()
       .regex(/^([0-9*,/?-]+\s+){4}[0-9*,/?-]+$/, "a five-field cron schedule of digits and * , / - such as \"0 * * * *\" (minute hour day month weekday), as Argo Workflows accepts it")
+      .superRefine((value, ctx) => {
+        const problem = cronRangeProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+      })
       .default("17 * * * *")
       .describe("Cron schedule of the CronWorkflow. Default: hourly, at minute 17."),
     timezone: z
