@@ -9,7 +9,7 @@ import { dependsOnNames } from "./support/dependencies";
 import { validateManifest } from "./support/kube-models";
 import { fromSynth, verdictsOnStack } from "./support/policy";
 import { parsePromql } from "./support/promql";
-import { ofType } from "./support/synth";
+import { objectsOf, ofType } from "./support/synth";
 import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -25,7 +25,6 @@ const withCanary = (weight: number) => (config: Record<string, unknown>) => {
   models[0] = { ...models[0], canary: { version: "v2", model: "Qwen/Qwen2.5-3B-Instruct", weight } };
 };
 
-const objectsOf = (result: SynthResult, type: string) => ofType(result, `kubernetes:${type}`).map((r) => r.inputs as Values);
 const servingReleases = (result: SynthResult) => ofType(result, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "./charts/llm-serving");
 const routeOf = (result: SynthResult) => objectsOf(result, "aigateway.envoyproxy.io/v1beta1:AIGatewayRoute")[0]!;
 

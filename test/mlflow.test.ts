@@ -10,13 +10,12 @@ import { images } from "../components/versions";
 import type { SynthResource, SynthResult } from "../scripts/lib/synthesize";
 import { errorsOf, secretsFor, validateStack } from "./support/config";
 import { validateManifest } from "./support/kube-models";
-import { ofType, synthStack } from "./support/synth";
+import { objectsOf, ofType, synthStack } from "./support/synth";
 import { runWithStub } from "./support/python-stub";
 import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const objectsOf = (result: SynthResult, type: string): Values[] => ofType(result, `kubernetes:${type}`).map((r) => r.inputs as Values);
 const inNamespace = (result: SynthResult, namespace: string): SynthResource[] =>
   result.resources.filter((r) => r.type.startsWith("kubernetes:") && (r.inputs.metadata as Values | undefined)?.namespace === namespace);
 const named = (result: SynthResult, type: string, name: string): Values => {

@@ -5,20 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { defaultEvalPrompts, evalScoreMetric, evaluationPodLabels, evaluationScript } from "../components/gitops/evaluation";
+import { defaultEvalPrompts, evaluationPodLabels, evaluationScript } from "../components/gitops/evaluation";
+import { evaluationMetrics } from "../components/monitoring/metric-names";
 import { mlflowTrackingUri } from "../components/gitops/mlflow";
 import { evaluationRuleGroups } from "../components/monitoring/evaluation-rules";
 import { images } from "../components/versions";
 import type { SynthResult } from "../scripts/lib/synthesize";
 import { parsePromql } from "./support/promql";
 import { promtool } from "./support/promtool";
-import { ofType, repoRoot, servingObjects, synthStack } from "./support/synth";
+import { objectsOf, ofType, repoRoot, servingObjects, synthStack } from "./support/synth";
 import { runWithStub } from "./support/python-stub";
 import { synthVariant } from "./support/variant";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const objectsOf = (result: SynthResult, type: string): Values[] => ofType(result, `kubernetes:${type}`).map((r) => r.inputs as Values);
 const named = (result: SynthResult, type: string, name: string): Values | undefined => objectsOf(result, type).find((o) => o.metadata?.name === name);
 const releaseValues = (result: SynthResult, name: string): Values =>
   ofType(result, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === name)!.inputs.values as Values;
@@ -132,7 +132,7 @@ describe("the scheduled evaluation", () => {
     expect(step.script.image).toBe(images.mlflow);
     expect(step.script.env).toContainEqual({ name: "MLFLOW_TRACKING_URI", value: mlflowTrackingUri() });
     const [gauge] = step.metrics.prometheus as Values[];
-    expect(gauge).toMatchObject({ name: evalScoreMetric, labels: [{ key: "model", value: "{{inputs.parameters.model}}" }, { key: "version", value: "{{inputs.parameters.version}}" }] });
+    expect(gauge).toMatchObject({ name: evaluationMetrics.score, labels: [{ key: "model", value: "{{inputs.parameters.model}}" }, { key: "version", value: "{{inputs.parameters.version}}" }] });
     expect(gauge.gauge).toEqual({ value: "{{outputs.parameters.score}}", realtime: false });
     expect(spec.podMetadata.labels).toEqual(evaluationPodLabels);
     expect(JSON.parse(named(dev, "core/v1:ConfigMap", "model-evaluation-prompts")!.data["prompts.json"])).toEqual(defaultEvalPrompts);
@@ -148,7 +148,7 @@ describe("the scheduled evaluation", () => {
     // A removed version's last score, or a broken evaluation's, must not stand for ever.
     expect(controller.metricsConfig.metricsTTL).toBe("25h");
     const [relabel] = controller.metricsConfig.metricRelabelings as Values[];
-    expect(`argo_workflows_${evalScoreMetric}`.replace(new RegExp(`^${relabel.regex}$`), relabel.replacement)).toBe(evalScoreMetric);
+    expect(`argo_workflows_${evaluationMetrics.score}`.replace(new RegExp(`^${relabel.regex}$`), relabel.replacement)).toBe(evaluationMetrics.score);
   });
 
   it("does not exist on a stack without Argo Workflows and the registry (local)", () => {
@@ -204,7 +204,7 @@ describe("the evaluation alerts", () => {
       expect(parsePromql(rule.expr).errors, rule.expr).toEqual([]);
     }
     const rules = named(lifecycle, "monitoring.coreos.com/v1:PrometheusRule", "llm-serving-evaluation")!.spec.groups[0].rules as Values[];
-    expect(rules.filter((r) => r.alert === "LlmEvalScoreLow").map((r) => r.expr)).toEqual([`${evalScoreMetric}{model!~"qwen-small"} < 0.8`, `${evalScoreMetric}{model="qwen-small"} < 0.9`]);
+    expect(rules.filter((r) => r.alert === "LlmEvalScoreLow").map((r) => r.expr)).toEqual([`${evaluationMetrics.score}{model!~"qwen-small"} < 0.8`, `${evaluationMetrics.score}{model="qwen-small"} < 0.9`]);
   });
 
   /**
@@ -219,7 +219,7 @@ describe("the evaluation alerts", () => {
     writeFileSync(join(dir, "full.yaml"), stringify({ groups }));
     const steps = (26 * 60) / 5;
     const series = (model: string, before: number, after: number) => ({
-      series: `${evalScoreMetric}{model="${model}",version="stable"}`,
+      series: `${evaluationMetrics.score}{model="${model}",version="stable"}`,
       values: `${before}x${steps - 12} ${after}x12`,
     });
     const scenario = (model: string, before: number, after: number, firing: string[]) => ({
@@ -246,8 +246,8 @@ describe("the evaluation alerts", () => {
       {
         interval: "5m",
         input_series: [
-          { series: `${evalScoreMetric}{model="restarted",version="stable",pod="controller-a"}`, values: `1x${steps - 48}` },
-          { series: `${evalScoreMetric}{model="restarted",version="stable",pod="controller-b"}`, values: `_x${steps - 47} 1x35 0.5x12` },
+          { series: `${evaluationMetrics.score}{model="restarted",version="stable",pod="controller-a"}`, values: `1x${steps - 48}` },
+          { series: `${evaluationMetrics.score}{model="restarted",version="stable",pod="controller-b"}`, values: `_x${steps - 47} 1x35 0.5x12` },
         ],
         alert_rule_test: [
           { eval_time: `${26 * 60}m`, alertname: "LlmEvalScoreDropped", exp_alerts: [{ exp_labels: { severity: "warning", category: "evaluation", model: "restarted", version: "stable" } }] },

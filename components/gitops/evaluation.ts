@@ -12,8 +12,6 @@ import { restrictedContainerSecurity } from "../addons/pod-security";
  * which alert rules (components/monitoring/evaluation-rules.ts) compare with a threshold and a baseline.
  */
 
-/** The gauge's name as Prometheus stores it (the controller's ServiceMonitor strips Argo's own prefix). */
-export const evalScoreMetric = evaluationMetrics.score;
 
 /** Labels of the evaluation pods: the serving NetworkPolicy lets exactly these in. */
 export const evaluationPodLabels = { "llm-platform.io/role": "model-evaluation" } as const;
@@ -204,7 +202,7 @@ export function evaluationCronWorkflow(args: EvaluationManifestArgs): Record<str
             metrics: {
               prometheus: [
                 {
-                  name: evalScoreMetric,
+                  name: evaluationMetrics.score,
                   help: "Fraction of the fixed evaluation prompts a model version answered right (0 to 1).",
                   labels: [
                     { key: "model", value: input("model") },

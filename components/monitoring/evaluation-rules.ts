@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { evalScoreMetric } from "../gitops/evaluation";
 import type { Rule, RuleGroup } from "./llm-alert-rules";
+import { evaluationMetrics } from "./metric-names";
 
 /** What the scheduled evaluation's score must hold; the stack's `addons.evaluation`. */
 export interface EvaluationThresholds {
@@ -35,7 +35,7 @@ export function evaluationRuleGroups(thresholds: EvaluationThresholds, models: r
   const low = targets.map(({ matcher, minScore, labels }) =>
     alert(
       "LlmEvalScoreLow",
-      `${evalScoreMetric}${matcher} < ${minScore}`,
+      `${evaluationMetrics.score}${matcher} < ${minScore}`,
       labels,
       "{{ $labels.model }} ({{ $labels.version }}) scored {{ $value | printf \"%.2f\" }} in the scheduled evaluation.",
       `The last scheduled evaluation of this model version answered fewer than ${minScore} of its fixed prompts right: a broken version, template or sampling setting; see docs/model-lifecycle.md.`,
@@ -43,10 +43,10 @@ export function evaluationRuleGroups(thresholds: EvaluationThresholds, models: r
   );
   // One series per version on each side: the scrape adds pod and instance, and a restarted controller
   // pod leaves the old pod's series in the baseline window, which a plain match would refuse as many-to-many.
-  const baseline = `max by (model, version) (avg_over_time(${evalScoreMetric}[${evalBaseline.window}] offset ${evalBaseline.offset}))`;
+  const baseline = `max by (model, version) (avg_over_time(${evaluationMetrics.score}[${evalBaseline.window}] offset ${evalBaseline.offset}))`;
   const dropped = alert(
     "LlmEvalScoreDropped",
-    `max by (model, version) (${evalScoreMetric}) < on (model, version) ${baseline} - ${thresholds.maxDropFromBaseline}`,
+    `max by (model, version) (${evaluationMetrics.score}) < on (model, version) ${baseline} - ${thresholds.maxDropFromBaseline}`,
     {},
     "{{ $labels.model }} ({{ $labels.version }}) scores {{ $value | printf \"%.2f\" }}, well below its own baseline.",
     `The last scheduled evaluation scored more than ${thresholds.maxDropFromBaseline} below this model version's mean over the ${evalBaseline.window} before the last ${evalBaseline.offset}; see docs/model-lifecycle.md.`,

@@ -58,6 +58,10 @@ async function synthesizeInProcess(stack: string, configFile: string, options: S
 
 export const ofType = (result: SynthResult, type: string): SynthResource[] => result.resources.filter((r) => r.type === type);
 
+/** The Kubernetes objects of one kind as the program declares them: `objectsOf(result, "apps/v1:Deployment")`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const objectsOf = (result: SynthResult, type: string): Record<string, any>[] => ofType(result, `kubernetes:${type}`).map((r) => r.inputs);
+
 export function byName(result: SynthResult, name: string): SynthResource {
   const found = result.resources.find((resource) => resource.name === name);
   if (!found) throw new Error(`no resource named ${name}; have: ${result.resources.map((r) => r.name).join(", ")}`);
