@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { capturedIo } from "../scripts/lib/cli-io";
 import { regions } from "../scripts/lib/cost/prices";
+import { reportMain } from "../scripts/lib/report-cli";
+import { exitCodeOf } from "../scripts/lib/run-main";
 import { buildReport, reportSchemaVersion, type StackReport } from "../scripts/lib/stack-report/build";
 import { clock } from "../scripts/lib/stack-report/render";
 import { diffReports } from "../scripts/lib/stack-report/diff";
@@ -245,8 +248,12 @@ describe("npm run report -- --synth DIR --base DIR", () => {
 
 
   const scratch = mkdtempSync(join(tmpdir(), "report-cli-"));
-  const report = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "report.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+  /** `npm run report -- ARGS` in this process (scripts/lib/report-cli.ts, as scripts/report.ts runs it). */
+  const report = async (...args: string[]) => {
+    const io = capturedIo();
+    const status = await exitCodeOf(() => reportMain(args, io), io);
+    return { status, stdout: io.stdout, stderr: io.stderr };
+  };
   let removedNodeUsd = 0;
 
   beforeAll(() => {
@@ -266,8 +273,8 @@ describe("npm run report -- --synth DIR --base DIR", () => {
     }
   });
 
-  it("prints the report with the difference from the base as JSON", () => {
-    const run = report("--stack", "dev", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--json");
+  it("prints the report with the difference from the base as JSON", async () => {
+    const run = await report("--stack", "dev", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--json");
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const json = JSON.parse(run.stdout) as StackReport & { comparison: ReturnType<typeof diffReports> };
@@ -278,14 +285,14 @@ describe("npm run report -- --synth DIR --base DIR", () => {
     expect(json.comparison.criticalPathSecondsDelta).toBe(0);
   });
 
-  it("writes the PR comment in markdown, marked for editing in place, with a stack the base lacks as new", () => {
-    const run = report("--stack", "dev", "--stack", "prod", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--markdown");
+  it("writes the PR comment in markdown, marked for editing in place, with a stack the base lacks as new", async () => {
+    const run = await report("--stack", "dev", "--stack", "prod", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--markdown");
     // prod has no synth folder in head: the report says which.
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/no synth output for stack prod/);
     mkdirSync(join(scratch, "head", "prod"), { recursive: true });
     writeFileSync(join(scratch, "head", "prod", "resources.json"), JSON.stringify(resourcesOf.prod));
-    const ok = report("--stack", "dev", "--stack", "prod", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--markdown");
+    const ok = await report("--stack", "dev", "--stack", "prod", "--synth", join(scratch, "head"), "--base", join(scratch, "base"), "--markdown");
     expect(ok.status).toBe(0);
     expect(ok.stdout.startsWith(commentMarker)).toBe(true);
     expect(ok.stdout).toMatch(new RegExp(`\\| dev \\| .* \\| -\\$${Math.round(removedNodeUsd)}/month idle \\(-\\$${Math.round(removedNodeUsd)} as configured, \\+\\$0 at max\\), deploy time unchanged`));

@@ -2,22 +2,50 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { format } from "node:util";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
+import { benchMain } from "../scripts/lib/bench-cli";
+import { capturedIo } from "../scripts/lib/cli-io";
 import { outDirProblem, prepareOutDir, synthMarker } from "../scripts/lib/out-dir";
-import { repoRoot } from "./support/synth";
-
-const synthSource = readFileSync(join(repoRoot, "scripts", "synth.ts"), "utf8");
+import { synthMain } from "../scripts/lib/synth-cli";
+import { importProgramAfresh, repoRoot } from "./support/synth";
 
 const scratch = mkdtempSync(join(tmpdir(), "synth-cli-"));
-const synth = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "synth.ts"), ...args], { cwd: repoRoot, encoding: "utf8" });
+
+interface CommandRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `npm run synth -- ARGS` as a command in this process (scripts/lib/synth-cli.ts, which scripts/synth.ts
+ * runs): what it prints, its exit code, and anything the program itself wrote to the console (a
+ * warning, say), which a terminal would show on stderr.
+ */
+async function synth(...args: string[]): Promise<CommandRun> {
+  const io = capturedIo();
+  const printed: string[] = [];
+  const methods = ["log", "info", "warn", "error", "debug"] as const;
+  const spies = methods.map((method) => vi.spyOn(console, method).mockImplementation((...values: unknown[]) => void printed.push(`${format(...values)}\n`)));
+  try {
+    const status = await synthMain(args, io, importProgramAfresh);
+    return { status, stdout: io.stdout, stderr: io.stderr + printed.join("") };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+/** A script run as the user runs it, in a process of its own: the one check per command of its entry point. */
+const spawnScript = (script: string, ...args: string[]): CommandRun =>
+  spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", script), ...args], { cwd: repoRoot, encoding: "utf8" });
 
 describe("npm run synth -- --stack dev", () => {
   const out = join(scratch, "dev");
-  let run: ReturnType<typeof synth>;
-  beforeAll(() => {
-    run = synth("--stack", "dev", "--out", out);
+  let run: CommandRun;
+  beforeAll(async () => {
+    run = await synth("--stack", "dev", "--out", out);
   });
 
   it("exits 0 and prints resource counts per type and the graph depth", () => {
@@ -70,9 +98,9 @@ describe("npm run synth -- --stack dev", () => {
   });
 });
 
-describe("synth of an invalid stack file", () => {
+describe("synth of an invalid stack file, run as its own process", () => {
   const out = join(scratch, "broken");
-  let run: ReturnType<typeof synth>;
+  let run: CommandRun;
   beforeAll(() => {
     const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     const cluster = stack.config["llm-platform:cluster"] as { gpuPools: Record<string, unknown>[] };
@@ -80,7 +108,7 @@ describe("synth of an invalid stack file", () => {
     stack.config["llm-platform:adons"] = { ingress: { enabled: false } };
     const file = join(scratch, "Pulumi.broken.yaml");
     writeFileSync(file, stringify(stack));
-    run = synth("--stack", "broken", "--config-file", file, "--out", out);
+    run = spawnScript("synth.ts", "--stack", "broken", "--config-file", file, "--out", out);
   });
 
   it("exits non-zero with one key-path message per problem", () => {
@@ -96,7 +124,7 @@ describe("synth of an invalid stack file", () => {
 });
 
 describe("synth of a stack whose program stops on what an invoke returned", () => {
-  it("fails like the real engine, with the program's message, instead of leaving the resource (and all after it) out", () => {
+  it("fails like the real engine, with the program's message, instead of leaving the resource (and all after it) out", async () => {
     // The mocked caller (role mock-deployer) is also an admin: the deployer's access entry refuses it.
     const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
     stack.config["llm-platform:cluster"]!.adminRoleArns = ["arn:aws:iam::123456789012:role/mock-deployer"];
@@ -107,7 +135,7 @@ describe("synth of a stack whose program stops on what an invoke returned", () =
     );
     const file = join(scratch, "Pulumi.deployer-admin.yaml");
     writeFileSync(file, stringify(stack));
-    const run = synth("--stack", "dev", "--config-file", file, "--out", join(scratch, "deployer-admin"));
+    const run = await synth("--stack", "dev", "--config-file", file, "--out", join(scratch, "deployer-admin"));
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^ {2}- llm-platform:cluster\.adminRoleArns\[0\]: got "arn:aws:iam::123456789012:role\/mock-deployer"; that is the role running pulumi up/m);
     expect(run.stderr).not.toMatch(/error serializing property|\bat .+\.ts:\d+/);
@@ -116,9 +144,9 @@ describe("synth of a stack whose program stops on what an invoke returned", () =
 });
 
 describe("npm run synth -- --stack prod --preview", () => {
-  it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown, and says so", () => {
+  it("synthesizes as the preview of a new stack: computed values, so the kubeconfig, are unknown, and says so", async () => {
     const out = join(scratch, "prod-preview");
-    const run = synth("--stack", "prod", "--preview", "--out", out);
+    const run = await synth("--stack", "prod", "--preview", "--out", out);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^stack prod \(preview of a new stack: values providers compute are \[unknown\]\): \d+ resources/m);
@@ -127,7 +155,7 @@ describe("npm run synth -- --stack prod --preview", () => {
   });
 
   it("writes to out/<stack>-preview by default, never over the normal output folder out/<stack>", () => {
-    expect(synthSource).toMatch(/values\.preview \? `\$\{stack\}-preview` : stack/);
+    expect(readFileSync(join(repoRoot, "scripts", "lib", "synth-cli.ts"), "utf8")).toMatch(/values\.preview \? `\$\{stack\}-preview` : stack/);
   });
 });
 
@@ -143,9 +171,9 @@ describe("synth only ever replaces a folder it wrote itself", () => {
     return folder;
   };
 
-  it("refuses the repository (--out .) before running anything, and leaves it untouched", () => {
+  it("refuses the repository (--out .) before running anything, and leaves it untouched", async () => {
     const before = readdirSync(repoRoot).sort();
-    const run = synth("--stack", "local", "--out", ".");
+    const run = await synth("--stack", "local", "--out", ".");
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^refusing to write to \.: it is the repository \(.*\); pass a new folder such as out\/<stack>$/m);
     expect(run.stderr).not.toMatch(/\bat .+\.ts:\d+/);
@@ -164,9 +192,9 @@ describe("synth only ever replaces a folder it wrote itself", () => {
     expect(outDirProblem(out, cwd)).toMatch(message);
   });
 
-  it("refuses a folder of the user's files and keeps them", () => {
+  it("refuses a folder of the user's files and keeps them", async () => {
     const folder = userFolder();
-    const run = synth("--stack", "local", "--out", folder);
+    const run = await synth("--stack", "local", "--out", folder);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/refusing to replace .*: it holds 1 entry and synth did not write it \(no \.llm-platform-synth file\)/);
     expect(readFileSync(join(folder, "thesis.tex"), "utf8")).toBe("years of work");
@@ -190,31 +218,42 @@ describe("synth only ever replaces a folder it wrote itself", () => {
   });
 });
 
-describe("--help", () => {
-  it.each([["synth", "scripts/synth.ts", /^usage: npm run synth -- --stack <name>/], ["bench", "scripts/bench.ts", /^usage: npm run bench/]])(
-    "%s --help prints its usage and exits 0",
-    (_tool, script, usage) => {
-      const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, script), "--help"], { cwd: repoRoot, encoding: "utf8" });
-      expect(run.status).toBe(0);
-      expect(run.stdout).toMatch(usage);
-      expect(run.stderr).toBe("");
-    },
-  );
+describe("--help and bad options", () => {
+  it("synth --help prints its usage and exits 0", async () => {
+    const run = await synth("--help");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: npm run synth -- --stack <name>/);
+    expect(run.stderr).toBe("");
+  });
 
-  it.each([["synth", "scripts/synth.ts"], ["bench", "scripts/bench.ts"]])("%s with an unknown option prints the error and usage, no stack trace", (_tool, script) => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, script), "--bogus"], { cwd: repoRoot, encoding: "utf8" });
+  it("bench --help, run as its own process, prints its usage and exits 0", () => {
+    const run = spawnScript("bench.ts", "--help");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: npm run bench/);
+    expect(run.stderr).toBe("");
+  });
+
+  it("synth with an unknown option prints the error and usage, no stack trace", async () => {
+    const run = await synth("--bogus");
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: /);
     expect(run.stderr).not.toMatch(/\bat .+\.(ts|js):\d+/);
   });
 
-  it("bench refuses a run count that is not a whole number from 1 to 100", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts/bench.ts"), "--runs", "five"], { cwd: repoRoot, encoding: "utf8" });
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/--runs: got "five"; allowed: a whole number from 1 to 100/);
+  it.each([
+    [["--bogus"], /Unknown option '--bogus'[\s\S]*usage: /],
+    [["--runs", "five"], /--runs: got "five"; allowed: a whole number from 1 to 100/],
+    [["--runs", "0"], /--runs: got "0"; allowed: a whole number from 1 to 100/],
+    [["--runs", "2.5"], /--runs: got "2.5"; allowed/],
+  ])("bench %j is refused with exit 2, before any run", (args, message) => {
+    const io = capturedIo();
+    expect(benchMain(args, io)).toBe(2);
+    expect(io.stderr).toMatch(message);
+    expect(io.stderr).not.toMatch(/\bat .+\.(ts|js):\d+|bench: /);
+    expect(io.stdout).toBe("");
   });
 
   it("bench reports progress on stderr before each run", () => {
-    expect(readFileSync(join(repoRoot, "scripts/bench.ts"), "utf8")).toMatch(/process\.stderr\.write\(`bench: \$\{stack\} run \$\{run \+ 1\}\/\$\{runs\}/);
+    expect(readFileSync(join(repoRoot, "scripts/lib/bench-cli.ts"), "utf8")).toMatch(/io\.err\(`bench: \$\{stack\} run \$\{run \+ 1\}\/\$\{runs\}/);
   });
 });

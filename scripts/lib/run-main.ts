@@ -1,13 +1,19 @@
+import { consoleIo, type CliIo } from "./cli-io";
+
 /**
- * Runs a command-line script's `main`: exits with the code it returns, or prints a thrown error's
- * message (never its stack trace: the messages are written for the user) and exits 1.
+ * A command's exit code: the one `main` returns, or 1 when it throws, after printing the error's
+ * message (never its stack trace: the messages are written for the user).
  */
+export async function exitCodeOf(main: () => Promise<number>, io: CliIo = consoleIo): Promise<number> {
+  try {
+    return await main();
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+}
+
+/** Runs a command-line script's `main` and exits with its code (exitCodeOf). */
 export function runMain(main: () => Promise<number>): void {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
+  void exitCodeOf(main).then((code) => process.exit(code));
 }

@@ -47,11 +47,14 @@ async function committedStackJson(stack: string): Promise<string> {
   return json;
 }
 
+/** Loads index.ts afresh, so that the program runs again: what a new process does for a command. */
+export async function importProgramAfresh(): Promise<unknown> {
+  vi.resetModules();
+  return import("../../index");
+}
+
 async function synthesizeInProcess(stack: string, configFile: string, options: SynthOptions): Promise<SynthResult> {
-  const result = await synthesize(stack, readStackFile(configFile), async () => {
-    vi.resetModules();
-    return import("../../index");
-  }, options);
+  const result = await synthesize(stack, readStackFile(configFile), importProgramAfresh, options);
   if (!result.ok) throw new Error(`stack ${stack} failed to synthesize:\n${result.errors.join("\n")}`);
   return result;
 }
