@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -82,5 +83,11 @@ describe("npm test", () => {
     expect(staticChecks).toMatch(/ts\.getPreEmitDiagnostics\(program\)/);
     expect(staticChecks).toMatch(/eslint\.lintFiles\(\["\."\]\)/);
     expect(staticChecks).toMatch(/return diagnostics\.length > 0 \|\| lintErrors > 0 \? 1 : 0;/);
+  });
+
+  it("maps a test's own stack traces to the TypeScript line, and formats none of the Pulumi SDK's own captures (test/support/stack-traces.ts)", () => {
+    expect(new Error("a failed check").stack).toMatch(/test\/project\.test\.ts:\d+:\d+/);
+    // The SDK reads its callers' positions from a captured stack; under the mocks nothing uses them.
+    expect((pulumi.Resource as unknown as { callsites(): unknown[] }).callsites()).toEqual([]);
   });
 });

@@ -1,23 +1,23 @@
 /**
  * A vitest setup file. Vitest maps every stack trace in a worker through the source maps of the files
- * it transformed, frame by frame. The Pulumi SDK captures a whole stack for each resource it registers
- * (its source position) and for each of its promises (leak reports), so synthesizing a stack formats
- * tens of thousands of traces, and the mapping was a fifth of the workers' CPU. Under the mocks nothing
- * reads those traces, so the SDK's own captures get V8's plain format; every other stack (a failed
- * assertion, an error the program throws) is still mapped to the TypeScript line.
+ * it transformed, frame by frame, and the Pulumi SDK captures a whole stack for each resource it
+ * registers (its source position, sent to the engine) and for each of its promises (for leak reports).
+ * Synthesizing a stack so formats tens of thousands of traces: the mapping was a fifth of the workers'
+ * CPU, and formatting the frames at all a fifth of each synth. The mock monitor ignores source
+ * positions and a test run reports no leaks, so an error the SDK creates gets its message as its
+ * stack, without frames. Every other stack (a failed assertion, an error the program throws) is still
+ * mapped to the TypeScript line.
  */
-type PrepareStackTrace = (error: Error, callSites: NodeJS.CallSite[]) => unknown;
+type PrepareStackTrace = ((error: Error, callSites: NodeJS.CallSite[]) => unknown) & { [marker]?: true };
 
-const marker = Symbol.for("llm-platform.plain-sdk-stack-traces");
+const marker = Symbol.for("llm-platform.sdk-stack-traces");
 
-const installed = Error.prepareStackTrace as (PrepareStackTrace & { [marker]?: true }) | undefined;
+const installed = Error.prepareStackTrace as PrepareStackTrace | undefined;
+// A worker runs many test files (isolate: false), each running this file: wrap vitest's handler once.
 if (installed && !installed[marker]) {
   const mapped = installed;
-  const plain: PrepareStackTrace & { [marker]?: true } = (error, callSites) => {
-    const capturedBy = callSites[0]?.getFileName() ?? "";
-    if (!capturedBy.includes("/node_modules/@pulumi/pulumi/")) return mapped(error, callSites);
-    return `${String(error)}${callSites.map((site) => `\n    at ${String(site)}`).join("")}`;
-  };
-  plain[marker] = true;
-  Error.prepareStackTrace = plain;
+  const withoutSdkFrames: PrepareStackTrace = (error, callSites) =>
+    (callSites[0]?.getFileName() ?? "").includes("/node_modules/@pulumi/pulumi/") ? String(error) : mapped(error, callSites);
+  withoutSdkFrames[marker] = true;
+  Error.prepareStackTrace = withoutSdkFrames;
 }
