@@ -1,14 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { driftRuleGroups, type DriftThresholds, type ModelDriftThresholds } from "../components/monitoring/drift-rules";
 import { knownMetricNames } from "../components/monitoring/metric-names";
 import { errorsOf, secretsFor, validateStack } from "./support/config";
 import { parsePromql } from "./support/promql";
-import { promtool } from "./support/promtool";
+import { PromtoolBatch, promtool } from "./support/promtool";
 import { ofType, synthStack } from "./support/synth";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -65,19 +60,25 @@ function series(traffic: Traffic, seriesLabels = labels) {
 const stable: Traffic = { promptTokens: [400, 400], completionTokens: [200, 200], errors: [0, 0], ttftLe: ["0.5", "0.5"] };
 const alerts = ["LlmPromptLengthDrift", "LlmCompletionLengthDrift", "LlmErrorRateDrift", "LlmTtftDrift"] as const;
 
-/**
- * promtool's verdict 90 minutes after the shift: the alerts in `firing` fire, with their description,
- * and all others stay quiet.
- */
-function runPromtool(traffic: Traffic, firing: readonly string[], models: readonly ModelDriftThresholds[] = []): void {
-  const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
+const batch = new PromtoolBatch("drift");
+
+/** The drift rules, each annotation but its description left out (for promtool test rules). */
+function comparedRules(ruleThresholds: DriftThresholds, models: readonly ModelDriftThresholds[] = []) {
   // The summaries print the ratio, whose last digit moves with promtool's rate extrapolation: compared
   // here are the labels and the description, which hold the thresholds.
-  const groups = driftRuleGroups(thresholds, models).map((group) => ({
+  const groups = driftRuleGroups(ruleThresholds, models).map((group) => ({
     ...group,
     rules: group.rules.map(({ annotations, ...rule }) => (annotations ? { ...rule, annotations: { description: annotations.description! } } : rule)),
   }));
-  writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
+  return { groups };
+}
+
+/**
+ * A promtool scenario, registered now and run with the file's others: 90 minutes after the shift, the
+ * alerts in `firing` fire, with their description, and all others stay quiet. The rules as deployed,
+ * summaries included, must also pass promtool's checks (expressions and templates).
+ */
+function driftScenario(traffic: Traffic, firing: readonly string[], models: readonly ModelDriftThresholds[] = []): () => string {
   const evalTime = `${baselineMinutes + shiftedMinutes}m`;
   const rules = driftRuleGroups(thresholds, models).flatMap((group) => group.rules);
   const test = {
@@ -94,12 +95,16 @@ function runPromtool(traffic: Traffic, firing: readonly string[], models: readon
         : [],
     })),
   };
-  writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
-  // The rules as deployed, summaries included, still pass promtool's checks (expressions and templates).
-  writeFileSync(join(dir, "full.yaml"), stringify({ groups: driftRuleGroups(thresholds, models) }));
-  execFileSync(promtool!, ["check", "rules", join(dir, "full.yaml")], { encoding: "utf8" });
-  execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
+  const deployed = batch.check({ groups: driftRuleGroups(thresholds, models) });
+  const verdict = batch.add(comparedRules(thresholds, models), [test], `${stepMinutes}m`);
+  return () => {
+    deployed();
+    return verdict();
+  };
 }
+
+/** A test of one promtool scenario: registered as the file is collected, judged when the test runs. */
+const itJudges = (title: string, verdict: () => string) => it(title, () => expect(verdict()).toMatch(/SUCCESS/));
 
 describe("the drift rules", () => {
   it("parse with Prometheus's grammar and read only metrics the engines export", () => {
@@ -133,31 +138,30 @@ describe("the drift rules", () => {
 });
 
 describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promtool)", () => {
-  it("stay quiet on a model whose traffic does not change", () => runPromtool(stable, []));
+  itJudges("stay quiet on a model whose traffic does not change", driftScenario(stable, []));
 
-  it("stay quiet on a small shift (1.5x, under the 2x threshold)", () => runPromtool({ ...stable, promptTokens: [400, 600], completionTokens: [200, 140] }, []));
+  itJudges("stay quiet on a small shift (1.5x, under the 2x threshold)", driftScenario({ ...stable, promptTokens: [400, 600], completionTokens: [200, 140] }, []));
 
-  it("fire when prompts get three times longer", () => runPromtool({ ...stable, promptTokens: [400, 1200] }, ["LlmPromptLengthDrift"]));
+  itJudges("fire when prompts get three times longer", driftScenario({ ...stable, promptTokens: [400, 1200] }, ["LlmPromptLengthDrift"]));
 
-  it("stay quiet on prompts three times longer for a model whose own threshold is 4x (models[].drift)", () =>
-    runPromtool({ ...stable, promptTokens: [400, 1200] }, [], [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 4 } }]));
+  itJudges(
+    "stay quiet on prompts three times longer for a model whose own threshold is 4x (models[].drift)",
+    driftScenario({ ...stable, promptTokens: [400, 1200] }, [], [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 4 } }]),
+  );
 
-  it("fire on a model's own, lower threshold that the stack's would not reach (1.5x against 1.3x)", () =>
-    runPromtool({ ...stable, promptTokens: [400, 600] }, ["LlmPromptLengthDrift"], [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 1.3 } }]));
+  itJudges(
+    "fire on a model's own, lower threshold that the stack's would not reach (1.5x against 1.3x)",
+    driftScenario({ ...stable, promptTokens: [400, 600] }, ["LlmPromptLengthDrift"], [{ model: "qwen-small", thresholds: { ...thresholds, promptTokensRatio: 1.3 } }]),
+  );
 
-  it("fire when completions get three times shorter (either way)", () => runPromtool({ ...stable, completionTokens: [300, 100] }, ["LlmCompletionLengthDrift"]));
+  itJudges("fire when completions get three times shorter (either way)", driftScenario({ ...stable, completionTokens: [300, 100] }, ["LlmCompletionLengthDrift"]));
 
-  it("fire when one request in five starts failing", () => runPromtool({ ...stable, errors: [0, 2] }, ["LlmErrorRateDrift"]));
+  itJudges("fire when one request in five starts failing", driftScenario({ ...stable, errors: [0, 2] }, ["LlmErrorRateDrift"]));
 
-  it("fire when time to first token goes from under 0.5 s to 1-2.5 s", () => runPromtool({ ...stable, ttftLe: ["0.5", "2.5"] }, ["LlmTtftDrift"]));
+  itJudges("fire when time to first token goes from under 0.5 s to 1-2.5 s", driftScenario({ ...stable, ttftLe: ["0.5", "2.5"] }, ["LlmTtftDrift"]));
 
-  it("compare each version of a model with its own baseline: a canary's longer prompts alert for it alone", () => {
-    const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
-    const groups = driftRuleGroups(thresholds);
-    const description = groups[1]!.rules.find((r) => r.alert === "LlmPromptLengthDrift")!.annotations!.description!;
-    // Descriptions only: the summaries print a ratio whose last digit moves with rate extrapolation.
-    const rules = groups.map((group) => ({ ...group, rules: group.rules.map(({ annotations, ...rule }) => (annotations ? { ...rule, annotations: { description: annotations.description! } } : rule)) }));
-    writeFileSync(join(dir, "rules.yaml"), stringify({ groups: rules }));
+  {
+    const description = driftRuleGroups(thresholds)[1]!.rules.find((r) => r.alert === "LlmPromptLengthDrift")!.annotations!.description!;
     const version = (name: string) => `model_name="qwen-small",version="${name}",namespace="llm-serving",pod="qwen-small-${name}-0"`;
     const firing = { exp_labels: { severity: "warning", category: "drift", model_name: "qwen-small", version: "v2" }, exp_annotations: { description } };
     const test = {
@@ -166,21 +170,17 @@ describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promto
       input_series: [...series(stable, version("stable")), ...series({ ...stable, promptTokens: [400, 1200] }, version("v2"))],
       alert_rule_test: [{ eval_time: `${baselineMinutes + shiftedMinutes}m`, alertname: "LlmPromptLengthDrift", exp_alerts: [firing] }],
     };
-    writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
-    execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
-  });
+    itJudges("compare each version of a model with its own baseline: a canary's longer prompts alert for it alone", batch.add(comparedRules(thresholds), [test], `${stepMinutes}m`));
+  }
 
-  it("stay quiet on a shifted model with too few requests to compare", () => {
-    const dir = mkdtempSync(join(tmpdir(), "llm-drift-"));
-    writeFileSync(join(dir, "rules.yaml"), stringify({ groups: driftRuleGroups({ ...thresholds, minRequests: 1000 }) }));
+  {
     const test = {
       interval: `${stepMinutes}m`,
       input_series: series({ ...stable, promptTokens: [400, 1200] }),
       alert_rule_test: [{ eval_time: `${baselineMinutes + shiftedMinutes}m`, alertname: "LlmPromptLengthDrift", exp_alerts: [] }],
     };
-    writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: `${stepMinutes}m`, tests: [test] }));
-    execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
-  });
+    itJudges("stay quiet on a shifted model with too few requests to compare", batch.add({ groups: driftRuleGroups({ ...thresholds, minRequests: 1000 }) }, [test], `${stepMinutes}m`));
+  }
 });
 
 describe("drift in the stacks", () => {

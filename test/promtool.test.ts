@@ -1,12 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { llmAlertRuleGroups, type LlmSlo, type ServedModels } from "../components/monitoring/llm-alert-rules";
 import { vllmOnly, type ServingSources } from "../components/monitoring/metric-names";
-import { promtool } from "./support/promtool";
+import { PromtoolBatch, promtool } from "./support/promtool";
 
 const slo: LlmSlo = { availability: 0.995, ttftSeconds: 2.5, ttftTarget: 0.95, queueSaturation: 25, gpuMemoryPressure: 0.95 };
 const model = 'model_name="qwen-small",namespace="serving",pod="qwen-small-0"';
@@ -21,20 +16,15 @@ const alertsAt = (evalTime: string, alertname: string, exp_alerts: unknown[]) =>
 /** A vLLM model behind a scraped front door, as the cloud stacks serve. */
 const vllmBehindFrontDoor: ServingSources = { vllm: true, llamacpp: [], frontDoor: { implementation: "ingress-nginx", namespace: "llm-serving" } };
 
-/** Rule files promtool has already checked: most tests share one of a few rule sets, and each check is a process. */
-const checkedRules = new Set<string>();
+/**
+ * Every scenario below is registered while the file is collected (each in a block of its own, with
+ * its series), and runs in one promtool batch; each test reads its scenario's verdict.
+ */
+const batch = new PromtoolBatch("alerts");
 
-function runPromtool(tests: unknown[], sources: ServingSources = vllmBehindFrontDoor, names: readonly string[] = ["qwen-small"], versions?: ServedModels["versions"]): string {
-  const dir = mkdtempSync(join(tmpdir(), "llm-promtool-"));
-  const rules = stringify({ groups: llmAlertRuleGroups(slo, { namespace: "llm-serving", names, ...(versions ? { versions } : {}) }, sources) });
-  writeFileSync(join(dir, "rules.yaml"), rules);
-  writeFileSync(join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
-  if (!checkedRules.has(rules)) {
-    execFileSync(promtool!, ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
-    checkedRules.add(rules);
-  }
-  return execFileSync(promtool!, ["test", "rules", join(dir, "tests.yaml")], { encoding: "utf8", cwd: dir });
-}
+/** A promtool scenario for the alert rules of the given sources, models and versions: its verdict's reader. */
+const scenario = (tests: unknown[], sources: ServingSources = vllmBehindFrontDoor, names: readonly string[] = ["qwen-small"], versions?: ServedModels["versions"]) =>
+  batch.add({ groups: llmAlertRuleGroups(slo, { namespace: "llm-serving", names, ...(versions ? { versions } : {}) }, sources) }, tests);
 
 describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtool)", () => {
   /**
@@ -62,69 +52,83 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
 
   const behindEnvoy = (sources: ServingSources): ServingSources => ({ ...sources, frontDoor: { implementation: "envoy-gateway", namespace: "llm-serving" } });
 
-  it.each([
-    { engine: "a vLLM model", sources: vllmBehindFrontDoor, frontDoor },
-    { engine: "a llama.cpp model (as the local stack serves)", sources: cpuOnly, frontDoor },
-    { engine: "a vLLM model behind Envoy Gateway", sources: behindEnvoy(vllmBehindFrontDoor), frontDoor: envoyFrontDoor },
-    { engine: "a llama.cpp model behind Envoy Gateway", sources: behindEnvoy(cpuOnly), frontDoor: envoyFrontDoor },
-  ])("pages when one response in ten of $engine fails within the hour; quiet at one in 500, on client aborts and on 4xx", ({ sources, frontDoor }) => {
-    const burning = {
-      interval: "1m",
-      input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("500"), 5, 120), counter(frontDoor("503"), 5, 120)],
-      alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page)],
+  {
+    const availabilityScenario = ({ sources, frontDoor }: { sources: ServingSources; frontDoor: (status: string) => string }) => {
+      const burning = {
+        interval: "1m",
+        input_series: [counter(frontDoor("200"), 90, 120), counter(frontDoor("500"), 5, 120), counter(frontDoor("503"), 5, 120)],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", page)],
+      };
+      const healthy = {
+        interval: "1m",
+        input_series: [
+          counter(frontDoor("200"), 998, 120),
+          counter(frontDoor("502"), 2, 120),
+          counter(frontDoor("499"), 300, 120),
+          counter(frontDoor("401"), 50, 120),
+        ],
+        alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
+      };
+      return scenario([burning, healthy], sources);
     };
-    const healthy = {
-      interval: "1m",
-      input_series: [
-        counter(frontDoor("200"), 998, 120),
-        counter(frontDoor("502"), 2, 120),
-        counter(frontDoor("499"), 300, 120),
-        counter(frontDoor("401"), 50, 120),
-      ],
-      alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
-    };
-    expect(runPromtool([burning, healthy], sources)).toMatch(/SUCCESS/);
-  });
+    it.each(
+      [
+        { engine: "a vLLM model", sources: vllmBehindFrontDoor, frontDoor },
+        { engine: "a llama.cpp model (as the local stack serves)", sources: cpuOnly, frontDoor },
+        { engine: "a vLLM model behind Envoy Gateway", sources: behindEnvoy(vllmBehindFrontDoor), frontDoor: envoyFrontDoor },
+        { engine: "a llama.cpp model behind Envoy Gateway", sources: behindEnvoy(cpuOnly), frontDoor: envoyFrontDoor },
+      ].map((testCase) => ({ ...testCase, verdict: availabilityScenario(testCase) })),
+    )("pages when one response in ten of $engine fails within the hour; quiet at one in 500, on client aborts and on 4xx", ({ verdict }) => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
-  it.each([
-    { door: "ingress-nginx", sources: vllmBehindFrontDoor, frontDoor },
-    { door: "Envoy Gateway", sources: behindEnvoy(vllmBehindFrontDoor), frontDoor: envoyFrontDoor },
-  ])("page on an outage the engine never sees: every replica down, $door answering 503", ({ sources, frontDoor }) => {
-    const outage = {
-      interval: "1m",
-      input_series: [
-        // Served fine for an hour, then nothing but 503 (no endpoints); vLLM exports no series at all.
-        { series: frontDoor("200"), values: "0+60x60 3600+0x60" },
-        { series: frontDoor("503"), values: "0+0x60 0+60x60" },
-        { series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small"}', values: "1x60 0x60" },
-        { series: 'kube_deployment_spec_replicas{namespace="llm-serving",deployment="qwen-small"}', values: "1x120" },
-      ],
-      alert_rule_test: [
-        alertsAt("75m", "LlmAvailabilityBudgetFastBurn", page),
-        alertsAt("70m", "LlmModelDown", [{
+  {
+    const outageScenario = ({ sources, frontDoor }: { sources: ServingSources; frontDoor: (status: string) => string }) => {
+      const outage = {
+        interval: "1m",
+        input_series: [
+          // Served fine for an hour, then nothing but 503 (no endpoints); vLLM exports no series at all.
+          { series: frontDoor("200"), values: "0+60x60 3600+0x60" },
+          { series: frontDoor("503"), values: "0+0x60 0+60x60" },
+          { series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="qwen-small"}', values: "1x60 0x60" },
+          { series: 'kube_deployment_spec_replicas{namespace="llm-serving",deployment="qwen-small"}', values: "1x120" },
+        ],
+        alert_rule_test: [
+          alertsAt("75m", "LlmAvailabilityBudgetFastBurn", page),
+          alertsAt("70m", "LlmModelDown", [{
+            exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
+            exp_annotations: {
+              summary: "Model qwen-small has no available replica.",
+              description: "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
+            },
+          }]),
+          alertsAt("30m", "LlmModelDown", []),
+          alertsAt("30m", "LlmModelMissing", []),
+        ],
+      };
+      const missing = {
+        interval: "1m",
+        input_series: [{ series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="other"}', values: "1x30" }],
+        alert_rule_test: [alertsAt("20m", "LlmModelMissing", [{
           exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
           exp_annotations: {
-            summary: "Model qwen-small has no available replica.",
-            description: "Its Deployment has had 0 available replicas for 5 minutes, outside a rollout within its progress deadline: every request fails.",
+            summary: "Model qwen-small has no Deployment in llm-serving.",
+            description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
           },
-        }]),
-        alertsAt("30m", "LlmModelDown", []),
-        alertsAt("30m", "LlmModelMissing", []),
-      ],
+        }])],
+      };
+      return scenario([outage, missing], sources);
     };
-    const missing = {
-      interval: "1m",
-      input_series: [{ series: 'kube_deployment_status_replicas_available{namespace="llm-serving",deployment="other"}', values: "1x30" }],
-      alert_rule_test: [alertsAt("20m", "LlmModelMissing", [{
-        exp_labels: { severity: "critical", model_name: "qwen-small", namespace: "llm-serving", deployment: "qwen-small" },
-        exp_annotations: {
-          summary: "Model qwen-small has no Deployment in llm-serving.",
-          description: "The stack serves it, but kube-state-metrics has not seen its Deployment for 10 minutes.",
-        },
-      }])],
-    };
-    expect(runPromtool([outage, missing], sources)).toMatch(/SUCCESS/);
-  });
+    it.each(
+      [
+        { door: "ingress-nginx", sources: vllmBehindFrontDoor, frontDoor },
+        { door: "Envoy Gateway", sources: behindEnvoy(vllmBehindFrontDoor), frontDoor: envoyFrontDoor },
+      ].map((testCase) => ({ ...testCase, verdict: outageScenario(testCase) })),
+    )("page on an outage the engine never sees: every replica down, $door answering 503", ({ verdict }) => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
   describe("LlmModelDown and a one-replica model's rollout (maxSurge 0: no replica while the new pod loads)", () => {
     const deployment = 'namespace="llm-serving",deployment="qwen-small"';
@@ -143,7 +147,7 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       },
     }];
 
-    it("stays quiet through a rollout whose new pod takes 15 minutes to load", () => {
+    {
       const rollout = {
         interval: "1m",
         input_series: [
@@ -155,10 +159,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         ],
         alert_rule_test: [alertsAt("38m", "LlmModelDown", []), alertsAt("44m", "LlmModelDown", []), alertsAt("60m", "LlmModelDown", [])],
       };
-      expect(runPromtool([rollout])).toMatch(/SUCCESS/);
-    });
+      const verdict = scenario([rollout]);
+      it("stays quiet through a rollout whose new pod takes 15 minutes to load", () => {
+        expect(verdict()).toMatch(/SUCCESS/);
+      });
+    }
 
-    it("pages when the rollout overruns its progress deadline, and when the model goes down after a completed rollout", () => {
+    {
       // 20 minutes of rollout (progressDeadlineSeconds), then ProgressDeadlineExceeded: status false.
       const stuck = {
         interval: "1m",
@@ -176,8 +183,11 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         input_series: [available("1x29 0x60"), desired, progressing("NewReplicaSetAvailable", "1x89")],
         alert_rule_test: [alertsAt("33m", "LlmModelDown", []), alertsAt("37m", "LlmModelDown", down)],
       };
-      expect(runPromtool([stuck, crash])).toMatch(/SUCCESS/);
-    });
+      const verdict = scenario([stuck, crash]);
+      it("pages when the rollout overruns its progress deadline, and when the model goes down after a completed rollout", () => {
+        expect(verdict()).toMatch(/SUCCESS/);
+      });
+    }
   });
 
   describe("through the one LLM API (https://api.<domain>, an AIGatewayRoute with a rule per model)", () => {
@@ -196,7 +206,7 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       `envoy_cluster_upstream_rq_xx{envoy_cluster_name="httproute/llm-serving/llm-api/rule/${rule}",envoy_response_code_class="${status[0]}",namespace="envoy-gateway-system",pod="envoy-${status}"}`;
     const pageFor = (model: string) => [{ ...page[0]!, exp_labels: { ...page[0]!.exp_labels, model_name: model }, exp_annotations: { ...page[0]!.exp_annotations, summary: `Availability for model ${model} is burning its error budget too fast.` } }];
 
-    it("pages for the model whose rule fails (rule 1 is qwen-small), and only for it; quiet at 0.2% and below the volume guard", () => {
+    {
       const burning = {
         interval: "1m",
         input_series: [
@@ -225,10 +235,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         alert_rule_test: [alertsAt("60m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("60m", "LlmAvailabilityBudgetSlowBurn", [])],
         promql_expr_test: [{ expr: 'count(llm:request_error_ratio:rate1h{model_name="qwen-small"} > 0.072)', eval_time: "60m", exp_samples: [{ labels: "{}", value: 1 }] }],
       };
-      expect(runPromtool([burning, healthy, fewRequests], apiOnly, models)).toMatch(/SUCCESS/);
-    });
+      const verdict = scenario([burning, healthy, fewRequests], apiOnly, models);
+      it("pages for the model whose rule fails (rule 1 is qwen-small), and only for it; quiet at 0.2% and below the volume guard", () => {
+        expect(verdict()).toMatch(/SUCCESS/);
+      });
+    }
 
-    it("with a host per model as well, pages on an outage seen only through the API while the model's own host serves fine", () => {
+    {
       const both: ServingSources = { ...apiOnly, frontDoor: { ...apiOnly.frontDoor!, modelRoutes: true } };
       const ownHost = (status: string) =>
         `envoy_cluster_upstream_rq_xx{envoy_cluster_name="httproute/llm-serving/qwen-small/rule/0",envoy_response_code_class="${status[0]}",namespace="envoy-gateway-system",pod="envoy-${status}"}`;
@@ -242,11 +255,14 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         input_series: [counter(ownHost("200"), 60, 120), counter(ownHost("503"), 1, 120), counter(apiRule(1, "200"), 500, 120)],
         alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
       };
-      expect(runPromtool([outage, healthy], both, models)).toMatch(/SUCCESS/);
-    });
+      const verdict = scenario([outage, healthy], both, models);
+      it("with a host per model as well, pages on an outage seen only through the API while the model's own host serves fine", () => {
+        expect(verdict()).toMatch(/SUCCESS/);
+      });
+    }
   });
 
-  it("does not page on one failed request in a dozen: too few requests to judge", () => {
+  {
     const quiet = {
       interval: "1m",
       // 12 requests an hour (one every 5 minutes), one of them failing.
@@ -258,10 +274,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       // The error ratio alone is above the page threshold (14.4 x 0.5%): only the volume guard holds it.
       promql_expr_test: [{ expr: "count(llm:request_error_ratio:rate1h > 0.072)", eval_time: "60m", exp_samples: [{ labels: "{}", value: 1 }] }],
     };
-    expect(runPromtool([quiet])).toMatch(/SUCCESS/);
-  });
+    const verdict = scenario([quiet]);
+    it("does not page on one failed request in a dozen: too few requests to judge", () => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
-  it("without a scraped front door, page on vLLM's own error count, and stay quiet at 0.2% and on aborts", () => {
+  {
     const engine = (reason: string) => `vllm:request_success_total{finished_reason="${reason}",${model}}`;
     const burning = {
       interval: "1m",
@@ -273,10 +292,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       input_series: [counter(engine("stop"), 998, 120), counter(engine("error"), 2, 120), counter(engine("abort"), 300, 120)],
       alert_rule_test: [alertsAt("90m", "LlmAvailabilityBudgetFastBurn", []), alertsAt("90m", "LlmAvailabilityBudgetSlowBurn", [])],
     };
-    expect(runPromtool([burning, healthy], vllmOnly)).toMatch(/SUCCESS/);
-  });
+    const verdict = scenario([burning, healthy], vllmOnly);
+    it("without a scraped front door, page on vLLM's own error count, and stay quiet at 0.2% and on aborts", () => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
-  it("page when half the requests miss the TTFT threshold bucket", () => {
+  {
     const slow = {
       interval: "1m",
       input_series: [
@@ -295,10 +317,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         ]),
       ],
     };
-    expect(runPromtool([slow])).toMatch(/SUCCESS/);
-  });
+    const verdict = scenario([slow]);
+    it("page when half the requests miss the TTFT threshold bucket", () => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
-  it("with a canary, judges each version on its own series: TTFT and LlmModelDown only for v2; the front door's ratio (no version) still joins its volume", () => {
+  {
     // 5-minute samples for two hours: the 6h/30m pair of windows judges (the 5m window needs two samples).
     const every5m = (series: string, per5m: number) => ({ series, values: `0+${per5m}x24` });
     const engine = (version: string) => `model_name="qwen-small",namespace="serving",pod="qwen-small-${version}-0",version="${version}"`;
@@ -337,10 +362,13 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
       ],
     };
     const versions = { "qwen-small": { model: "qwen-small", version: "stable" }, "qwen-small-v2": { model: "qwen-small", version: "v2" } };
-    expect(runPromtool([canary], vllmBehindFrontDoor, ["qwen-small", "qwen-small-v2"], versions)).toMatch(/SUCCESS/);
-  });
+    const verdict = scenario([canary], vllmBehindFrontDoor, ["qwen-small", "qwen-small-v2"], versions);
+    it("with a canary, judges each version on its own series: TTFT and LlmModelDown only for v2; the front door's ratio (no version) still joins its volume", () => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
-  it("warn on a saturated queue and on GPU memory pressure after their hold times", () => {
+  {
     const saturated = {
       interval: "1m",
       input_series: [
@@ -370,11 +398,14 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
         ]),
       ],
     };
-    expect(runPromtool([saturated])).toMatch(/SUCCESS/);
-  });
+    const verdict = scenario([saturated]);
+    it("warn on a saturated queue and on GPU memory pressure after their hold times", () => {
+      expect(verdict()).toMatch(/SUCCESS/);
+    });
+  }
 
   describe("for a llama.cpp model (as the local stack serves)", () => {
-    it("warn when requests wait for a slot (llamacpp:requests_deferred) for 5 minutes", () => {
+    {
       const saturated = {
         interval: "1m",
         input_series: [gauge(`llamacpp:requests_deferred{model_name="qwen-small",namespace="llm-serving",pod="qwen-small-0"}`, 30, 20)],
@@ -391,7 +422,10 @@ describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtoo
           ]),
         ],
       };
-      expect(runPromtool([saturated], cpuOnly)).toMatch(/SUCCESS/);
-    });
+      const verdict = scenario([saturated], cpuOnly);
+      it("warn when requests wait for a slot (llamacpp:requests_deferred) for 5 minutes", () => {
+        expect(verdict()).toMatch(/SUCCESS/);
+      });
+    }
   });
 });
