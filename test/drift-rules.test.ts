@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { driftRuleGroups, type DriftThresholds, type ModelDriftThresholds } from "../components/monitoring/drift-rules";
 import { knownMetricNames } from "../components/monitoring/metric-names";
 import { errorsOf, secretsFor, validateStack } from "./support/config";
@@ -138,6 +138,8 @@ describe("the drift rules", () => {
 });
 
 describe.skipIf(!promtool)("the drift alerts in Prometheus's rule engine (promtool)", () => {
+  beforeAll(() => batch.run());
+
   itJudges("stay quiet on a model whose traffic does not change", driftScenario(stable, []));
 
   itJudges("stay quiet on a small shift (1.5x, under the 2x threshold)", driftScenario({ ...stable, promptTokens: [400, 600], completionTokens: [200, 140] }, []));

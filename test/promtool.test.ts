@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { llmAlertRuleGroups, type LlmSlo, type ServedModels } from "../components/monitoring/llm-alert-rules";
 import { vllmOnly, type ServingSources } from "../components/monitoring/metric-names";
 import { PromtoolBatch, promtool } from "./support/promtool";
@@ -27,6 +27,8 @@ const scenario = (tests: unknown[], sources: ServingSources = vllmBehindFrontDoo
   batch.add({ groups: llmAlertRuleGroups(slo, { namespace: "llm-serving", names, ...(versions ? { versions } : {}) }, sources) }, tests);
 
 describe.skipIf(!promtool)("the alert rules in Prometheus's rule engine (promtool)", () => {
+  beforeAll(() => batch.run());
+
   /**
    * The front door's response counter for the model's Ingress, with `status`, as Prometheus stores it:
    * the controller's own namespace wins, the Ingress's becomes exported_namespace.

@@ -85,12 +85,20 @@ describe("renovate.json", () => {
     expect([...deps].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...expected].sort((a, b) => key(a).localeCompare(key(b))));
   });
 
+  it("pins promtool once: the wrapper module that builds it requires the Prometheus module version .ci/tools.json names", () => {
+    const pin = (JSON.parse(read(".ci/tools.json")) as Record<string, { module: string; version: string; wrapper?: string }>).promtool!;
+    expect(pin.wrapper).toBe(".ci/tools/promtool");
+    const goMod = read(`${pin.wrapper}/go.mod`);
+    expect(goMod).toMatch(new RegExp(`^tool ${pin.module}$`, "m"));
+    expect(goMod).toMatch(new RegExp(`^\\s+github\\.com/prometheus/prometheus ${pin.version.replaceAll(".", "\\.")}\\b`, "m"));
+  });
+
   it("finds the check tools (as Go modules), the Pulumi CLI, Node for .ci/run and the serving chart's appVersion", () => {
     const tools = JSON.parse(read(".ci/tools.json")) as Record<string, { module: string; version: string }>;
     const toolDeps = extract(config.customManagers, ".ci/tools.json", read(".ci/tools.json"));
     expect(toolDeps.map((dep) => dep.currentValue)).toEqual(Object.values(tools).map((tool) => tool.version));
     for (const dep of toolDeps) expect(dep).toMatchObject({ datasource: "go" });
-    expect(toolDeps.map((dep) => dep.depName)).toEqual(["helm.sh/helm/v4", "github.com/zegl/kube-score", "github.com/rhysd/actionlint"]);
+    expect(toolDeps.map((dep) => dep.depName)).toEqual(["helm.sh/helm/v4", "github.com/zegl/kube-score", "github.com/rhysd/actionlint", "github.com/prometheus/prometheus"]);
 
     expect(extract(config.customManagers, ".pulumi-version", read(".pulumi-version"))).toEqual([
       { depName: "pulumi/pulumi", packageName: "pulumi/pulumi", currentValue: read(".pulumi-version").trim(), datasource: "github-releases" },

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /** Check tools pinned in .ci/tools.json; .ci/run builds them once into a cache folder. */
-export type ToolName = "helm" | "kube-score" | "actionlint";
+export type ToolName = "helm" | "kube-score" | "actionlint" | "promtool";
 
 const pins = JSON.parse(readFileSync(join(__dirname, "../../.ci/tools.json"), "utf8")) as Record<ToolName, { version: string }>;
 
