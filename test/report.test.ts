@@ -4,16 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { capturedIo } from "../scripts/lib/cli-io";
 import { regions } from "../scripts/lib/cost/prices";
 import { reportMain } from "../scripts/lib/report-cli";
-import { exitCodeOf } from "../scripts/lib/run-main";
 import { buildReport, reportSchemaVersion, type StackReport } from "../scripts/lib/stack-report/build";
 import { clock } from "../scripts/lib/stack-report/render";
 import { diffReports } from "../scripts/lib/stack-report/diff";
 import { loadReport } from "../scripts/lib/stack-report/load";
 import { commentMarker, renderText } from "../scripts/lib/stack-report/render";
 import type { SynthResource } from "../scripts/lib/synthesize";
+import { runInProcess } from "./support/cli";
 import { packagesLoadedBy } from "./support/import-graph";
 import { repoRoot, stackNames, synthStack } from "./support/synth";
 
@@ -249,11 +248,7 @@ describe("npm run report -- --synth DIR --base DIR", () => {
 
   const scratch = mkdtempSync(join(tmpdir(), "report-cli-"));
   /** `npm run report -- ARGS` in this process (scripts/lib/report-cli.ts, as scripts/report.ts runs it). */
-  const report = async (...args: string[]) => {
-    const io = capturedIo();
-    const status = await exitCodeOf(() => reportMain(args, io), io);
-    return { status, stdout: io.stdout, stderr: io.stderr };
-  };
+  const report = (...args: string[]) => runInProcess((io) => reportMain(args, io));
   let removedNodeUsd = 0;
 
   beforeAll(() => {

@@ -2,40 +2,19 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { format } from "node:util";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { benchMain } from "../scripts/lib/bench-cli";
 import { capturedIo } from "../scripts/lib/cli-io";
 import { outDirProblem, prepareOutDir, synthMarker } from "../scripts/lib/out-dir";
 import { synthMain } from "../scripts/lib/synth-cli";
+import { runInProcess, type CommandRun } from "./support/cli";
 import { importProgramAfresh, repoRoot } from "./support/synth";
 
 const scratch = mkdtempSync(join(tmpdir(), "synth-cli-"));
 
-interface CommandRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * `npm run synth -- ARGS` as a command in this process (scripts/lib/synth-cli.ts, which scripts/synth.ts
- * runs): what it prints, its exit code, and anything the program itself wrote to the console (a
- * warning, say), which a terminal would show on stderr.
- */
-async function synth(...args: string[]): Promise<CommandRun> {
-  const io = capturedIo();
-  const printed: string[] = [];
-  const methods = ["log", "info", "warn", "error", "debug"] as const;
-  const spies = methods.map((method) => vi.spyOn(console, method).mockImplementation((...values: unknown[]) => void printed.push(`${format(...values)}\n`)));
-  try {
-    const status = await synthMain(args, io, importProgramAfresh);
-    return { status, stdout: io.stdout, stderr: io.stderr + printed.join("") };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
+/** `npm run synth -- ARGS` in this process (scripts/lib/synth-cli.ts, which scripts/synth.ts runs). */
+const synth = (...args: string[]): Promise<CommandRun> => runInProcess((io) => synthMain(args, io, importProgramAfresh));
 
 /** A script run as the user runs it, in a process of its own: the one check per command of its entry point. */
 const spawnScript = (script: string, ...args: string[]): CommandRun =>
@@ -98,17 +77,17 @@ describe("npm run synth -- --stack dev", () => {
   });
 });
 
-describe("synth of an invalid stack file, run as its own process", () => {
+describe("synth of an invalid stack file", () => {
   const out = join(scratch, "broken");
   let run: CommandRun;
-  beforeAll(() => {
+  beforeAll(async () => {
     const stack = parse(readFileSync(join(repoRoot, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     const cluster = stack.config["llm-platform:cluster"] as { gpuPools: Record<string, unknown>[] };
     cluster.gpuPools[0]!.maxSize = -2;
     stack.config["llm-platform:adons"] = { ingress: { enabled: false } };
     const file = join(scratch, "Pulumi.broken.yaml");
     writeFileSync(file, stringify(stack));
-    run = spawnScript("synth.ts", "--stack", "broken", "--config-file", file, "--out", out);
+    run = await synth("--stack", "broken", "--config-file", file, "--out", out);
   });
 
   it("exits non-zero with one key-path message per problem", () => {
@@ -120,6 +99,27 @@ describe("synth of an invalid stack file, run as its own process", () => {
 
   it("writes nothing", () => {
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("npm run synth -- --stack local, run as its own process (scripts/synth.ts under tsx, as npm runs it)", () => {
+  const out = join(scratch, "local-process");
+  let run: CommandRun;
+  beforeAll(() => {
+    run = spawnScript("synth.ts", "--stack", "local", "--out", out);
+  });
+
+  it("exits 0 and prints the summary and nothing else: no warning from Node, the SDKs or the program on stderr", () => {
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^stack local: \d+ resources, \d+ manifests, dependency depth \d+/m);
+    expect(run.stdout).toMatch(new RegExp(`^wrote ${out.replaceAll("/", "\\/")} in [\\d.]+ s \\(peak RSS \\d+ MB\\)$`, "m"));
+  });
+
+  it("writes the folder: resources, outputs with the kubeconfig redacted, and the manifests", () => {
+    expect(JSON.parse(readFileSync(join(out, "outputs.json"), "utf8"))).toMatchObject({ kubeconfig: "[secret]" });
+    expect((JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as unknown[]).length).toBeGreaterThan(0);
+    expect(readdirSync(join(out, "manifests")).length).toBeGreaterThan(0);
   });
 });
 
@@ -173,7 +173,10 @@ describe("synth only ever replaces a folder it wrote itself", () => {
 
   it("refuses the repository (--out .) before running anything, and leaves it untouched", async () => {
     const before = readdirSync(repoRoot).sort();
-    const run = await synth("--stack", "local", "--out", ".");
+    // "." as a user in the repository means it, whatever folder vitest runs in.
+    const workerCwd = process.cwd();
+    process.chdir(repoRoot);
+    const run = await synth("--stack", "local", "--out", ".").finally(() => process.chdir(workerCwd));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^refusing to write to \.: it is the repository \(.*\); pass a new folder such as out\/<stack>$/m);
     expect(run.stderr).not.toMatch(/\bat .+\.ts:\d+/);

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { consoleIo, type CliIo } from "./cli-io";
 
 /**
@@ -8,7 +9,7 @@ export async function exitCodeOf(main: () => Promise<number>, io: CliIo = consol
   try {
     return await main();
   } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+    io.err(error instanceof Error ? error.message : inspect(error));
     return 1;
   }
 }
