@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { benchMain } from "../scripts/lib/bench-cli";
-import { capturedIo } from "../scripts/lib/cli-io";
 import { outDirProblem, prepareOutDir, synthMarker } from "../scripts/lib/out-dir";
 import { synthMain } from "../scripts/lib/synth-cli";
 import { runInProcess, type CommandRun } from "./support/cli";
@@ -248,12 +247,12 @@ describe("--help and bad options", () => {
     [["--runs", "five"], /--runs: got "five"; allowed: a whole number from 1 to 100/],
     [["--runs", "0"], /--runs: got "0"; allowed: a whole number from 1 to 100/],
     [["--runs", "2.5"], /--runs: got "2.5"; allowed/],
-  ])("bench %j is refused with exit 2, before any run", (args, message) => {
-    const io = capturedIo();
-    expect(benchMain(args, io)).toBe(2);
-    expect(io.stderr).toMatch(message);
-    expect(io.stderr).not.toMatch(/\bat .+\.(ts|js):\d+|bench: /);
-    expect(io.stdout).toBe("");
+  ])("bench %j is refused with exit 2, before any run", async (args, message) => {
+    const run = await runInProcess((io) => benchMain(args, io));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\bat .+\.(ts|js):\d+|bench: /);
+    expect(run.stdout).toBe("");
   });
 
   it("bench reports progress on stderr before each run", () => {

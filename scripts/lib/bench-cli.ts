@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { consoleIo, type CliIo } from "./cli-io";
 import { repoRoot, stackNames } from "./stack-file";
 
-export const benchUsage = `usage: npm run bench [-- --runs <N>]
+const benchUsage = `usage: npm run bench [-- --runs <N>]
 
 Synthesizes every committed stack N times (default 5), each run in a fresh process, and prints a
 Markdown table of the median wall time, median synth time and peak memory per stack. Progress goes

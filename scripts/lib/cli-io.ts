@@ -10,19 +10,3 @@ export interface CliIo {
 }
 
 export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
-
-/** A CliIo that keeps the lines, for tests: `stdout` and `stderr` read as the console would show them. */
-export function capturedIo(): CliIo & { readonly stdout: string; readonly stderr: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: (line) => out.push(`${line}\n`),
-    err: (line) => err.push(`${line}\n`),
-    get stdout() {
-      return out.join("");
-    },
-    get stderr() {
-      return err.join("");
-    },
-  };
-}

@@ -7,7 +7,7 @@ import { diffReports } from "./stack-report/diff";
 import { loadReport } from "./stack-report/load";
 import { renderMarkdown, renderText } from "./stack-report/render";
 
-export const reportUsage = "usage: npm run report -- --stack <name> [--stack <name> ...] [--synth DIR] [--base PATH] [--json | --markdown]";
+const reportUsage = "usage: npm run report -- --stack <name> [--stack <name> ...] [--synth DIR] [--base PATH] [--json | --markdown]";
 
 async function headReport(stack: string, synthDir: string | undefined, importProgram: () => Promise<unknown>): Promise<StackReport> {
   if (synthDir) {

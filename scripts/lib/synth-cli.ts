@@ -4,7 +4,7 @@ import { consoleIo, type CliIo } from "./cli-io";
 import { outDirProblem, synthMarker } from "./out-dir";
 import { readStackFile, repoRoot } from "./stack-file";
 
-export const synthUsage = `usage: npm run synth -- --stack <name> [--out <dir>] [--config-file <path>] [--preview]
+const synthUsage = `usage: npm run synth -- --stack <name> [--out <dir>] [--config-file <path>] [--preview]
 
 Runs the program for one stack under Pulumi's mocks (no cloud, no credentials) and writes
 resources.json, outputs.json and manifests/ to the output folder.

@@ -1,6 +1,6 @@
 import { format } from "node:util";
 import { vi } from "vitest";
-import { capturedIo, type CliIo } from "../../scripts/lib/cli-io";
+import type { CliIo } from "../../scripts/lib/cli-io";
 import { exitCodeOf } from "../../scripts/lib/run-main";
 
 export interface CommandRun {
@@ -15,8 +15,8 @@ export interface CommandRun {
  * through the console (console.log and info on stdout, warn and error on stderr).
  */
 export async function runInProcess(main: (io: CliIo) => Promise<number> | number): Promise<CommandRun> {
-  const io = capturedIo();
   const printed = { stdout: [] as string[], stderr: [] as string[] };
+  const io: CliIo = { out: (line) => printed.stdout.push(`${line}\n`), err: (line) => printed.stderr.push(`${line}\n`) };
   const spies = (["log", "info", "debug", "warn", "error"] as const).map((method) =>
     vi.spyOn(console, method).mockImplementation((...values: unknown[]) => {
       printed[method === "warn" || method === "error" ? "stderr" : "stdout"].push(`${format(...values)}\n`);
@@ -24,7 +24,7 @@ export async function runInProcess(main: (io: CliIo) => Promise<number> | number
   );
   try {
     const status = await exitCodeOf(async () => main(io), io);
-    return { status, stdout: io.stdout + printed.stdout.join(""), stderr: io.stderr + printed.stderr.join("") };
+    return { status, stdout: printed.stdout.join(""), stderr: printed.stderr.join("") };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
